@@ -1,0 +1,115 @@
+# cisandbox — see README.md. `make demo` and `make check` are the only two commands needed on a
+# fresh Debian 12 machine (as root: missing packages are installed by `make deps`).
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/cisandbox
+MANDIR  := $(PREFIX)/share/man
+VERSION := 0.1.0
+
+CC      ?= cc
+PKGS    := libseccomp libcap-ng libmnl libnftnl libcjson
+# Debian packages: to build, to test, to benchmark.
+DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-dev libnftnl-dev \
+             libcjson-dev
+DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base
+DEB_BENCH := bubblewrap hyperfine
+
+BUILD   := build
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
+HARDEN  := -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
+CFLAGS_BASE = -std=gnu17 -g $(WARN) -Iinclude -DCIS_VERSION='"$(VERSION)"' \
+              -DCIS_DATADIR='"$(DATADIR)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS_BASE = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS  ?=
+LDFLAGS ?=
+HARDLD  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+
+SRCS    := $(wildcard src/*.c)
+OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_profiles.o
+LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
+ASANOBJS:= $(filter-out $(BUILD)/asan/main.o,$(SRCS:src/%.c=$(BUILD)/asan/%.o)) \
+           $(BUILD)/asan/builtin_profiles.o
+UNIT    := $(wildcard tests/unit/*.c)
+INTEG   := $(wildcard tests/integration/*.c)
+PROBES  := $(patsubst tests/probes/%.c,$(BUILD)/probes/%,$(wildcard tests/probes/*.c))
+ASANFL  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
+
+.PHONY: all deps demo check unit integration asan install uninstall clean format bench
+all: $(BUILD)/cisandbox
+
+deps:
+	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
+			missing="$$missing $$p"; done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+		echo "deps: installing$$missing"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else \
+		echo "deps: missing packages; run as root:"; \
+		echo "  apt-get install -y$$missing"; exit 1; \
+	fi
+
+$(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
+	$(CC) $(CFLAGS_BASE) $(HARDEN) $(CFLAGS) -MMD -c -o $@ $<
+$(BUILD)/asan/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/asan
+	$(CC) $(CFLAGS_BASE) $(ASANFL) $(CFLAGS) -c -o $@ $<
+# The built-in profiles are embedded so that the binary works with nothing installed.
+$(BUILD)/obj/builtin_profiles.o $(BUILD)/asan/builtin_profiles.o: src/builtin_profiles.S \
+		$(wildcard profiles/*.json)
+	@mkdir -p $(@D)
+	$(CC) -c -Iprofiles -o $@ $<
+$(BUILD)/obj $(BUILD)/asan $(BUILD)/probes:
+	@mkdir -p $@
+
+$(BUILD)/cisandbox: $(OBJS)
+	$(CC) $(HARDLD) $(LDFLAGS) -o $@ $^ $(LDLIBS_BASE)
+
+$(BUILD)/unit-tests: $(UNIT) $(LIBOBJS)
+	$(CC) $(CFLAGS_BASE) -O1 -o $@ $^ $(LDLIBS_BASE) -lcriterion
+$(BUILD)/unit-tests-asan: $(UNIT) $(ASANOBJS)
+	$(CC) $(CFLAGS_BASE) $(ASANFL) -o $@ $^ $(LDLIBS_BASE) -lcriterion
+$(BUILD)/integration-tests: $(INTEG) tests/integration/harness.h
+	$(CC) $(CFLAGS_BASE) -O1 -o $@ $(INTEG) -lcriterion
+# Probes run inside the sandbox: static, so they depend on nothing but the kernel.
+$(BUILD)/probes/%: tests/probes/%.c | $(BUILD)/probes
+	$(CC) -std=gnu17 -O1 -Wall -Wextra -Werror -static -o $@ $<
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+asan: $(BUILD)/unit-tests-asan
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/unit-tests-asan
+integration: $(BUILD)/cisandbox $(BUILD)/integration-tests $(PROBES)
+	CISANDBOX=$(abspath $(BUILD)/cisandbox) CIS_PROBES=$(abspath $(BUILD)/probes) \
+		$(BUILD)/integration-tests -j2
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) asan
+	$(MAKE) integration
+
+demo: deps
+	$(MAKE) all
+	@sh tests/demo.sh $(abspath $(BUILD)/cisandbox)
+
+install: $(BUILD)/cisandbox
+	install -D -m 0755 $(BUILD)/cisandbox $(DESTDIR)$(BINDIR)/cisandbox
+	install -d $(DESTDIR)$(DATADIR)/profiles
+	install -m 0644 profiles/*.json $(DESTDIR)$(DATADIR)/profiles/
+	install -D -m 0644 man/cisandbox.1 $(DESTDIR)$(MANDIR)/man1/cisandbox.1
+	install -D -m 0644 man/cisandbox-profile.5 $(DESTDIR)$(MANDIR)/man5/cisandbox-profile.5
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/cisandbox $(DESTDIR)$(MANDIR)/man1/cisandbox.1 \
+		$(DESTDIR)$(MANDIR)/man5/cisandbox-profile.5
+	rm -rf $(DESTDIR)$(DATADIR)
+
+format:
+	clang-format -i src/*.c include/*.h tests/*/*.c tests/*/*.h
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(wildcard $(BUILD)/obj/*.d)

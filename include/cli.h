@@ -1,0 +1,35 @@
+/* cli.h — the command line, parsed once into a plain struct (launcher only). Values are checked
+ * for form here (sizes, durations, paths) so that errors name the flag; meaning is plan_build's. */
+#ifndef CIS_CLI_H
+#define CIS_CLI_H
+
+#include "plan.h"
+#include "util.h"
+
+enum cli_cmd { CMD_RUN, CMD_PROFILE_CHECK, CMD_PROFILE_SHOW, CMD_VERSION, CMD_HELP };
+
+struct cli {
+	enum cli_cmd cmd;
+	const char *profile;
+	const char *workspace;
+	bool has_ws_mode;
+	enum ws_mode ws_mode;
+	uint64_t ws_size;
+	struct mount_op *mounts; /* in command-line order; they apply after the profile's */
+	size_t n_mounts;
+	struct strv env; /* NAME or NAME=VALUE */
+	bool has_timeout;
+	uint64_t timeout_ms;
+	bool has_kill_grace;
+	uint64_t kill_grace_ms;
+	bool dry_run;
+	bool verbose;
+	char **args; /* run: the command; profile check: files; profile show: one name */
+	int n_args;
+};
+
+int cli_parse(int argc, char **argv, struct cli *c, struct cis_err *err);
+void cli_free(struct cli *c);
+void cli_usage(FILE *out);
+
+#endif

@@ -1,0 +1,84 @@
+/* plan.h — the immutable plan: everything the launcher and the sandbox child will do, resolved
+ * from argv and the profile in the parent before any namespace exists. Setup steps only read it. */
+#ifndef CIS_PLAN_H
+#define CIS_PLAN_H
+
+#include "util.h"
+
+#include <stdio.h>
+#include <sys/types.h>
+
+/* The job's identity inside the sandbox: a plain, non-root user. Not 0, so that tools behave as
+ * they do for a normal CI user and nothing relies on root-only paths; not the caller's uid, so
+ * that every run looks the same whoever launches it. */
+#define CIS_JOB_UID  1000
+#define CIS_JOB_GID  1000
+#define CIS_JOB_USER "ci"
+#define CIS_JOB_HOME "/home/ci"
+/* As root, the job maps to this unprivileged host uid/gid, never to host root: far above the
+ * ranges adduser hands out (1000..59999) and the /etc/subuid ranges it allocates from 100000. */
+#define CIS_ROOT_MODE_HOST_ID 2147418112u
+#define CIS_HOSTNAME          "cisandbox"
+
+enum ws_mode { WS_OVERLAY, WS_TMPFS, WS_BIND };
+enum net_mode { NET_NONE };
+
+enum mount_kind {
+	MNT_RO_BIND, /* host src shown read-only at dst */
+	MNT_BIND,    /* host src shown read-write at dst */
+	MNT_TMPFS,   /* empty tmpfs at dst */
+	MNT_MASK,    /* dst hidden: empty file or empty read-only tmpfs, when it exists */
+	MNT_SYMLINK, /* dst is a symlink to src (merged-/usr hosts: /bin -> usr/bin) */
+};
+
+struct mount_op {
+	enum mount_kind kind;
+	char *src; /* host path (binds only) */
+	char *dst; /* sandbox path */
+	const char *origin; /* "--bind", "profile", "builtin" ...: named in errors */
+};
+
+struct plan {
+	char *profile_name;
+	char *profile_source; /* file path or "builtin:NAME" */
+	struct strv argv;     /* the job's command */
+	char *workspace;      /* host dir, or NULL for mode tmpfs */
+	enum ws_mode ws_mode;
+	uint64_t ws_size;
+	uint64_t tmp_size;
+	/* Replayed in order by the child after /dev, /tmp, /home and the workspace: system dirs,
+	 * built-in masks, then the profile's and the command line's operations. */
+	struct mount_op *mounts;
+	size_t n_mounts;
+	size_t n_system; /* mounts[0..n_system) are the system dirs, replayed first */
+	struct strv env; /* final NAME=VALUE list */
+	uint64_t timeout_ms;
+	uint64_t kill_grace_ms;
+	enum net_mode net_mode;
+	bool verbose;
+	bool dry_run;
+	/* Identity. */
+	uid_t caller_uid;
+	gid_t caller_gid;
+	bool as_root;      /* launched by host uid 0: maps go to CIS_ROOT_MODE_HOST_ID */
+	uid_t host_uid;    /* host uid the job's CIS_JOB_UID maps to */
+	gid_t host_gid;
+	uid_t ws_owner_uid; /* owner of the workspace on the host (for idmapping as root) */
+	gid_t ws_owner_gid;
+};
+
+struct cli;
+struct profile;
+
+/* Merge CLI over profile, resolve env/mounts/identity, validate; all input errors surface here.
+ * Returns 0 or -errno with `err` set. */
+int plan_build(struct plan *p, const struct cli *c, const struct profile *prof,
+	       struct cis_err *err);
+/* Print the plan as JSON (for --dry-run). Returns 0 or -errno. */
+int plan_print_json(const struct plan *p, FILE *out);
+void plan_free(struct plan *p);
+
+const char *ws_mode_name(enum ws_mode m);
+int ws_mode_parse(const char *s, enum ws_mode *out);
+
+#endif

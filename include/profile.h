@@ -1,0 +1,39 @@
+/* profile.h — JSON profiles (schema v1, man/cisandbox-profile.5): found on the search path or
+ * built in, validated strictly, `extends` resolved, flattened into plain structs. Nothing points
+ * into cJSON after loading. Runs in the launcher only. */
+#ifndef CIS_PROFILE_H
+#define CIS_PROFILE_H
+
+#include "plan.h"
+#include "util.h"
+
+struct profile {
+	char *name;
+	char *description;
+	char *source; /* path, or "builtin:NAME" */
+	/* 0 / false: not set by any profile in the chain. */
+	bool has_ws_mode;
+	enum ws_mode ws_mode;
+	uint64_t ws_size;
+	uint64_t tmp_size;
+	struct mount_op *mounts; /* parent's first, in file order */
+	size_t n_mounts;
+	struct strv env_pass; /* names, or PREFIX* globs */
+	struct strv env_set;  /* NAME=VALUE */
+	bool has_timeout;
+	uint64_t timeout_ms;
+	bool has_kill_grace;
+	uint64_t kill_grace_ms;
+	enum net_mode net_mode;
+};
+
+/* Load NAME (searched) or PATH (contains '/' or ends in .json). 0 or -errno with err set. */
+int profile_load(const char *name_or_path, struct profile *out, struct cis_err *err);
+/* Print the resolved profile as JSON in schema v1 (for `profile show`). */
+int profile_print_json(const struct profile *p, FILE *out);
+void profile_free(struct profile *p);
+
+/* The directories searched, in order (for messages and the man page). */
+size_t profile_search_dirs(const char **dirs, size_t max);
+
+#endif

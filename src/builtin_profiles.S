@@ -1,0 +1,11 @@
+/* The shipped profiles, embedded so that the binary works with nothing installed. */
+	.section .rodata
+	.global cis_builtin_untrusted
+cis_builtin_untrusted:
+	.incbin "untrusted.json"
+	.byte 0
+	.global cis_builtin_trusted
+cis_builtin_trusted:
+	.incbin "trusted.json"
+	.byte 0
+	.section .note.GNU-stack,"",@progbits

@@ -1,0 +1,237 @@
+/* cli.c — argv to struct cli (launcher only). Option parsing stops at the first non-option so
+ * that the job's own flags are never ours. */
+#define _GNU_SOURCE
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+enum {
+	OPT_WS_MODE = 256,
+	OPT_WS_SIZE,
+	OPT_RO_BIND,
+	OPT_BIND,
+	OPT_TMPFS,
+	OPT_MASK,
+	OPT_TIMEOUT,
+	OPT_KILL_GRACE,
+	OPT_DRY_RUN,
+};
+
+static const struct option run_opts[] = {
+	{"profile", required_argument, NULL, 'p'},
+	{"workspace", required_argument, NULL, 'w'},
+	{"workspace-mode", required_argument, NULL, OPT_WS_MODE},
+	{"workspace-size", required_argument, NULL, OPT_WS_SIZE},
+	{"ro-bind", required_argument, NULL, OPT_RO_BIND},
+	{"bind", required_argument, NULL, OPT_BIND},
+	{"tmpfs", required_argument, NULL, OPT_TMPFS},
+	{"mask", required_argument, NULL, OPT_MASK},
+	{"env", required_argument, NULL, 'e'},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"kill-grace", required_argument, NULL, OPT_KILL_GRACE},
+	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
+	{"verbose", no_argument, NULL, 'v'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+void cli_usage(FILE *out)
+{
+	fputs("Usage: cisandbox run [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "Run one CI job step in a throw-away sandbox.\n\n"
+	      "  -p, --profile NAME|PATH    profile (default: untrusted)\n"
+	      "  -w, --workspace DIR        host directory shown at /workspace (default: .)\n"
+	      "      --workspace-mode MODE  overlay (default) | tmpfs | bind\n"
+	      "      --workspace-size SIZE  size cap of the workspace tmpfs/overlay (e.g. 2G)\n"
+	      "      --ro-bind SRC[:DST]    show host SRC read-only at DST (repeatable)\n"
+	      "      --bind SRC[:DST]       show host SRC read-write at DST (repeatable)\n"
+	      "      --tmpfs DST            empty tmpfs at DST (repeatable)\n"
+	      "      --mask PATH            hide PATH (repeatable)\n"
+	      "  -e, --env NAME[=VALUE]     pass NAME from the caller, or set it (repeatable)\n"
+	      "      --timeout DURATION     job time limit (e.g. 90s, 30m); exit 124 when hit\n"
+	      "      --kill-grace DURATION  SIGTERM to SIGKILL delay on timeout (default 10s)\n"
+	      "      --dry-run              print the resolved plan as JSON and exit\n"
+	      "  -v, --verbose              say what is being set up and why\n\n"
+	      "       cisandbox profile check FILE...\n"
+	      "       cisandbox profile show NAME|PATH\n"
+	      "       cisandbox version | --help\n\n"
+	      "Exit status: the job's own; 128+N if it died of signal N; 124 timeout;\n"
+	      "125 launcher error; 126 command not executable; 127 command not found.\n",
+	      out);
+}
+
+static void add_mount(struct cli *c, enum mount_kind kind, char *src, char *dst,
+		      const char *origin)
+{
+	c->mounts = xrealloc(c->mounts, (c->n_mounts + 1) * sizeof(*c->mounts));
+	c->mounts[c->n_mounts++] = (struct mount_op){kind, src, dst, origin};
+}
+
+static int opt_mount(struct cli *c, int opt, const char *arg, struct cis_err *err)
+{
+	static const char *const names[] = {[MNT_RO_BIND] = "--ro-bind",
+					    [MNT_BIND] = "--bind",
+					    [MNT_TMPFS] = "--tmpfs",
+					    [MNT_MASK] = "--mask"};
+	enum mount_kind kind = opt == OPT_RO_BIND ? MNT_RO_BIND
+			       : opt == OPT_BIND  ? MNT_BIND
+			       : opt == OPT_TMPFS ? MNT_TMPFS
+						  : MNT_MASK;
+	char *src = NULL, *dst = NULL;
+	const char *why;
+
+	if (kind == MNT_RO_BIND || kind == MNT_BIND) {
+		why = parse_bind_spec(arg, &src, &dst);
+		if (why)
+			return cis_err_set(err, "%s %s: %s", names[kind], arg, why);
+	} else {
+		if (!path_is_clean_absolute(arg) || strcmp(arg, "/") == 0)
+			return cis_err_set(err, "%s %s: must be a clean absolute path, not /",
+					   names[kind], arg);
+		dst = xstrdup(arg);
+	}
+	add_mount(c, kind, src, dst, names[kind]);
+	return 0;
+}
+
+static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *err)
+{
+	switch (opt) {
+	case OPT_WS_MODE:
+		if (ws_mode_parse(arg, &c->ws_mode) < 0)
+			return cis_err_set(err, "--workspace-mode %s: must be overlay, tmpfs or bind",
+					   arg);
+		c->has_ws_mode = true;
+		return 0;
+	case OPT_WS_SIZE:
+		if (parse_size(arg, &c->ws_size) < 0)
+			return cis_err_set(err, "--workspace-size %s: not a size (e.g. 512M, 4G)",
+					   arg);
+		return 0;
+	case OPT_TIMEOUT:
+		c->has_timeout = true;
+		if (parse_duration(arg, &c->timeout_ms) < 0)
+			return cis_err_set(err, "--timeout %s: not a duration (e.g. 90s, 30m)", arg);
+		return 0;
+	case OPT_KILL_GRACE:
+		c->has_kill_grace = true;
+		if (parse_duration(arg, &c->kill_grace_ms) < 0)
+			return cis_err_set(err, "--kill-grace %s: not a duration (e.g. 10s)", arg);
+		return 0;
+	case 'e': {
+		_cleanup_free_ char *name = strndup(arg, strcspn(arg, "="));
+
+		if (!name || !env_name_valid(name, false))
+			return cis_err_set(err, "--env %s: not a valid variable name", arg);
+		strv_push(&c->env, arg);
+		return 0;
+	}
+	default:
+		return opt_mount(c, opt, arg, err);
+	}
+}
+
+static int bad_option(char **argv, struct cis_err *err)
+{
+	const char *arg = argv[optind - 1];
+
+	if (optopt && optopt < 256)
+		return cis_err_set(err, "-%c: %s", optopt,
+				   strchr("pwe", optopt) ? "missing value" : "unknown option");
+	return cis_err_set(err, "%s: unknown option or missing value (see --help)", arg);
+}
+
+static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
+{
+	int opt, r;
+
+	optind = 1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, "+:p:w:e:vh", run_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			c->profile = optarg;
+			break;
+		case 'w':
+			c->workspace = optarg;
+			break;
+		case 'v':
+			c->verbose = true;
+			break;
+		case 'h':
+			c->cmd = CMD_HELP;
+			return 0;
+		case OPT_DRY_RUN:
+			c->dry_run = true;
+			break;
+		case '?':
+		case ':':
+			return bad_option(argv, err);
+		default:
+			if ((r = opt_value(c, opt, optarg, err)) < 0)
+				return r;
+		}
+	}
+	c->args = argv + optind;
+	c->n_args = argc - optind;
+	if (c->n_args == 0 && !c->dry_run)
+		return cis_err_set(err, "run: missing COMMAND (see --help)");
+	return 0;
+}
+
+static int parse_profile_cmd(int argc, char **argv, struct cli *c, struct cis_err *err)
+{
+	if (argc < 2)
+		return cis_err_set(err, "profile: expected \"check FILE...\" or \"show NAME\"");
+	if (strcmp(argv[1], "check") == 0) {
+		if (argc < 3)
+			return cis_err_set(err, "profile check: missing FILE");
+		c->cmd = CMD_PROFILE_CHECK;
+	} else if (strcmp(argv[1], "show") == 0) {
+		if (argc != 3)
+			return cis_err_set(err, "profile show: expected exactly one NAME or PATH");
+		c->cmd = CMD_PROFILE_SHOW;
+	} else {
+		return cis_err_set(err, "profile %s: unknown subcommand (check, show)", argv[1]);
+	}
+	c->args = argv + 2;
+	c->n_args = argc - 2;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct cli *c, struct cis_err *err)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	*c = (struct cli){.profile = "untrusted"};
+	if (!cmd)
+		return cis_err_set(err, "missing command (run, profile, version; see --help)");
+	if (strcmp(cmd, "run") == 0) {
+		c->cmd = CMD_RUN;
+		return parse_run(argc - 1, argv + 1, c, err);
+	}
+	if (strcmp(cmd, "profile") == 0)
+		return parse_profile_cmd(argc - 1, argv + 1, c, err);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		c->cmd = CMD_VERSION;
+		return 0;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		c->cmd = CMD_HELP;
+		return 0;
+	}
+	return cis_err_set(err, "%s: unknown command (run, profile, version; see --help)", cmd);
+}
+
+void cli_free(struct cli *c)
+{
+	for (size_t i = 0; i < c->n_mounts; i++) {
+		free(c->mounts[i].src);
+		free(c->mounts[i].dst);
+	}
+	free(c->mounts);
+	strv_free(&c->env);
+}

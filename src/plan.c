@@ -1,0 +1,416 @@
+/* plan.c — argv + profile to the immutable plan (launcher only, before any namespace). Every
+ * input error is found here: a bad flag, field or missing path never gets as far as a clone. */
+#define _GNU_SOURCE
+#include "plan.h"
+#include "cli.h"
+#include "profile.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DEFAULT_WS_SIZE    (2ull << 30)
+#define DEFAULT_TMP_SIZE   (1ull << 30)
+#define DEFAULT_KILL_GRACE 10000
+#define DEFAULT_PATH       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+extern char **environ;
+
+/* Host directories the job needs to run programs: bound read-only, everything else is absent. */
+static const char *const system_dirs[] = {"/usr",   "/bin",    "/sbin", "/lib", "/lib32",
+					  "/lib64", "/libx32", "/etc",  "/opt"};
+
+/* Host files no job needs and every attacker wants (they are 0640/0600 anyway; hide them so
+ * that a mis-set mode on the host does not matter). */
+static const char *const builtin_masks[] = {"/etc/shadow", "/etc/gshadow", "/etc/shadow-",
+					    "/etc/gshadow-", "/etc/sudoers", "/etc/sudoers.d",
+					    "/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_ecdsa_key",
+					    "/etc/ssh/ssh_host_ed25519_key"};
+
+/* Credentials kept in a home directory: hidden when the workspace contains that home. */
+static const char *const home_secrets[] = {
+	".ssh",     ".gnupg",          ".aws",           ".azure",   ".config/gcloud",
+	".docker",  ".kube",           ".netrc",         ".git-credentials",
+	".npmrc",   ".pypirc",         ".cargo/credentials", ".cargo/credentials.toml",
+	".config/gh", ".config/hub", ".local/share/containers", ".config/containers/auth.json"};
+
+/* Runner registration secrets (GitHub runner, Forgejo/Gitea act_runner): hidden wherever a
+ * runner directory is visible — in the workspace, one level below it, or under /opt. */
+static const char *const runner_secrets[] = {".runner", ".credentials", ".credentials_rsaparams"};
+
+/* Tokens a CI system puts in the environment: never passed by a glob, only by exact name. */
+static const char *const token_vars[] = {
+	"GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+	"ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_RUNTIME_URL", "ACTIONS_CACHE_URL",
+	"ACTIONS_RESULTS_URL", "CI_JOB_TOKEN", "CI_JOB_JWT", "CI_JOB_JWT_V1", "CI_JOB_JWT_V2",
+	"CI_BUILD_TOKEN", "CI_REGISTRY_PASSWORD", "CI_DEPLOY_PASSWORD", "CI_REPOSITORY_URL",
+	"CI_DEPENDENCY_PROXY_PASSWORD", "FORGEJO_TOKEN", "GITEA_TOKEN", "GITLAB_TOKEN",
+	"RUNNER_TOKEN", "ACTIONS_RUNNER_INPUT_JITCONFIG"};
+
+const char *ws_mode_name(enum ws_mode m)
+{
+	return m == WS_OVERLAY ? "overlay" : m == WS_TMPFS ? "tmpfs" : "bind";
+}
+
+int ws_mode_parse(const char *s, enum ws_mode *out)
+{
+	if (strcmp(s, "overlay") == 0)
+		*out = WS_OVERLAY;
+	else if (strcmp(s, "tmpfs") == 0)
+		*out = WS_TMPFS;
+	else if (strcmp(s, "bind") == 0)
+		*out = WS_BIND;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static void push_op(struct plan *p, enum mount_kind kind, const char *src, const char *dst,
+		    const char *origin)
+{
+	p->mounts = xrealloc(p->mounts, (p->n_mounts + 1) * sizeof(*p->mounts));
+	p->mounts[p->n_mounts++] =
+		(struct mount_op){kind, src ? xstrdup(src) : NULL, xstrdup(dst), origin};
+}
+
+static void plan_system_dirs(struct plan *p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(system_dirs); i++) {
+		char target[PATH_MAX];
+		struct stat st;
+		ssize_t n;
+
+		if (lstat(system_dirs[i], &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			n = readlink(system_dirs[i], target, sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			push_op(p, MNT_SYMLINK, target, system_dirs[i], "builtin");
+		} else if (S_ISDIR(st.st_mode)) {
+			push_op(p, MNT_RO_BIND, system_dirs[i], system_dirs[i], "builtin");
+		}
+	}
+}
+
+/* Mask `name` under host dir `dir` if it exists there; `shown` is where dir appears inside. */
+static void mask_if_present(struct plan *p, const char *dir, const char *shown, const char *name)
+{
+	_cleanup_free_ char *host = xasprintf("%s/%s", dir, name);
+	_cleanup_free_ char *dst = xasprintf("%s/%s", shown, name);
+	struct stat st;
+
+	if (lstat(host, &st) == 0)
+		push_op(p, MNT_MASK, NULL, dst, "builtin");
+}
+
+/* Runner secrets in dir itself or one level below it. */
+static void mask_runner_dirs(struct plan *p, const char *dir, const char *shown)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	for (size_t i = 0; i < ARRAY_SIZE(runner_secrets); i++)
+		mask_if_present(p, dir, shown, runner_secrets[i]);
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		_cleanup_free_ char *sub = NULL, *subshown = NULL;
+
+		if (e->d_type != DT_DIR || e->d_name[0] == '.')
+			continue;
+		sub = xasprintf("%s/%s", dir, e->d_name);
+		subshown = xasprintf("%s/%s", shown, e->d_name);
+		for (size_t i = 0; i < ARRAY_SIZE(runner_secrets); i++)
+			mask_if_present(p, sub, subshown, runner_secrets[i]);
+	}
+	closedir(d);
+}
+
+static void plan_builtin_masks(struct plan *p)
+{
+	const char *home = getenv("HOME");
+	const struct passwd *pw = getpwuid(p->caller_uid);
+	const char *homes[2] = {home, pw ? pw->pw_dir : NULL};
+
+	for (size_t i = 0; i < ARRAY_SIZE(builtin_masks); i++)
+		push_op(p, MNT_MASK, NULL, builtin_masks[i], "builtin");
+	mask_runner_dirs(p, "/opt", "/opt");
+	if (!p->workspace)
+		return;
+	mask_runner_dirs(p, p->workspace, "/workspace");
+	for (size_t h = 0; h < ARRAY_SIZE(homes); h++) {
+		char real[PATH_MAX];
+		_cleanup_free_ char *shown = NULL;
+
+		if (!homes[h] || !realpath(homes[h], real) || !path_has_prefix(real, p->workspace))
+			continue;
+		shown = xasprintf("/workspace%s", real + strlen(p->workspace));
+		for (size_t i = 0; i < ARRAY_SIZE(home_secrets); i++)
+			mask_if_present(p, real, shown, home_secrets[i]);
+	}
+}
+
+static int plan_workspace(struct plan *p, const struct cli *c, const struct profile *prof,
+			  struct cis_err *err)
+{
+	const char *ws = c->workspace ? c->workspace : ".";
+	const char *flag = c->workspace ? "--workspace" : "workspace (current directory)";
+	char real[PATH_MAX];
+	struct stat st;
+
+	p->ws_mode = c->has_ws_mode ? c->ws_mode : prof->has_ws_mode ? prof->ws_mode : WS_OVERLAY;
+	p->ws_size = c->ws_size ? c->ws_size : prof->ws_size ? prof->ws_size : DEFAULT_WS_SIZE;
+	p->tmp_size = prof->tmp_size ? prof->tmp_size : DEFAULT_TMP_SIZE;
+	if (p->ws_mode == WS_TMPFS)
+		return 0;
+	if (!realpath(ws, real))
+		return cis_err_set(err, "%s %s: %s", flag, ws, strerror(errno));
+	if (stat(real, &st) < 0)
+		return cis_err_set(err, "%s %s: %s", flag, ws, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return cis_err_set(err, "%s %s: not a directory", flag, ws);
+	/* Showing the host's / (or a system dir) read-write would undo the whole sandbox. */
+	for (size_t i = 0; i < ARRAY_SIZE(system_dirs); i++)
+		if (strcmp(real, "/") == 0 || path_has_prefix(system_dirs[i], real))
+			return cis_err_set(err, "%s %s: refusing a workspace that contains %s", flag,
+					   ws, system_dirs[i]);
+	p->workspace = xstrdup(real);
+	p->ws_owner_uid = st.st_uid;
+	p->ws_owner_gid = st.st_gid;
+	return 0;
+}
+
+/* Operations from the profile, then the command line: bind sources must exist now, so that a
+ * typo is a launcher error (125) and not a half-built sandbox. */
+static int plan_user_mounts(struct plan *p, const struct mount_op *ops, size_t n,
+			    struct cis_err *err)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct mount_op *m = &ops[i];
+		char real[PATH_MAX];
+
+		if (path_has_prefix(m->dst, "/proc") || path_has_prefix(m->dst, "/dev"))
+			return cis_err_set(err, "%s %s: /proc and /dev are managed by cisandbox",
+					   m->origin, m->dst);
+		if (m->kind != MNT_RO_BIND && m->kind != MNT_BIND) {
+			push_op(p, m->kind, NULL, m->dst, m->origin);
+			continue;
+		}
+		if (!realpath(m->src, real))
+			return cis_err_set(err, "%s %s: %s", m->origin, m->src, strerror(errno));
+		push_op(p, m->kind, real, m->dst, m->origin);
+	}
+	return 0;
+}
+
+static bool is_token_var(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(token_vars); i++)
+		if (strcmp(token_vars[i], name) == 0)
+			return true;
+	return fnmatch("*_TOKEN", name, 0) == 0 || fnmatch("*PASSWORD*", name, 0) == 0 ||
+	       fnmatch("*SECRET*", name, 0) == 0;
+}
+
+/* Set NAME=VALUE, replacing an earlier NAME: later sources override earlier ones. */
+static void env_put(struct strv *env, char *entry)
+{
+	size_t n = strcspn(entry, "=");
+
+	for (size_t i = 0; i < env->n; i++) {
+		if (strncmp(env->v[i], entry, n) == 0 && env->v[i][n] == '=') {
+			free(env->v[i]);
+			env->v[i] = entry;
+			return;
+		}
+	}
+	strv_push_take(env, entry);
+}
+
+/* Pass caller variables matching `pattern` (exact, or PREFIX* glob excluding tokens). */
+static void env_pass(struct strv *env, const char *pattern)
+{
+	size_t n = strlen(pattern);
+	bool glob = n > 0 && pattern[n - 1] == '*';
+
+	for (char **e = environ; *e; e++) {
+		size_t len = strcspn(*e, "=");
+		_cleanup_free_ char *name = strndup(*e, len);
+
+		if (!name || !(*e)[len])
+			continue;
+		if (glob ? strncmp(name, pattern, n - 1) != 0 || is_token_var(name)
+			 : strcmp(name, pattern) != 0)
+			continue;
+		env_put(env, xstrdup(*e));
+	}
+}
+
+static void plan_env(struct plan *p, const struct cli *c, const struct profile *prof)
+{
+	static const char *const defaults[] = {"TERM", "LANG", "LC_*", "TZ", "CI"};
+	const char *path = getenv("PATH");
+
+	env_put(&p->env, xasprintf("PATH=%s", path && *path ? path : DEFAULT_PATH));
+	env_put(&p->env, xstrdup("HOME=" CIS_JOB_HOME));
+	env_put(&p->env, xstrdup("USER=" CIS_JOB_USER));
+	env_put(&p->env, xstrdup("LOGNAME=" CIS_JOB_USER));
+	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
+		env_pass(&p->env, defaults[i]);
+	for (size_t i = 0; i < prof->env_pass.n; i++)
+		env_pass(&p->env, prof->env_pass.v[i]);
+	for (size_t i = 0; i < prof->env_set.n; i++)
+		env_put(&p->env, xstrdup(prof->env_set.v[i]));
+	for (size_t i = 0; i < c->env.n; i++) {
+		if (strchr(c->env.v[i], '='))
+			env_put(&p->env, xstrdup(c->env.v[i]));
+		else
+			env_pass(&p->env, c->env.v[i]);
+	}
+}
+
+int plan_build(struct plan *p, const struct cli *c, const struct profile *prof,
+	       struct cis_err *err)
+{
+	int r;
+
+	*p = (struct plan){0};
+	p->profile_name = xstrdup(prof->name);
+	p->profile_source = xstrdup(prof->source ? prof->source : prof->name);
+	for (int i = 0; i < c->n_args; i++)
+		strv_push(&p->argv, c->args[i]);
+	p->caller_uid = geteuid();
+	p->caller_gid = getegid();
+	p->as_root = p->caller_uid == 0;
+	p->host_uid = p->as_root ? CIS_ROOT_MODE_HOST_ID : p->caller_uid;
+	p->host_gid = p->as_root ? CIS_ROOT_MODE_HOST_ID : p->caller_gid;
+	p->verbose = c->verbose;
+	p->dry_run = c->dry_run;
+	p->net_mode = prof->net_mode;
+	p->timeout_ms = c->has_timeout ? c->timeout_ms : prof->timeout_ms;
+	p->kill_grace_ms = c->has_kill_grace	? c->kill_grace_ms
+			   : prof->has_kill_grace ? prof->kill_grace_ms
+						  : DEFAULT_KILL_GRACE;
+	if ((r = plan_workspace(p, c, prof, err)) < 0)
+		goto fail;
+	plan_system_dirs(p);
+	p->n_system = p->n_mounts;
+	plan_builtin_masks(p);
+	if ((r = plan_user_mounts(p, prof->mounts, prof->n_mounts, err)) < 0 ||
+	    (r = plan_user_mounts(p, c->mounts, c->n_mounts, err)) < 0)
+		goto fail;
+	plan_env(p, c, prof);
+	return 0;
+fail:
+	plan_free(p);
+	return r;
+}
+
+void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		free(p->mounts[i].src);
+		free(p->mounts[i].dst);
+	}
+	free(p->mounts);
+	free(p->profile_name);
+	free(p->profile_source);
+	free(p->workspace);
+	strv_free(&p->argv);
+	strv_free(&p->env);
+	*p = (struct plan){0};
+}
+
+static const char *const kind_names[] = {[MNT_RO_BIND] = "ro-bind", [MNT_BIND] = "bind",
+					 [MNT_TMPFS] = "tmpfs",     [MNT_MASK] = "mask",
+					 [MNT_SYMLINK] = "symlink"};
+
+static void json_mounts(cJSON *root, const struct plan *p)
+{
+	cJSON *arr = cJSON_AddArrayToObject(root, "mounts");
+
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct mount_op *m = &p->mounts[i];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "op", kind_names[m->kind]);
+		if (m->src)
+			cJSON_AddStringToObject(o, "src", m->src);
+		cJSON_AddStringToObject(o, "dst", m->dst);
+		cJSON_AddStringToObject(o, "origin", m->origin);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
+/* Values set by the profile or flags are shown; values taken from the caller's environment are
+ * not, so that a dry run pasted into a CI log leaks nothing. */
+static void json_env(cJSON *root, const struct plan *p)
+{
+	cJSON *env = cJSON_AddObjectToObject(root, "env");
+
+	for (size_t i = 0; i < p->env.n; i++) {
+		const char *e = p->env.v[i];
+		size_t n = strcspn(e, "=");
+		_cleanup_free_ char *name = strndup(e, n);
+		const char *caller = getenv(name);
+		bool from_caller = caller && strcmp(caller, e + n + 1) == 0 &&
+				   strcmp(name, "PATH") != 0;
+
+		cJSON_AddStringToObject(env, name, from_caller ? "(from caller)" : e + n + 1);
+	}
+}
+
+int plan_print_json(const struct plan *p, FILE *out)
+{
+	cJSON *root = cJSON_CreateObject(), *o;
+	char buf[32];
+	char *text;
+
+	o = cJSON_AddObjectToObject(root, "profile");
+	cJSON_AddStringToObject(o, "name", p->profile_name);
+	cJSON_AddStringToObject(o, "source", p->profile_source);
+	cJSON_AddItemToObject(root, "command",
+			      cJSON_CreateStringArray((const char *const *)p->argv.v, (int)p->argv.n));
+	o = cJSON_AddObjectToObject(root, "identity");
+	cJSON_AddNumberToObject(o, "uid", CIS_JOB_UID);
+	cJSON_AddNumberToObject(o, "gid", CIS_JOB_GID);
+	cJSON_AddNumberToObject(o, "host_uid", p->host_uid);
+	cJSON_AddNumberToObject(o, "host_gid", p->host_gid);
+	cJSON_AddStringToObject(o, "hostname", CIS_HOSTNAME);
+	o = cJSON_AddObjectToObject(root, "workspace");
+	cJSON_AddStringToObject(o, "mode", ws_mode_name(p->ws_mode));
+	if (p->workspace)
+		cJSON_AddStringToObject(o, "host", p->workspace);
+	cJSON_AddStringToObject(o, "path", "/workspace");
+	if (p->ws_mode != WS_BIND)
+		cJSON_AddStringToObject(o, "size", format_size(p->ws_size, buf));
+	o = cJSON_AddObjectToObject(root, "fixed");
+	cJSON_AddStringToObject(o, "/", "tmpfs, read-only after setup");
+	cJSON_AddStringToObject(o, "/tmp", format_size(p->tmp_size, buf));
+	cJSON_AddStringToObject(o, CIS_JOB_HOME, "tmpfs, same cap as /tmp");
+	cJSON_AddStringToObject(o, "/dev", "null zero full random urandom tty, devpts, shm");
+	cJSON_AddStringToObject(o, "/proc", "new procfs; sys, sysrq-trigger, kcore read-only");
+	json_mounts(root, p);
+	json_env(root, p);
+	o = cJSON_AddObjectToObject(root, "limits");
+	cJSON_AddStringToObject(o, "timeout", p->timeout_ms ? format_duration(p->timeout_ms, buf)
+							    : "none");
+	cJSON_AddStringToObject(o, "kill_grace", format_duration(p->kill_grace_ms, buf));
+	o = cJSON_AddObjectToObject(root, "network");
+	cJSON_AddStringToObject(o, "mode", "none");
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text)
+		return -ENOMEM;
+	fprintf(out, "%s\n", text);
+	free(text);
+	return 0;
+}

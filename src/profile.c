@@ -1,0 +1,566 @@
+/* profile.c — load, validate and flatten JSON profiles (launcher only, before any namespace).
+ * Every error names the file and the field path: "profile FILE: filesystem.bind[1]: reason". */
+#define _GNU_SOURCE
+#include "profile.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MAX_PROFILE_BYTES (1u << 20)
+#define MAX_EXTENDS_DEPTH 8
+
+extern const char cis_builtin_untrusted[];
+extern const char cis_builtin_trusted[];
+
+static const struct {
+	const char *name;
+	const char *text;
+} builtins[] = {
+	{"untrusted", cis_builtin_untrusted},
+	{"trusted", cis_builtin_trusted},
+};
+
+/* Where one profile file is being read from, for error messages. */
+struct ctx {
+	const char *file;
+	struct cis_err *err;
+};
+
+static int fail(const struct ctx *c, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int fail(const struct ctx *c, const char *field, const char *fmt, ...)
+{
+	char reason[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	return cis_err_set(c->err, "profile %s: %s: %s", c->file, field, reason);
+}
+
+size_t profile_search_dirs(const char **dirs, size_t max)
+{
+	static char env_copy[4096];
+	const char *env = getenv("CISANDBOX_PROFILE_PATH");
+	size_t n = 0;
+
+	if (env && *env && strlen(env) < sizeof(env_copy)) {
+		strcpy(env_copy, env);
+		for (char *save = NULL, *d = strtok_r(env_copy, ":", &save); d && n < max;
+		     d = strtok_r(NULL, ":", &save))
+			dirs[n++] = d;
+	}
+	if (n < max)
+		dirs[n++] = "/etc/cisandbox/profiles";
+	if (n < max)
+		dirs[n++] = CIS_DATADIR "/profiles";
+	return n;
+}
+
+static bool name_is_plain(const char *s)
+{
+	if (!*s || strlen(s) > 64)
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '-' || *s == '_' || *s == '.'))
+			return false;
+	return true;
+}
+
+static int read_text(const char *path, char **out)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_free_ char *buf = NULL;
+	struct stat st;
+	ssize_t r;
+
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	if (st.st_size > MAX_PROFILE_BYTES)
+		return -EFBIG;
+	buf = xmalloc((size_t)st.st_size + 1);
+	r = read(fd, buf, (size_t)st.st_size);
+	if (r < 0)
+		return -errno;
+	buf[r] = '\0';
+	*out = TAKE_PTR(buf);
+	return 0;
+}
+
+/* Resolve a name or path to its text and a source label. */
+static int find_profile(const char *ref, char **text, char **source, struct cis_err *err)
+{
+	const char *dirs[16];
+	size_t n;
+	int r;
+
+	if (strchr(ref, '/') || (strlen(ref) > 5 && strcmp(ref + strlen(ref) - 5, ".json") == 0)) {
+		r = read_text(ref, text);
+		if (r < 0)
+			return cis_err_set(err, "profile %s: %s", ref, strerror(-r));
+		*source = xstrdup(ref);
+		return 0;
+	}
+	if (!name_is_plain(ref))
+		return cis_err_set(err, "profile %s: not a valid profile name", ref);
+	n = profile_search_dirs(dirs, ARRAY_SIZE(dirs));
+	for (size_t i = 0; i < n; i++) {
+		_cleanup_free_ char *path = xasprintf("%s/%s.json", dirs[i], ref);
+
+		r = read_text(path, text);
+		if (r == 0) {
+			*source = TAKE_PTR(path);
+			return 0;
+		}
+		if (r != -ENOENT && r != -ENOTDIR)
+			return cis_err_set(err, "profile %s: %s", path, strerror(-r));
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++) {
+		if (strcmp(builtins[i].name, ref) == 0) {
+			*text = xstrdup(builtins[i].text);
+			*source = xasprintf("builtin:%s", ref);
+			return 0;
+		}
+	}
+	return cis_err_set(err, "profile %s: not found (searched $CISANDBOX_PROFILE_PATH, "
+				"/etc/cisandbox/profiles, %s/profiles and the built-ins)",
+			   ref, CIS_DATADIR);
+}
+
+/* Unknown keys are errors: a typo must never silently weaken a policy. */
+static int check_keys(const struct ctx *c, const cJSON *obj, const char *path,
+		      const char *const *allowed)
+{
+	const cJSON *it;
+
+	if (!cJSON_IsObject(obj))
+		return fail(c, path, "must be an object");
+	cJSON_ArrayForEach(it, obj)
+	{
+		bool ok = false;
+
+		for (const char *const *a = allowed; *a; a++)
+			ok = ok || strcmp(*a, it->string) == 0;
+		if (!ok)
+			return fail(c, path[0] ? path : "(top level)", "unknown key \"%s\"", it->string);
+	}
+	return 0;
+}
+
+static int get_string(const struct ctx *c, const cJSON *obj, const char *key, const char *path,
+		      const char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+
+	if (!v)
+		return 0;
+	if (!cJSON_IsString(v) || !v->valuestring)
+		return fail(c, path, "must be a string");
+	*out = v->valuestring;
+	return 1;
+}
+
+static int get_size(const struct ctx *c, const cJSON *obj, const char *key, const char *path,
+		    uint64_t *out)
+{
+	const char *s = NULL;
+	int r = get_string(c, obj, key, path, &s);
+
+	if (r <= 0)
+		return r;
+	if (parse_size(s, out) < 0)
+		return fail(c, path, "\"%s\" is not a size (e.g. 512M, 4G)", s);
+	return 1;
+}
+
+static int get_duration(const struct ctx *c, const cJSON *obj, const char *key, const char *path,
+			uint64_t *out)
+{
+	const char *s = NULL;
+	int r = get_string(c, obj, key, path, &s);
+
+	if (r <= 0)
+		return r;
+	if (parse_duration(s, out) < 0)
+		return fail(c, path, "\"%s\" is not a duration (e.g. 90s, 30m, 2h)", s);
+	return 1;
+}
+
+static void add_mount(struct profile *p, enum mount_kind kind, char *src, char *dst)
+{
+	p->mounts = xrealloc(p->mounts, (p->n_mounts + 1) * sizeof(*p->mounts));
+	p->mounts[p->n_mounts++] = (struct mount_op){kind, src, dst, "profile"};
+}
+
+static int apply_mount_list(const struct ctx *c, const cJSON *fs, const char *key,
+			    enum mount_kind kind, struct profile *p)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(fs, key);
+	const cJSON *it;
+	int i = 0;
+
+	if (!arr)
+		return 0;
+	if (!cJSON_IsArray(arr))
+		return fail(c, key, "filesystem.%s must be an array of strings", key);
+	cJSON_ArrayForEach(it, arr)
+	{
+		char field[64];
+		char *src = NULL, *dst = NULL;
+		const char *why;
+
+		snprintf(field, sizeof(field), "filesystem.%s[%d]", key, i++);
+		if (!cJSON_IsString(it))
+			return fail(c, field, "must be a string");
+		if (kind == MNT_RO_BIND || kind == MNT_BIND) {
+			why = parse_bind_spec(it->valuestring, &src, &dst);
+			if (why)
+				return fail(c, field, "\"%s\": %s", it->valuestring, why);
+		} else {
+			if (!path_is_clean_absolute(it->valuestring) ||
+			    strcmp(it->valuestring, "/") == 0)
+				return fail(c, field, "\"%s\": must be a clean absolute path, not /",
+					    it->valuestring);
+			dst = xstrdup(it->valuestring);
+		}
+		add_mount(p, kind, src, dst);
+	}
+	return 0;
+}
+
+static int apply_workspace(const struct ctx *c, const cJSON *ws, struct profile *p)
+{
+	static const char *const keys[] = {"mode", "size", NULL};
+	const char *mode = NULL;
+	int r = check_keys(c, ws, "filesystem.workspace", keys);
+
+	if (r < 0)
+		return r;
+	r = get_string(c, ws, "mode", "filesystem.workspace.mode", &mode);
+	if (r < 0)
+		return r;
+	if (r > 0) {
+		if (ws_mode_parse(mode, &p->ws_mode) < 0)
+			return fail(c, "filesystem.workspace.mode",
+				    "\"%s\": must be overlay, tmpfs or bind", mode);
+		p->has_ws_mode = true;
+	}
+	r = get_size(c, ws, "size", "filesystem.workspace.size", &p->ws_size);
+	return r < 0 ? r : 0;
+}
+
+static int apply_filesystem(const struct ctx *c, const cJSON *fs, struct profile *p)
+{
+	static const char *const keys[] = {"workspace", "tmp_size", "ro_bind", "bind",
+					   "tmpfs",     "mask",     NULL};
+	const cJSON *ws;
+	int r = check_keys(c, fs, "filesystem", keys);
+
+	if (r < 0)
+		return r;
+	ws = cJSON_GetObjectItemCaseSensitive(fs, "workspace");
+	if (ws && (r = apply_workspace(c, ws, p)) < 0)
+		return r;
+	if ((r = get_size(c, fs, "tmp_size", "filesystem.tmp_size", &p->tmp_size)) < 0)
+		return r;
+	if ((r = apply_mount_list(c, fs, "ro_bind", MNT_RO_BIND, p)) < 0 ||
+	    (r = apply_mount_list(c, fs, "bind", MNT_BIND, p)) < 0 ||
+	    (r = apply_mount_list(c, fs, "tmpfs", MNT_TMPFS, p)) < 0 ||
+	    (r = apply_mount_list(c, fs, "mask", MNT_MASK, p)) < 0)
+		return r;
+	return 0;
+}
+
+static int apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
+{
+	static const char *const keys[] = {"pass", "set", NULL};
+	const cJSON *pass = cJSON_GetObjectItemCaseSensitive(env, "pass");
+	const cJSON *set = cJSON_GetObjectItemCaseSensitive(env, "set");
+	const cJSON *it;
+	int r = check_keys(c, env, "env", keys);
+	int i = 0;
+
+	if (r < 0)
+		return r;
+	if (pass && !cJSON_IsArray(pass))
+		return fail(c, "env.pass", "must be an array of variable names");
+	cJSON_ArrayForEach(it, pass)
+	{
+		char field[32];
+
+		snprintf(field, sizeof(field), "env.pass[%d]", i++);
+		if (!cJSON_IsString(it) || !env_name_valid(it->valuestring, true))
+			return fail(c, field, "must be a variable name (a trailing * matches a prefix)");
+		strv_push(&p->env_pass, it->valuestring);
+	}
+	if (set && !cJSON_IsObject(set))
+		return fail(c, "env.set", "must be an object of NAME: \"value\"");
+	cJSON_ArrayForEach(it, set)
+	{
+		char field[300];
+
+		snprintf(field, sizeof(field), "env.set.%s", it->string);
+		if (!env_name_valid(it->string, false))
+			return fail(c, field, "not a valid variable name");
+		if (!cJSON_IsString(it))
+			return fail(c, field, "must be a string");
+		strv_push_take(&p->env_set, xasprintf("%s=%s", it->string, it->valuestring));
+	}
+	return 0;
+}
+
+static int apply_limits(const struct ctx *c, const cJSON *lim, struct profile *p)
+{
+	static const char *const keys[] = {"timeout", "kill_grace", NULL};
+	int r = check_keys(c, lim, "limits", keys);
+
+	if (r < 0)
+		return r;
+	r = get_duration(c, lim, "timeout", "limits.timeout", &p->timeout_ms);
+	if (r < 0)
+		return r;
+	p->has_timeout = p->has_timeout || r > 0;
+	r = get_duration(c, lim, "kill_grace", "limits.kill_grace", &p->kill_grace_ms);
+	if (r < 0)
+		return r;
+	p->has_kill_grace = p->has_kill_grace || r > 0;
+	return 0;
+}
+
+static int apply_network(const struct ctx *c, const cJSON *net, struct profile *p)
+{
+	static const char *const keys[] = {"mode", NULL};
+	const char *mode = NULL;
+	int r = check_keys(c, net, "network", keys);
+
+	if (r < 0)
+		return r;
+	r = get_string(c, net, "mode", "network.mode", &mode);
+	if (r < 0)
+		return r;
+	if (r > 0 && strcmp(mode, "none") != 0)
+		return fail(c, "network.mode", "\"%s\": this version supports only \"none\"", mode);
+	p->net_mode = NET_NONE;
+	return 0;
+}
+
+/* Sections whose schema later versions define: accepted only empty, so that a profile written
+ * for a newer cisandbox fails loudly here instead of running with less protection than meant. */
+static int check_reserved(const struct ctx *c, const cJSON *root, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+
+	if (v && (!cJSON_IsObject(v) || v->child))
+		return fail(c, key, "reserved section: this version accepts only {}");
+	return 0;
+}
+
+static int load_chain(const char *ref, int depth, const char **chain, struct profile *out,
+		      struct cis_err *err);
+
+static int apply_extends(const struct ctx *c, const cJSON *root, int depth, const char **chain,
+			 struct profile *out)
+{
+	const char *parent = NULL;
+	int r = get_string(c, root, "extends", "extends", &parent);
+
+	if (r <= 0)
+		return r;
+	for (int i = 0; i <= depth; i++)
+		if (strcmp(chain[i], parent) == 0)
+			return fail(c, "extends", "cycle: \"%s\" extends itself", parent);
+	if (depth + 1 >= MAX_EXTENDS_DEPTH)
+		return fail(c, "extends", "chain deeper than %d", MAX_EXTENDS_DEPTH);
+	return load_chain(parent, depth + 1, chain, out, c->err);
+}
+
+static int apply_root(const struct ctx *c, const cJSON *root, int depth, const char **chain,
+		      struct profile *out)
+{
+	static const char *const keys[] = {"version", "name",    "description", "extends",
+					   "filesystem", "env",   "limits",      "network",
+					   "seccomp", "capabilities", NULL};
+	const cJSON *v;
+	const char *s = NULL;
+	int r = check_keys(c, root, "", keys);
+
+	if (r < 0)
+		return r;
+	v = cJSON_GetObjectItemCaseSensitive(root, "version");
+	if (v && (!cJSON_IsNumber(v) || v->valuedouble != 1))
+		return fail(c, "version", "must be 1");
+	if ((r = apply_extends(c, root, depth, chain, out)) < 0)
+		return r;
+	if ((r = get_string(c, root, "name", "name", &s)) < 0)
+		return r;
+	if (r > 0) {
+		if (!name_is_plain(s))
+			return fail(c, "name", "\"%s\": letters, digits, - _ . only", s);
+		free(out->name);
+		out->name = xstrdup(s);
+	}
+	if ((r = get_string(c, root, "description", "description", &s)) < 0)
+		return r;
+	if (r > 0) {
+		free(out->description);
+		out->description = xstrdup(s);
+	}
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "filesystem")) &&
+	    (r = apply_filesystem(c, v, out)) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "env")) && (r = apply_env(c, v, out)) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "limits")) &&
+	    (r = apply_limits(c, v, out)) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "network")) &&
+	    (r = apply_network(c, v, out)) < 0)
+		return r;
+	if ((r = check_reserved(c, root, "seccomp")) < 0 ||
+	    (r = check_reserved(c, root, "capabilities")) < 0)
+		return r;
+	return 0;
+}
+
+/* Load `ref`, its parents first, applying each over the accumulated result. */
+static int load_chain(const char *ref, int depth, const char **chain, struct profile *out,
+		      struct cis_err *err)
+{
+	_cleanup_free_ char *text = NULL, *source = NULL;
+	cJSON *root;
+	struct ctx c = {.err = err};
+	int r;
+
+	chain[depth] = ref;
+	r = find_profile(ref, &text, &source, err);
+	if (r < 0)
+		return r;
+	c.file = source;
+	root = cJSON_ParseWithOpts(text, NULL, true);
+	if (!root) {
+		const char *at = cJSON_GetErrorPtr();
+		int line = 1;
+
+		for (const char *q = text; at && q < at; q++)
+			line += *q == '\n';
+		return cis_err_set(err, "profile %s: line %d: invalid JSON", source, line);
+	}
+	r = apply_root(&c, root, depth, chain, out);
+	cJSON_Delete(root);
+	if (r < 0)
+		return r;
+	if (depth == 0) {
+		free(out->source);
+		out->source = TAKE_PTR(source);
+	}
+	return 0;
+}
+
+int profile_load(const char *name_or_path, struct profile *out, struct cis_err *err)
+{
+	const char *chain[MAX_EXTENDS_DEPTH];
+	int r;
+
+	*out = (struct profile){0};
+	r = load_chain(name_or_path, 0, chain, out, err);
+	if (r < 0) {
+		profile_free(out);
+		return r;
+	}
+	if (!out->name)
+		out->name = xstrdup(name_or_path);
+	return 0;
+}
+
+void profile_free(struct profile *p)
+{
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		free(p->mounts[i].src);
+		free(p->mounts[i].dst);
+	}
+	free(p->mounts);
+	free(p->name);
+	free(p->description);
+	free(p->source);
+	strv_free(&p->env_pass);
+	strv_free(&p->env_set);
+	*p = (struct profile){0};
+}
+
+static void add_mount_array(cJSON *fs, const struct profile *p, enum mount_kind kind,
+			    const char *key)
+{
+	cJSON *arr = NULL;
+
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		const struct mount_op *m = &p->mounts[i];
+		_cleanup_free_ char *spec = NULL;
+
+		if (m->kind != kind)
+			continue;
+		if (!arr)
+			arr = cJSON_AddArrayToObject(fs, key);
+		spec = m->src && strcmp(m->src, m->dst) != 0 ? xasprintf("%s:%s", m->src, m->dst)
+							     : xstrdup(m->dst);
+		cJSON_AddItemToArray(arr, cJSON_CreateString(spec));
+	}
+}
+
+int profile_print_json(const struct profile *p, FILE *out)
+{
+	cJSON *root = cJSON_CreateObject(), *fs, *ws, *env, *lim, *net, *set;
+	char buf[32];
+	char *text;
+
+	cJSON_AddNumberToObject(root, "version", 1);
+	cJSON_AddStringToObject(root, "name", p->name);
+	if (p->description)
+		cJSON_AddStringToObject(root, "description", p->description);
+	fs = cJSON_AddObjectToObject(root, "filesystem");
+	ws = cJSON_AddObjectToObject(fs, "workspace");
+	if (p->has_ws_mode)
+		cJSON_AddStringToObject(ws, "mode", ws_mode_name(p->ws_mode));
+	if (p->ws_size)
+		cJSON_AddStringToObject(ws, "size", format_size(p->ws_size, buf));
+	if (p->tmp_size)
+		cJSON_AddStringToObject(fs, "tmp_size", format_size(p->tmp_size, buf));
+	add_mount_array(fs, p, MNT_RO_BIND, "ro_bind");
+	add_mount_array(fs, p, MNT_BIND, "bind");
+	add_mount_array(fs, p, MNT_TMPFS, "tmpfs");
+	add_mount_array(fs, p, MNT_MASK, "mask");
+	env = cJSON_AddObjectToObject(root, "env");
+	cJSON_AddItemToObject(env, "pass",
+			      cJSON_CreateStringArray((const char *const *)p->env_pass.v,
+						      (int)p->env_pass.n));
+	set = cJSON_AddObjectToObject(env, "set");
+	for (size_t i = 0; i < p->env_set.n; i++) {
+		const char *eq = strchr(p->env_set.v[i], '=');
+		_cleanup_free_ char *k = strndup(p->env_set.v[i], (size_t)(eq - p->env_set.v[i]));
+
+		cJSON_AddStringToObject(set, k, eq + 1);
+	}
+	lim = cJSON_AddObjectToObject(root, "limits");
+	if (p->has_timeout)
+		cJSON_AddStringToObject(lim, "timeout", format_duration(p->timeout_ms, buf));
+	if (p->has_kill_grace)
+		cJSON_AddStringToObject(lim, "kill_grace", format_duration(p->kill_grace_ms, buf));
+	net = cJSON_AddObjectToObject(root, "network");
+	cJSON_AddStringToObject(net, "mode", "none");
+	text = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!text)
+		return -ENOMEM;
+	fprintf(out, "%s\n", text);
+	free(text);
+	return 0;
+}

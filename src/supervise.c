@@ -1,0 +1,443 @@
+/* supervise.c — launcher (host side) and sandbox init (PID 1 inside); see supervise.h.
+ *
+ * Child side, in this fixed order (each step reports {step, errno, detail} and exits 125 on
+ * failure):
+ *   init:  wait for id maps → non-dumpable → own session → job identity → build root (/ private,
+ *          new root on tmpfs, /proc while the host's is still visible) → pivot_root + detach old
+ *          root + read-only / → hostname → network → fork the job → drop own capabilities
+ *   job:   default signals → new session → /workspace → rlimits → close fds → capabilities +
+ *          no_new_privs → execve */
+#define _GNU_SOURCE
+#include "supervise.h"
+#include "caps.h"
+#include "mount.h"
+#include "net.h"
+#include "userns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+enum msg_type { MSG_SETUP_ERROR = 1, MSG_EXEC_ERROR, MSG_STATUS };
+
+/* One message from the sandbox to the launcher; smaller than PIPE_BUF, so each write is atomic
+ * even when init and job both write. */
+struct msg {
+	int type;
+	int err;    /* errno, for errors */
+	int status; /* wait status of the job, for MSG_STATUS */
+	char step[32];
+	char detail[384];
+};
+
+/* Signals a CI runner uses to cancel or talk to a job: forwarded launcher → init → job. */
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+static void signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(set, forwarded[i]);
+	sigaddset(set, SIGCHLD);
+}
+
+static void send_msg(int fd, int type, int err, int status, const char *step, const char *detail)
+{
+	struct msg m = {.type = type, .err = err, .status = status};
+
+	snprintf(m.step, sizeof(m.step), "%s", step ? step : "");
+	snprintf(m.detail, sizeof(m.detail), "%s", detail ? detail : "");
+	(void)write_all(fd, &m, sizeof(m));
+}
+
+/* ---- job process (forked by init; becomes the user's command) ---- */
+
+static int job_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	return sigprocmask(SIG_SETMASK, &none, NULL) < 0 ? -errno : 0;
+}
+
+static int job_workdir(struct step_err *e)
+{
+	char cwd[PATH_MAX];
+
+	if (chdir("/workspace") < 0)
+		return step_fail(e, -errno, "chdir /workspace");
+	/* A path outside the new root would read "(unreachable)/..." here. */
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/workspace") != 0)
+		return step_fail(e, -EXDEV, "working directory is outside the sandbox root");
+	return 0;
+}
+
+static int job_setup(const char **step, struct step_err *e)
+{
+	struct rlimit core0 = {0, 0};
+	const char *what = NULL;
+	int r;
+
+	*step = "signals";
+	if ((r = job_signals()) < 0)
+		return r;
+	/* Its own session: no controlling terminal of the caller (TIOCSTI, CVE-2017-5226), and a
+	 * process group init can signal as a whole. */
+	*step = "session";
+	if (setsid() < 0)
+		return -errno;
+	*step = "workdir";
+	if ((r = job_workdir(e)) < 0)
+		return r;
+	*step = "rlimits";
+	if (setrlimit(RLIMIT_CORE, &core0) < 0)
+		return -errno;
+	/* Only 0, 1, 2 reach the job: every other fd (the caller's, ours) closes at exec. */
+	*step = "close fds";
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return -errno;
+	*step = "capabilities";
+	if ((r = caps_drop_all(&what)) < 0)
+		return step_fail(e, r, "%s", what);
+	return 0;
+}
+
+static noreturn void job_main(const struct plan *p, int msgfd)
+{
+	struct step_err e = {0};
+	const char *step = NULL;
+	int r = job_setup(&step, &e);
+
+	if (r < 0) {
+		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, step, e.detail);
+		_exit(CIS_EXIT_LAUNCHER);
+	}
+	/* execvp searches the PATH of environ: the job's, not the launcher's. */
+	environ = p->env.v;
+	execvp(p->argv.v[0], p->argv.v);
+	r = errno;
+	send_msg(msgfd, MSG_EXEC_ERROR, r, 0, "exec", p->argv.v[0]);
+	_exit(r == ENOENT ? CIS_EXIT_NOTFOUND : CIS_EXIT_CANNOT);
+}
+
+/* ---- sandbox init (PID 1 inside) ---- */
+
+/* Close every fd but those in keep (sorted ascending): the caller's fds must not be held open by
+ * the sandbox, e.g. a runner waiting for EOF on a pipe it gave the launcher. */
+static void close_all_but(const int *keep, size_t n)
+{
+	unsigned lo = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > lo)
+			close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	close_range(lo, ~0U, 0);
+}
+
+static int init_setup(const struct plan *p, const char **step, struct step_err *e)
+{
+	_cleanup_close_ int root = -1;
+	int r;
+
+	*step = "identity";
+	if ((r = userns_enter_identity(p)) < 0)
+		return r;
+	*step = "mount";
+	if ((r = mount_build_root(p, &root, e)) < 0)
+		return r;
+	*step = "pivot_root";
+	if ((r = mount_pivot(root, e)) < 0)
+		return r;
+	*step = "hostname";
+	if (sethostname(CIS_HOSTNAME, strlen(CIS_HOSTNAME)) < 0)
+		return -errno;
+	*step = "network";
+	if ((r = net_setup(p)) < 0)
+		return step_fail(e, r, "lo up");
+	return 0;
+}
+
+static void forward(pid_t job, int sig)
+{
+	/* The job leads its own process group: signal all of it, like a terminal or a runner
+	 * would; before its setsid() the group does not exist yet. */
+	if (kill(-job, sig) < 0)
+		kill(job, sig);
+}
+
+/* Reap until the job's main process exits; then kill everything left in the PID namespace and
+ * reap it all, so that no daemon the job started outlives the run. Returns the job's status. */
+static int init_loop(pid_t job, int sfd)
+{
+	struct signalfd_siginfo si;
+	int status = 0, st;
+	pid_t w;
+
+	for (;;) {
+		if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (si.ssi_signo != SIGCHLD) {
+			forward(job, (int)si.ssi_signo);
+			continue;
+		}
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == job)
+				goto done;
+	}
+	st = 0x7f00; /* unreachable unless signalfd breaks: report a failure */
+done:
+	status = st;
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+	return status;
+}
+
+static noreturn void init_main(const struct plan *p, int msgfd, int syncfd)
+{
+	const int keep[] = {syncfd < msgfd ? syncfd : msgfd, syncfd < msgfd ? msgfd : syncfd};
+	struct step_err e = {0};
+	const char *step = "startup", *what;
+	sigset_t mask;
+	pid_t job = -1;
+	char c;
+	int r, sfd;
+
+	/* The sandbox dies with the launcher, even on SIGKILL. If the launcher is already gone,
+	 * the sync pipe reads EOF and we stop here. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (read(syncfd, &c, 1) != 1)
+		_exit(CIS_EXIT_LAUNCHER);
+	close_all_but(keep, ARRAY_SIZE(keep));
+	close(syncfd);
+	/* Non-dumpable: the job (same uid) cannot ptrace us, read our memory (a copy of the
+	 * launcher's, with the caller's environment) or open /proc/1/exe. */
+	prctl(PR_SET_DUMPABLE, 0);
+	/* Leave the launcher's process group: a runner's group-wide SIGTERM reaches the job once,
+	 * through the launcher; PDEATHSIG still ties us to it. */
+	setsid();
+	signal_set(&mask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	r = sfd < 0 ? -errno : init_setup(p, &step, &e);
+	if (r == 0 && (step = "fork job", job = fork()) < 0)
+		r = -errno;
+	if (r < 0) {
+		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, step, e.detail);
+		_exit(CIS_EXIT_LAUNCHER);
+	}
+	if (job == 0) {
+		close(sfd);
+		job_main(p, msgfd);
+	}
+	/* Init needs no privilege to reap and to signal processes of its own uid. */
+	if ((r = caps_drop_all(&what)) < 0) {
+		kill(job, SIGKILL);
+		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, "init capabilities", what);
+		_exit(CIS_EXIT_LAUNCHER);
+	}
+	send_msg(msgfd, MSG_STATUS, 0, init_loop(job, sfd), "exit", NULL);
+	_exit(0);
+}
+
+/* ---- launcher ---- */
+
+struct outcome {
+	struct msg error; /* first setup or exec error */
+	bool have_error;
+	bool have_status;
+	int job_status;
+	bool timed_out;
+	int init_status;
+};
+
+static void read_msgs(int fd, struct outcome *o, bool *eof)
+{
+	struct msg m;
+	ssize_t n = read(fd, &m, sizeof(m));
+
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+		*eof = true;
+		return;
+	}
+	if (n != sizeof(m))
+		return;
+	if (m.type == MSG_STATUS) {
+		o->have_status = true;
+		o->job_status = m.status;
+	} else if (!o->have_error) {
+		o->error = m;
+		o->have_error = true;
+	}
+}
+
+static void arm(int tfd, uint64_t ms)
+{
+	struct itimerspec it = {.it_value = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000}};
+
+	timerfd_settime(tfd, 0, &it, NULL);
+}
+
+/* Watch init until it exits: forward signals, enforce the timeout, collect messages. */
+static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct outcome *o)
+{
+	_cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	bool msg_eof = false, init_done = false;
+	int phase = 0;
+
+	if (p->timeout_ms && tfd >= 0)
+		arm(tfd, p->timeout_ms);
+	while (!init_done) {
+		struct pollfd pf[] = {{sfd, POLLIN, 0}, {msg_eof ? -1 : msgfd, POLLIN, 0},
+				      {tfd, POLLIN, 0}};
+		struct signalfd_siginfo si;
+		uint64_t ticks;
+		int st;
+
+		if (poll(pf, ARRAY_SIZE(pf), -1) < 0 && errno != EINTR)
+			break;
+		if (pf[1].revents)
+			read_msgs(msgfd, o, &msg_eof);
+		if ((pf[2].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) > 0) {
+			/* Timeout: SIGTERM to the job, then SIGKILL to the whole sandbox. */
+			o->timed_out = true;
+			if (p->verbose)
+				fprintf(stderr, "cisandbox: timeout: %s\n",
+					phase == 0 ? "sending SIGTERM" : "sending SIGKILL");
+			kill(init, phase == 0 ? SIGTERM : SIGKILL);
+			if (phase++ == 0)
+				arm(tfd, p->kill_grace_ms ? p->kill_grace_ms : 1);
+		}
+		if (!(pf[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGCHLD) {
+			kill(init, (int)si.ssi_signo);
+			continue;
+		}
+		if (waitpid(init, &st, WNOHANG) == init) {
+			o->init_status = st;
+			init_done = true;
+		}
+	}
+	while (!msg_eof)
+		read_msgs(msgfd, o, &msg_eof);
+}
+
+static int report(const struct plan *p, const struct outcome *o)
+{
+	const struct msg *m = &o->error;
+
+	if (o->have_error && m->type == MSG_EXEC_ERROR) {
+		fprintf(stderr, "cisandbox: %s: %s\n", m->detail, strerror(m->err));
+		return m->err == ENOENT ? CIS_EXIT_NOTFOUND : CIS_EXIT_CANNOT;
+	}
+	if (o->have_error) {
+		fprintf(stderr, "cisandbox: %s%s%s: %s\n", m->step, m->detail[0] ? ": " : "",
+			m->detail, strerror(m->err));
+		return CIS_EXIT_LAUNCHER;
+	}
+	if (o->timed_out) {
+		char buf[32];
+
+		fprintf(stderr, "cisandbox: job timed out after %s\n",
+			format_duration(p->timeout_ms, buf));
+		return CIS_EXIT_TIMEOUT;
+	}
+	if (!o->have_status) {
+		fprintf(stderr, "cisandbox: sandbox init ended unexpectedly (status 0x%x)\n",
+			o->init_status);
+		return CIS_EXIT_LAUNCHER;
+	}
+	if (WIFSIGNALED(o->job_status))
+		return 128 + WTERMSIG(o->job_status);
+	return WEXITSTATUS(o->job_status);
+}
+
+static pid_t clone_sandbox(void)
+{
+	/* Raw clone behaves like fork here (no stack argument); glibc's clone() wrapper would
+	 * want a separate stack and a function, which buys nothing for a fork-like start. */
+	return (pid_t)syscall(SYS_clone,
+			      CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+				      CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_NEWNET | SIGCHLD,
+			      NULL, NULL, NULL, NULL);
+}
+
+static int start_failed(pid_t init, const char *what, int err)
+{
+	char buf[512];
+
+	if (init > 0) {
+		kill(init, SIGKILL);
+		waitpid(init, NULL, 0);
+	}
+	fprintf(stderr, "cisandbox: %s: %s\n", what,
+		init > 0 ? strerror(err) : userns_diagnose(err, buf, sizeof(buf)));
+	return CIS_EXIT_LAUNCHER;
+}
+
+int supervise_run(const struct plan *p)
+{
+	_cleanup_close_ int sfd = -1, msg_r = -1, msg_w = -1, sync_r = -1, sync_w = -1;
+	struct outcome o = {0};
+	const char *what = NULL;
+	int fds[2], r;
+	sigset_t mask;
+	pid_t init;
+
+	/* Blocked before clone so that init inherits the mask and reads them from a signalfd. */
+	signal_set(&mask);
+	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
+	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+		return start_failed(0, "signalfd", errno);
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return start_failed(0, "pipe", errno);
+	msg_r = fds[0], msg_w = fds[1];
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return start_failed(0, "pipe", errno);
+	sync_r = fds[0], sync_w = fds[1];
+	fflush(NULL);
+	init = clone_sandbox();
+	if (init < 0)
+		return start_failed(0, "cannot create the sandbox namespaces", errno);
+	if (init == 0) {
+		close(msg_r);
+		close(sync_w);
+		close(sfd);
+		init_main(p, msg_w, sync_r);
+	}
+	closep(&msg_w);
+	closep(&sync_r);
+	if ((r = userns_write_maps(p, init, &what)) < 0)
+		return start_failed(init, what, -r);
+	/* Non-dumpable from here on: nothing of the job may ptrace or read the launcher. (Until
+	 * the maps were written the child had to stay dumpable for an unprivileged writer.) */
+	prctl(PR_SET_DUMPABLE, 0);
+	if (write(sync_w, "1", 1) != 1)
+		return start_failed(init, "start sandbox", errno);
+	closep(&sync_w);
+	watch(p, init, sfd, msg_r, &o);
+	return report(p, &o);
+}

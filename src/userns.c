@@ -1,0 +1,84 @@
+/* userns.c — uid/gid maps (launcher) and the child's switch to the job identity. */
+#define _GNU_SOURCE
+#include "userns.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+int userns_write_maps(const struct plan *p, pid_t child, const char **what)
+{
+	char path[64], line[64];
+	int r;
+
+	/* Rootless: setgroups must be denied before an unprivileged gid_map write is allowed. As
+	 * root it stays allowed so that the child can drop the caller's supplementary groups. */
+	if (!p->as_root) {
+		snprintf(path, sizeof(path), "/proc/%d/setgroups", child);
+		*what = "setgroups";
+		if ((r = write_file(path, "deny")) < 0)
+			return r;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", child);
+	snprintf(line, sizeof(line), "%u %u 1\n", CIS_JOB_UID, p->host_uid);
+	*what = "uid_map";
+	if ((r = write_file(path, line)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", child);
+	snprintf(line, sizeof(line), "%u %u 1\n", CIS_JOB_GID, p->host_gid);
+	*what = "gid_map";
+	return write_file(path, line);
+}
+
+int userns_enter_identity(const struct plan *p)
+{
+	/* Keep the capabilities the kernel gave us in the new userns across the uid change: the
+	 * setup that follows needs them; they are dropped for good before exec. */
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return -errno;
+	if (setresgid(CIS_JOB_GID, CIS_JOB_GID, CIS_JOB_GID) < 0)
+		return -errno;
+	/* Root mode: the caller's supplementary groups (e.g. docker) must not follow the job. */
+	if (p->as_root && setgroups(0, NULL) < 0)
+		return -errno;
+	if (setresuid(CIS_JOB_UID, CIS_JOB_UID, CIS_JOB_UID) < 0)
+		return -errno;
+	return 0;
+}
+
+static int read_sysctl(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	int v = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
+const char *userns_diagnose(int err, char *buf, size_t len)
+{
+	if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+		snprintf(buf, len, "unprivileged user namespaces are disabled "
+				   "(kernel.unprivileged_userns_clone=0); enable them with "
+				   "'sysctl -w kernel.unprivileged_userns_clone=1'");
+	else if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
+		snprintf(buf, len, "user namespaces are disabled (user.max_user_namespaces=0); "
+				   "enable them with 'sysctl -w user.max_user_namespaces=15000'");
+	else if (read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
+		snprintf(buf, len, "AppArmor restricts unprivileged user namespaces "
+				   "(kernel.apparmor_restrict_unprivileged_userns=1); allow them "
+				   "with 'sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' "
+				   "or an AppArmor profile granting 'userns' to cisandbox");
+	else if (err == ENOSPC)
+		snprintf(buf, len, "the user namespace limit is reached "
+				   "(user.max_user_namespaces or a parent namespace's limit)");
+	else
+		snprintf(buf, len, "%s", strerror(err));
+	return buf;
+}

@@ -1,0 +1,290 @@
+/* util.c — pure helpers (see util.h). Used by the launcher before any namespace exists and by
+ * the sandbox child; nothing here logs. */
+#define _GNU_SOURCE
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+int cis_err_set(struct cis_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+int step_fail(struct step_err *e, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e->detail, sizeof(e->detail), fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/* Allocation failure in the launcher is not recoverable and not worth threading through every
+ * caller: abort with the launcher's status. */
+static void *oom_check(void *p)
+{
+	if (!p) {
+		fputs("cisandbox: out of memory\n", stderr);
+		_exit(CIS_EXIT_LAUNCHER);
+	}
+	return p;
+}
+
+void *xmalloc(size_t n)
+{
+	return oom_check(malloc(n ? n : 1));
+}
+
+void *xcalloc(size_t n, size_t sz)
+{
+	return oom_check(calloc(n ? n : 1, sz ? sz : 1));
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	return oom_check(realloc(p, n ? n : 1));
+}
+
+char *xstrdup(const char *s)
+{
+	return oom_check(strdup(s));
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return oom_check(r < 0 ? NULL : s);
+}
+
+void strv_push_take(struct strv *s, char *str)
+{
+	s->v = xrealloc(s->v, (s->n + 2) * sizeof(char *));
+	s->v[s->n++] = str;
+	s->v[s->n] = NULL;
+}
+
+void strv_push(struct strv *s, const char *str)
+{
+	strv_push_take(s, xstrdup(str));
+}
+
+bool strv_contains(const struct strv *s, const char *str)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (strcmp(s->v[i], str) == 0)
+			return true;
+	return false;
+}
+
+void strv_free(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+/* Parse the leading unsigned decimal of s; *end points past it. No sign, no blanks. */
+static int parse_u64_prefix(const char *s, uint64_t *out, const char **end)
+{
+	uint64_t v = 0;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -EINVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	*out = v;
+	*end = p;
+	return 0;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		unsigned shift;
+	} units[] = {{"", 0},    {"K", 10}, {"KB", 10}, {"KiB", 10}, {"M", 20}, {"MB", 20},
+		     {"MiB", 20}, {"G", 30}, {"GB", 30}, {"GiB", 30}, {"T", 40}, {"TiB", 40}};
+	const char *end;
+	uint64_t v;
+	int r = parse_u64_prefix(s, &v, &end);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcasecmp(end, units[i].suffix) != 0)
+			continue;
+		if (v > (UINT64_MAX >> units[i].shift))
+			return -ERANGE;
+		v <<= units[i].shift;
+		if (v == 0)
+			return -EINVAL;
+		*out = v;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int parse_duration(const char *s, uint64_t *out_ms)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t ms;
+	} units[] = {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+	const char *end;
+	uint64_t v;
+	int r = parse_u64_prefix(s, &v, &end);
+
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
+		if (strcmp(end, units[i].suffix) != 0)
+			continue;
+		if (v > UINT64_MAX / units[i].ms)
+			return -ERANGE;
+		*out_ms = v * units[i].ms;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+bool path_is_clean_absolute(const char *p)
+{
+	if (p[0] != '/')
+		return false;
+	if (p[1] == '\0')
+		return true;
+	for (const char *c = p; *c;) {
+		const char *n = strchr(c + 1, '/');
+		size_t len = n ? (size_t)(n - c - 1) : strlen(c + 1);
+
+		if (len == 0 || (len == 1 && c[1] == '.') || (len == 2 && c[1] == '.' && c[2] == '.'))
+			return false;
+		if (!n)
+			break;
+		c = n;
+	}
+	return true;
+}
+
+bool path_has_prefix(const char *p, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	if (strcmp(dir, "/") == 0)
+		return true;
+	return strncmp(p, dir, n) == 0 && (p[n] == '\0' || p[n] == '/');
+}
+
+int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		p += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+int write_file(const char *path, const char *s)
+{
+	_cleanup_close_ int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, s, strlen(s));
+}
+
+const char *parse_bind_spec(const char *spec, char **src, char **dst)
+{
+	const char *colon = strchr(spec, ':');
+	_cleanup_free_ char *s = colon ? strndup(spec, (size_t)(colon - spec)) : xstrdup(spec);
+	_cleanup_free_ char *d = xstrdup(colon ? colon + 1 : spec);
+
+	if (!s)
+		return "out of memory";
+	if (!path_is_clean_absolute(s))
+		return "source must be a clean absolute path";
+	if (!path_is_clean_absolute(d))
+		return "destination must be a clean absolute path";
+	if (strcmp(d, "/") == 0)
+		return "destination cannot be /";
+	*src = TAKE_PTR(s);
+	*dst = TAKE_PTR(d);
+	return NULL;
+}
+
+bool env_name_valid(const char *name, bool allow_glob)
+{
+	size_t n = strlen(name);
+
+	if (allow_glob && n > 1 && name[n - 1] == '*')
+		n--;
+	if (n == 0 || (name[0] >= '0' && name[0] <= '9'))
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		char c = name[i];
+
+		if (!(c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9')))
+			return false;
+	}
+	return true;
+}
+
+const char *format_size(uint64_t bytes, char *buf)
+{
+	static const char units[] = "TGMK";
+	static const unsigned shifts[] = {40, 30, 20, 10};
+
+	for (size_t i = 0; i < ARRAY_SIZE(shifts); i++) {
+		if (bytes && (bytes & ((1ull << shifts[i]) - 1)) == 0) {
+			snprintf(buf, 32, "%" PRIu64 "%c", bytes >> shifts[i], units[i]);
+			return buf;
+		}
+	}
+	snprintf(buf, 32, "%" PRIu64, bytes);
+	return buf;
+}
+
+const char *format_duration(uint64_t ms, char *buf)
+{
+	if (ms && ms % 3600000 == 0)
+		snprintf(buf, 32, "%" PRIu64 "h", ms / 3600000);
+	else if (ms && ms % 60000 == 0)
+		snprintf(buf, 32, "%" PRIu64 "m", ms / 60000);
+	else if (ms % 1000 == 0)
+		snprintf(buf, 32, "%" PRIu64 "s", ms / 1000);
+	else
+		snprintf(buf, 32, "%" PRIu64 "ms", ms);
+	return buf;
+}

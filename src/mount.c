@@ -170,7 +170,8 @@ static void sources_close(struct sources *s, size_t n)
 		closep(&s->dev[i]);
 }
 
-static int capture_sources(const struct plan *p, struct sources *s, struct step_err *e)
+static int capture_sources(const struct plan *p, int ws_fd, struct sources *s,
+			   struct step_err *e)
 {
 	const uint64_t ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 	int r;
@@ -191,7 +192,8 @@ static int capture_sources(const struct plan *p, struct sources *s, struct step_
 			return step_fail(e, r, "%s %s", m->kind == MNT_RO_BIND ? "ro-bind" : "bind",
 					 m->src);
 	}
-	if (p->workspace) {
+	s->ws = ws_fd;
+	if (p->workspace && s->ws < 0) {
 		r = clone_tree(p->workspace, p->ws_mode == WS_BIND ? ro & ~MOUNT_ATTR_RDONLY : ro,
 			       &s->ws);
 		if (r < 0)
@@ -441,7 +443,7 @@ static int build_tree(const struct plan *p, int root, struct sources *s, struct 
 	return replay(p, p->n_system, p->n_mounts, root, s, e);
 }
 
-int mount_build_root(const struct plan *p, int *rootfd, struct step_err *e)
+int mount_build_root(const struct plan *p, int ws_fd, int *rootfd, struct step_err *e)
 {
 	struct sources s = {0};
 	_cleanup_close_ int root = -1;
@@ -450,7 +452,7 @@ int mount_build_root(const struct plan *p, int *rootfd, struct step_err *e)
 	/* Nothing we mount may propagate back to the host, and no host mount event may reach us. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return step_fail(e, -errno, "make / private");
-	r = capture_sources(p, &s, e);
+	r = capture_sources(p, ws_fd, &s, e);
 	if (r == 0)
 		r = new_tmpfs(16 << 20, "0755", 0, &root);
 	if (r == 0 && move_mount(root, "", AT_FDCWD, STAGING, MOVE_MOUNT_F_EMPTY_PATH) < 0)

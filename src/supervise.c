@@ -154,7 +154,7 @@ static void close_all_but(const int *keep, size_t n)
 	close_range(lo, ~0U, 0);
 }
 
-static int init_setup(const struct plan *p, const char **step, struct step_err *e)
+static int init_setup(const struct plan *p, int ws_fd, const char **step, struct step_err *e)
 {
 	_cleanup_close_ int root = -1;
 	int r;
@@ -163,7 +163,7 @@ static int init_setup(const struct plan *p, const char **step, struct step_err *
 	if ((r = userns_enter_identity(p)) < 0)
 		return r;
 	*step = "mount";
-	if ((r = mount_build_root(p, &root, e)) < 0)
+	if ((r = mount_build_root(p, ws_fd, &root, e)) < 0)
 		return r;
 	*step = "pivot_root";
 	if ((r = mount_pivot(root, e)) < 0)
@@ -216,9 +216,14 @@ done:
 	return status;
 }
 
-static noreturn void init_main(const struct plan *p, int msgfd, int syncfd)
+static int cmp_int(const void *a, const void *b)
 {
-	const int keep[] = {syncfd < msgfd ? syncfd : msgfd, syncfd < msgfd ? msgfd : syncfd};
+	return *(const int *)a - *(const int *)b;
+}
+
+static noreturn void init_main(const struct plan *p, int msgfd, int syncfd, int ws_fd)
+{
+	int keep[] = {msgfd, syncfd, ws_fd};
 	struct step_err e = {0};
 	const char *step = "startup", *what;
 	sigset_t mask;
@@ -231,7 +236,8 @@ static noreturn void init_main(const struct plan *p, int msgfd, int syncfd)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read(syncfd, &c, 1) != 1)
 		_exit(CIS_EXIT_LAUNCHER);
-	close_all_but(keep, ARRAY_SIZE(keep));
+	qsort(keep, ARRAY_SIZE(keep), sizeof(int), cmp_int);
+	close_all_but(keep[0] < 0 ? keep + 1 : keep, keep[0] < 0 ? 2 : 3);
 	close(syncfd);
 	/* Non-dumpable: the job (same uid) cannot ptrace us, read our memory (a copy of the
 	 * launcher's, with the caller's environment) or open /proc/1/exe. */
@@ -241,7 +247,7 @@ static noreturn void init_main(const struct plan *p, int msgfd, int syncfd)
 	setsid();
 	signal_set(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	r = sfd < 0 ? -errno : init_setup(p, &step, &e);
+	r = sfd < 0 ? -errno : init_setup(p, ws_fd, &step, &e);
 	if (r == 0 && (step = "fork job", job = fork()) < 0)
 		r = -errno;
 	if (r < 0) {
@@ -400,7 +406,7 @@ static int start_failed(pid_t init, const char *what, int err)
 
 int supervise_run(const struct plan *p)
 {
-	_cleanup_close_ int sfd = -1, msg_r = -1, msg_w = -1, sync_r = -1, sync_w = -1;
+	_cleanup_close_ int sfd = -1, msg_r = -1, msg_w = -1, sync_r = -1, sync_w = -1, ws = -1;
 	struct outcome o = {0};
 	const char *what = NULL;
 	int fds[2], r;
@@ -418,6 +424,12 @@ int supervise_run(const struct plan *p)
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return start_failed(0, "pipe", errno);
 	sync_r = fds[0], sync_w = fds[1];
+	/* As root the launcher can idmap the workspace (the child, in its own user namespace, could
+	 * not): the host owner of the checkout appears as the job, host root stays unmapped. */
+	if (p->as_root && p->workspace && (r = userns_idmapped_workspace(p, &ws)) < 0)
+		fprintf(stderr, "cisandbox: warning: workspace %s: cannot idmap (%s); files owned "
+				"by uid %u will not be writable by the job\n",
+			p->workspace, strerror(-r), p->ws_owner_uid);
 	fflush(NULL);
 	init = clone_sandbox();
 	if (init < 0)
@@ -426,10 +438,11 @@ int supervise_run(const struct plan *p)
 		close(msg_r);
 		close(sync_w);
 		close(sfd);
-		init_main(p, msg_w, sync_r);
+		init_main(p, msg_w, sync_r, ws);
 	}
 	closep(&msg_w);
 	closep(&sync_r);
+	closep(&ws);
 	if ((r = userns_write_maps(p, init, &what)) < 0)
 		return start_failed(init, what, -r);
 	/* Non-dumpable from here on: nothing of the job may ptrace or read the launcher. (Until

@@ -4,9 +4,15 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 int userns_write_maps(const struct plan *p, pid_t child, const char **what)
 {
@@ -45,6 +51,59 @@ int userns_enter_identity(const struct plan *p)
 		return -errno;
 	if (setresuid(CIS_JOB_UID, CIS_JOB_UID, CIS_JOB_UID) < 0)
 		return -errno;
+	return 0;
+}
+
+/* A user namespace fd whose map sends the workspace owner to the job's host ids: an idmapped
+ * mount shows on-disk owner W as the namespace's outside id. The helper process only holds the
+ * namespace alive until its fd is open. */
+static int idmap_userns(const struct plan *p, int *out)
+{
+	char path[64], line[64];
+	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
+	int r = 0, fd = -1;
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		for (;;)
+			pause();
+	}
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	snprintf(line, sizeof(line), "%u %u 1\n", p->ws_owner_uid, p->host_uid);
+	r = write_file(path, line);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+	snprintf(line, sizeof(line), "%u %u 1\n", p->ws_owner_gid, p->host_gid);
+	if (r == 0)
+		r = write_file(path, line);
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	if (r == 0 && (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		r = -errno;
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	if (r == 0)
+		*out = fd;
+	return r;
+}
+
+int userns_idmapped_workspace(const struct plan *p, int *out)
+{
+	_cleanup_close_ int ns = -1, m = -1;
+	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
+			       .propagation = MS_PRIVATE};
+	int r;
+
+	if (p->ws_mode != WS_BIND)
+		a.attr_set |= MOUNT_ATTR_RDONLY;
+	if ((r = idmap_userns(p, &ns)) < 0)
+		return r;
+	a.userns_fd = (uint64_t)ns;
+	m = open_tree(AT_FDCWD, p->workspace, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (m < 0)
+		return -errno;
+	if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
+		return -errno;
+	*out = TAKE_FD(m);
 	return 0;
 }
 

@@ -154,7 +154,8 @@ static void close_all_but(const int *keep, size_t n)
 	close_range(lo, ~0U, 0);
 }
 
-static int init_setup(const struct plan *p, int ws_fd, const char **step, struct step_err *e)
+static int init_setup(const struct plan *p, int ws_fd, int syncfd, const char **step,
+		      struct step_err *e)
 {
 	_cleanup_close_ int root = -1;
 	int r;
@@ -162,6 +163,14 @@ static int init_setup(const struct plan *p, int ws_fd, const char **step, struct
 	*step = "identity";
 	if ((r = userns_enter_identity(p)) < 0)
 		return r;
+	/* The kernel clears the parent-death signal on any euid/egid change: arm it again, then
+	 * make sure the launcher did not die in between (its end of the sync pipe stays open
+	 * for as long as it lives). */
+	*step = "parent-death signal";
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -errno;
+	if (poll(&(struct pollfd){syncfd, POLLIN, 0}, 1, 0) != 0)
+		return -ESRCH;
 	*step = "mount";
 	if ((r = mount_build_root(p, ws_fd, &root, e)) < 0)
 		return r;
@@ -238,7 +247,6 @@ static noreturn void init_main(const struct plan *p, int msgfd, int syncfd, int 
 		_exit(CIS_EXIT_LAUNCHER);
 	qsort(keep, ARRAY_SIZE(keep), sizeof(int), cmp_int);
 	close_all_but(keep[0] < 0 ? keep + 1 : keep, keep[0] < 0 ? 2 : 3);
-	close(syncfd);
 	/* Non-dumpable: the job (same uid) cannot ptrace us, read our memory (a copy of the
 	 * launcher's, with the caller's environment) or open /proc/1/exe. */
 	prctl(PR_SET_DUMPABLE, 0);
@@ -247,7 +255,8 @@ static noreturn void init_main(const struct plan *p, int msgfd, int syncfd, int 
 	setsid();
 	signal_set(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	r = sfd < 0 ? -errno : init_setup(p, ws_fd, &step, &e);
+	r = sfd < 0 ? -errno : init_setup(p, ws_fd, syncfd, &step, &e);
+	close(syncfd);
 	if (r == 0 && (step = "fork job", job = fork()) < 0)
 		r = -errno;
 	if (r < 0) {
@@ -448,9 +457,9 @@ int supervise_run(const struct plan *p)
 	/* Non-dumpable from here on: nothing of the job may ptrace or read the launcher. (Until
 	 * the maps were written the child had to stay dumpable for an unprivileged writer.) */
 	prctl(PR_SET_DUMPABLE, 0);
+	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
 	if (write(sync_w, "1", 1) != 1)
 		return start_failed(init, "start sandbox", errno);
-	closep(&sync_w);
 	watch(p, init, sfd, msg_r, &o);
 	return report(p, &o);
 }

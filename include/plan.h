@@ -63,8 +63,6 @@ struct plan {
 	bool as_root;      /* launched by host uid 0: maps go to CIS_ROOT_MODE_HOST_ID */
 	uid_t host_uid;    /* host uid the job's CIS_JOB_UID maps to */
 	gid_t host_gid;
-	uid_t ws_owner_uid; /* owner of the workspace on the host (for idmapping as root) */
-	gid_t ws_owner_gid;
 };
 
 struct cli;

@@ -7,6 +7,7 @@
  * reached by a walk that refuses symlinks, because workspace contents are attacker-controlled. */
 #define _GNU_SOURCE
 #include "mount.h"
+#include "userns.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -143,7 +144,11 @@ static int attach(int root, int m, const char *dst, struct step_err *e, const ch
 	r = walk(root, dst, true, S_ISDIR(st.st_mode) ? S_IFDIR : S_IFREG, &target);
 	if (r < 0)
 		return step_fail(e, r, "%s %s: mountpoint%s", what, dst,
-				 r == -ELOOP ? " (a symlink in the path)" : "");
+				 r == -ELOOP   ? " (a symlink in the path)"
+				 : r == -EROFS ? " (does not exist in a read-only directory; use "
+						 "an existing path, or one under /, /tmp, /workspace "
+						 "or " CIS_JOB_HOME ")"
+					       : "");
 	if (move_mount(m, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return step_fail(e, -errno, "%s %s", what, dst);
 	return 0;
@@ -170,7 +175,7 @@ static void sources_close(struct sources *s, size_t n)
 		closep(&s->dev[i]);
 }
 
-static int capture_sources(const struct plan *p, int ws_fd, struct sources *s,
+static int capture_sources(const struct plan *p, struct mount_fds *pre, struct sources *s,
 			   struct step_err *e)
 {
 	const uint64_t ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
@@ -183,8 +188,8 @@ static int capture_sources(const struct plan *p, int ws_fd, struct sources *s,
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		const struct mount_op *m = &p->mounts[i];
 
-		s->fds[i] = -1;
-		if (m->kind != MNT_RO_BIND && m->kind != MNT_BIND)
+		s->fds[i] = pre->binds ? TAKE_FD(pre->binds[i]) : -1;
+		if ((m->kind != MNT_RO_BIND && m->kind != MNT_BIND) || s->fds[i] >= 0)
 			continue;
 		r = clone_tree(m->src, m->kind == MNT_RO_BIND ? ro : ro & ~MOUNT_ATTR_RDONLY,
 			       &s->fds[i]);
@@ -192,7 +197,7 @@ static int capture_sources(const struct plan *p, int ws_fd, struct sources *s,
 			return step_fail(e, r, "%s %s", m->kind == MNT_RO_BIND ? "ro-bind" : "bind",
 					 m->src);
 	}
-	s->ws = ws_fd;
+	s->ws = TAKE_FD(pre->ws);
 	if (p->workspace && s->ws < 0) {
 		r = clone_tree(p->workspace, p->ws_mode == WS_BIND ? ro & ~MOUNT_ATTR_RDONLY : ro,
 			       &s->ws);
@@ -207,6 +212,42 @@ static int capture_sources(const struct plan *p, int ws_fd, struct sources *s,
 			return step_fail(e, r, "bind %s", path);
 	}
 	return 0;
+}
+
+static void warn_idmap(const char *src, int r)
+{
+	fprintf(stderr, "cisandbox: warning: %s: cannot idmap (%s); files owned by root will not "
+			"be writable by the job\n",
+		src, strerror(-r));
+}
+
+void mount_prepare_idmapped(const struct plan *p, struct mount_fds *out)
+{
+	int r;
+
+	out->ws = -1;
+	out->binds = NULL;
+	if (!p->as_root)
+		return;
+	if (p->workspace && (r = userns_idmapped_clone(p, p->workspace, p->ws_mode != WS_BIND,
+						       &out->ws)) < 0)
+		warn_idmap(p->workspace, r);
+	out->binds = xcalloc(p->n_mounts, sizeof(int));
+	for (size_t i = 0; i < p->n_mounts; i++) {
+		out->binds[i] = -1;
+		if (p->mounts[i].kind == MNT_BIND &&
+		    (r = userns_idmapped_clone(p, p->mounts[i].src, false, &out->binds[i])) < 0)
+			warn_idmap(p->mounts[i].src, r);
+	}
+}
+
+void mount_fds_close(struct mount_fds *f, size_t n)
+{
+	closep(&f->ws);
+	for (size_t i = 0; f->binds && i < n; i++)
+		closep(&f->binds[i]);
+	free(f->binds);
+	f->binds = NULL;
 }
 
 static int build_dev(const struct plan *p, int root, struct sources *s, struct step_err *e)
@@ -443,7 +484,7 @@ static int build_tree(const struct plan *p, int root, struct sources *s, struct 
 	return replay(p, p->n_system, p->n_mounts, root, s, e);
 }
 
-int mount_build_root(const struct plan *p, int ws_fd, int *rootfd, struct step_err *e)
+int mount_build_root(const struct plan *p, struct mount_fds *pre, int *rootfd, struct step_err *e)
 {
 	struct sources s = {0};
 	_cleanup_close_ int root = -1;
@@ -452,7 +493,7 @@ int mount_build_root(const struct plan *p, int ws_fd, int *rootfd, struct step_e
 	/* Nothing we mount may propagate back to the host, and no host mount event may reach us. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return step_fail(e, -errno, "make / private");
-	r = capture_sources(p, ws_fd, &s, e);
+	r = capture_sources(p, pre, &s, e);
 	if (r == 0)
 		r = new_tmpfs(16 << 20, "0755", 0, &root);
 	if (r == 0 && move_mount(root, "", AT_FDCWD, STAGING, MOVE_MOUNT_F_EMPTY_PATH) < 0)

@@ -183,8 +183,6 @@ static int plan_workspace(struct plan *p, const struct cli *c, const struct prof
 			return cis_err_set(err, "%s %s: refusing a workspace that contains %s", flag,
 					   ws, system_dirs[i]);
 	p->workspace = xstrdup(real);
-	p->ws_owner_uid = st.st_uid;
-	p->ws_owner_gid = st.st_gid;
 	return 0;
 }
 

@@ -154,7 +154,7 @@ static void close_all_but(const int *keep, size_t n)
 	close_range(lo, ~0U, 0);
 }
 
-static int init_setup(const struct plan *p, int ws_fd, int syncfd, const char **step,
+static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, const char **step,
 		      struct step_err *e)
 {
 	_cleanup_close_ int root = -1;
@@ -172,7 +172,7 @@ static int init_setup(const struct plan *p, int ws_fd, int syncfd, const char **
 	if (poll(&(struct pollfd){syncfd, POLLIN, 0}, 1, 0) != 0)
 		return -ESRCH;
 	*step = "mount";
-	if ((r = mount_build_root(p, ws_fd, &root, e)) < 0)
+	if ((r = mount_build_root(p, pre, &root, e)) < 0)
 		return r;
 	*step = "pivot_root";
 	if ((r = mount_pivot(root, e)) < 0)
@@ -230,9 +230,25 @@ static int cmp_int(const void *a, const void *b)
 	return *(const int *)a - *(const int *)b;
 }
 
-static noreturn void init_main(const struct plan *p, int msgfd, int syncfd, int ws_fd)
+/* Keep only our pipes and the launcher's prepared mount fds; close the caller's. */
+static void init_close_fds(const struct plan *p, int msgfd, int syncfd, struct mount_fds *pre)
 {
-	int keep[] = {msgfd, syncfd, ws_fd};
+	int keep[3 + 64];
+	size_t n = 0;
+
+	keep[n++] = msgfd;
+	keep[n++] = syncfd;
+	if (pre->ws >= 0)
+		keep[n++] = pre->ws;
+	for (size_t i = 0; pre->binds && i < p->n_mounts && n < ARRAY_SIZE(keep); i++)
+		if (pre->binds[i] >= 0)
+			keep[n++] = pre->binds[i];
+	qsort(keep, n, sizeof(int), cmp_int);
+	close_all_but(keep, n);
+}
+
+static noreturn void init_main(const struct plan *p, int msgfd, int syncfd, struct mount_fds *pre)
+{
 	struct step_err e = {0};
 	const char *step = "startup", *what;
 	sigset_t mask;
@@ -245,8 +261,7 @@ static noreturn void init_main(const struct plan *p, int msgfd, int syncfd, int 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read(syncfd, &c, 1) != 1)
 		_exit(CIS_EXIT_LAUNCHER);
-	qsort(keep, ARRAY_SIZE(keep), sizeof(int), cmp_int);
-	close_all_but(keep[0] < 0 ? keep + 1 : keep, keep[0] < 0 ? 2 : 3);
+	init_close_fds(p, msgfd, syncfd, pre);
 	/* Non-dumpable: the job (same uid) cannot ptrace us, read our memory (a copy of the
 	 * launcher's, with the caller's environment) or open /proc/1/exe. */
 	prctl(PR_SET_DUMPABLE, 0);
@@ -255,7 +270,7 @@ static noreturn void init_main(const struct plan *p, int msgfd, int syncfd, int 
 	setsid();
 	signal_set(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	r = sfd < 0 ? -errno : init_setup(p, ws_fd, syncfd, &step, &e);
+	r = sfd < 0 ? -errno : init_setup(p, pre, syncfd, &step, &e);
 	close(syncfd);
 	if (r == 0 && (step = "fork job", job = fork()) < 0)
 		r = -errno;
@@ -415,7 +430,8 @@ static int start_failed(pid_t init, const char *what, int err)
 
 int supervise_run(const struct plan *p)
 {
-	_cleanup_close_ int sfd = -1, msg_r = -1, msg_w = -1, sync_r = -1, sync_w = -1, ws = -1;
+	_cleanup_close_ int sfd = -1, msg_r = -1, msg_w = -1, sync_r = -1, sync_w = -1;
+	struct mount_fds pre;
 	struct outcome o = {0};
 	const char *what = NULL;
 	int fds[2], r;
@@ -433,25 +449,24 @@ int supervise_run(const struct plan *p)
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return start_failed(0, "pipe", errno);
 	sync_r = fds[0], sync_w = fds[1];
-	/* As root the launcher can idmap the workspace (the child, in its own user namespace, could
-	 * not): the host owner of the checkout appears as the job, host root stays unmapped. */
-	if (p->as_root && p->workspace && (r = userns_idmapped_workspace(p, &ws)) < 0)
-		fprintf(stderr, "cisandbox: warning: workspace %s: cannot idmap (%s); files owned "
-				"by uid %u will not be writable by the job\n",
-			p->workspace, strerror(-r), p->ws_owner_uid);
+	/* As root the launcher can idmap (the child, in its own user namespace, could not): the
+	 * host owner of the checkout appears as the job, host root stays unmapped. */
+	mount_prepare_idmapped(p, &pre);
 	fflush(NULL);
 	init = clone_sandbox();
-	if (init < 0)
+	if (init < 0) {
+		mount_fds_close(&pre, p->n_mounts);
 		return start_failed(0, "cannot create the sandbox namespaces", errno);
+	}
 	if (init == 0) {
 		close(msg_r);
 		close(sync_w);
 		close(sfd);
-		init_main(p, msg_w, sync_r, ws);
+		init_main(p, msg_w, sync_r, &pre);
 	}
 	closep(&msg_w);
 	closep(&sync_r);
-	closep(&ws);
+	mount_fds_close(&pre, p->n_mounts);
 	if ((r = userns_write_maps(p, init, &what)) < 0)
 		return start_failed(init, what, -r);
 	/* Non-dumpable from here on: nothing of the job may ptrace or read the launcher. (Until

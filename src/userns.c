@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -57,7 +58,7 @@ int userns_enter_identity(const struct plan *p)
 /* A user namespace fd whose map sends the workspace owner to the job's host ids: an idmapped
  * mount shows on-disk owner W as the namespace's outside id. The helper process only holds the
  * namespace alive until its fd is open. */
-static int idmap_userns(const struct plan *p, int *out)
+static int idmap_userns(const struct plan *p, uid_t owner, gid_t group, int *out)
 {
 	char path[64], line[64];
 	pid_t pid = (pid_t)syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, NULL);
@@ -70,10 +71,10 @@ static int idmap_userns(const struct plan *p, int *out)
 			pause();
 	}
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
-	snprintf(line, sizeof(line), "%u %u 1\n", p->ws_owner_uid, p->host_uid);
+	snprintf(line, sizeof(line), "%u %u 1\n", owner, p->host_uid);
 	r = write_file(path, line);
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
-	snprintf(line, sizeof(line), "%u %u 1\n", p->ws_owner_gid, p->host_gid);
+	snprintf(line, sizeof(line), "%u %u 1\n", group, p->host_gid);
 	if (r == 0)
 		r = write_file(path, line);
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
@@ -86,21 +87,22 @@ static int idmap_userns(const struct plan *p, int *out)
 	return r;
 }
 
-int userns_idmapped_workspace(const struct plan *p, int *out)
+int userns_idmapped_clone(const struct plan *p, const char *src, bool rdonly, int *out)
 {
 	_cleanup_close_ int ns = -1, m = -1;
 	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
 			       .propagation = MS_PRIVATE};
+	struct stat st;
 	int r;
 
-	if (p->ws_mode != WS_BIND)
+	if (rdonly)
 		a.attr_set |= MOUNT_ATTR_RDONLY;
-	if ((r = idmap_userns(p, &ns)) < 0)
+	m = open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (m < 0 || fstat(m, &st) < 0)
+		return -errno;
+	if ((r = idmap_userns(p, st.st_uid, st.st_gid, &ns)) < 0)
 		return r;
 	a.userns_fd = (uint64_t)ns;
-	m = open_tree(AT_FDCWD, p->workspace, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-	if (m < 0)
-		return -errno;
 	if (mount_setattr(m, "", AT_EMPTY_PATH | AT_RECURSIVE, &a, sizeof(a)) < 0)
 		return -errno;
 	*out = TAKE_FD(m);

@@ -1,0 +1,330 @@
+/* harness.c — see harness.h. */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NOBODY 65534
+
+/* The binaries are copied to a world-readable place so that nobody can run them wherever the
+ * checkout lives (CI may clone under a 0700 home). */
+static char it_dir[] = "/tmp/cis-it-XXXXXX";
+
+static void copy_file(const char *src, const char *dst)
+{
+	FILE *in = fopen(src, "rb"), *out;
+	char buf[65536];
+	size_t n;
+
+	if (!in) {
+		fprintf(stderr, "harness: cannot read %s (run via make integration)\n", src);
+		exit(2);
+	}
+	out = fopen(dst, "wb");
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		fwrite(buf, 1, n, out);
+	fclose(in);
+	fclose(out);
+	chmod(dst, 0755);
+}
+
+ReportHook(PRE_ALL)(struct criterion_test_set *set)
+{
+	const char *bin = getenv("CISANDBOX"), *probes = getenv("CIS_PROBES");
+	char dst[256], src[512];
+
+	(void)set;
+	if (!bin || !probes) {
+		fprintf(stderr, "harness: set CISANDBOX and CIS_PROBES (make integration does)\n");
+		exit(2);
+	}
+	if (!mkdtemp(it_dir) || chmod(it_dir, 0755) < 0)
+		exit(2);
+	snprintf(dst, sizeof(dst), "%s/cisandbox", it_dir);
+	copy_file(bin, dst);
+	snprintf(dst, sizeof(dst), "%s/probes", it_dir);
+	mkdir(dst, 0755);
+	snprintf(src, sizeof(src), "%s/probe", probes);
+	snprintf(dst, sizeof(dst), "%s/probes/probe", it_dir);
+	copy_file(src, dst);
+	setenv("CIS_IT_DIR", it_dir, 1);
+}
+
+ReportHook(POST_ALL)(struct criterion_global_stats *stats)
+{
+	(void)stats;
+	rm_rf(it_dir);
+}
+
+const char *probe_dir(void)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s/probes", getenv("CIS_IT_DIR"));
+	return buf;
+}
+
+const char *probes_bind(void)
+{
+	static char buf[300];
+
+	snprintf(buf, sizeof(buf), "%s/probes:/probes", getenv("CIS_IT_DIR"));
+	return buf;
+}
+
+static void exec_cis(enum mode m, const char *const *env, const char *const *args)
+{
+	char bin[256];
+	const char *argv[64];
+	char *envp[64];
+	int a = 0, e = 0;
+
+	snprintf(bin, sizeof(bin), "%s/cisandbox", getenv("CIS_IT_DIR"));
+	if (m == ROOTLESS) {
+		argv[a++] = "/usr/bin/setpriv";
+		argv[a++] = "--reuid=65534";
+		argv[a++] = "--regid=65534";
+		argv[a++] = "--clear-groups";
+		argv[a++] = "--inh-caps=-all";
+	}
+	argv[a++] = bin;
+	for (; args && *args && a < 63; args++)
+		argv[a++] = *args;
+	argv[a] = NULL;
+	envp[e++] = "PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+	envp[e++] = "LANG=C.UTF-8";
+	for (; env && *env && e < 62; env++)
+		envp[e++] = (char *)*env;
+	envp[e] = NULL;
+	/* The tests' cwd may not be reachable for nobody; the workspace is always given. */
+	if (chdir("/tmp") < 0)
+		_exit(120);
+	execve(argv[0], (char **)argv, envp);
+	_exit(121);
+}
+
+pid_t cis_spawn(enum mode m, const char *const *env, const char *const *args, int *out_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		setpgid(0, 0);
+		dup2(null, 0);
+		dup2(p[1], 1);
+		dup2(p[1], 2);
+		exec_cis(m, env, args);
+	}
+	close(p[1]);
+	*out_fd = p[0];
+	return pid;
+}
+
+char *slurp(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	while ((n = read(fd, buf + len, cap - len - 1)) > 0 || (n < 0 && errno == EINTR)) {
+		if (n < 0)
+			continue;
+		len += (size_t)n;
+		if (cap - len < 2)
+			buf = realloc(buf, cap *= 2);
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+int wait_status(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+void cis_run(enum mode m, struct result *r, const char *const *env, const char *const *args)
+{
+	int out[2], err[2];
+	pid_t pid;
+	struct pollfd pf[2];
+	char *bufs[2] = {NULL, NULL};
+	size_t lens[2] = {0, 0};
+
+	cr_assert(pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0);
+	pid = fork();
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		exec_cis(m, env, args);
+	}
+	close(out[1]);
+	close(err[1]);
+	pf[0] = (struct pollfd){out[0], POLLIN, 0};
+	pf[1] = (struct pollfd){err[0], POLLIN, 0};
+	/* Like a runner: read both pipes until both close. */
+	while (pf[0].fd >= 0 || pf[1].fd >= 0) {
+		if (poll(pf, 2, -1) < 0)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			char chunk[4096];
+			ssize_t n;
+
+			if (pf[i].fd < 0 || !pf[i].revents)
+				continue;
+			n = read(pf[i].fd, chunk, sizeof(chunk));
+			if (n <= 0) {
+				close(pf[i].fd);
+				pf[i].fd = -1;
+				continue;
+			}
+			bufs[i] = realloc(bufs[i], lens[i] + (size_t)n + 1);
+			memcpy(bufs[i] + lens[i], chunk, (size_t)n);
+			lens[i] += (size_t)n;
+		}
+	}
+	r->out = bufs[0] ? bufs[0] : strdup("");
+	r->err = bufs[1] ? bufs[1] : strdup("");
+	r->out[lens[0]] = '\0';
+	r->err[lens[1]] = '\0';
+	r->status = wait_status(pid);
+}
+
+void result_free(struct result *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+char *tmpdir_for(enum mode m)
+{
+	char *d = strdup("/tmp/cis-test-XXXXXX");
+
+	cr_assert(mkdtemp(d));
+	chmod(d, 0755);
+	if (m == ROOTLESS)
+		cr_assert(chown(d, NOBODY, NOBODY) == 0);
+	return d;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)flag;
+	(void)f;
+	remove(path);
+	return 0;
+}
+
+void rm_rf(const char *path)
+{
+	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void write_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	cr_assert(f, "cannot write %s", path);
+	fputs(text, f);
+	fclose(f);
+}
+
+char *read_text(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	char *s;
+
+	if (fd < 0)
+		return NULL;
+	s = slurp(fd);
+	close(fd);
+	return s;
+}
+
+bool host_process_exists(const char *needle)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool found = false;
+
+	while (d && (e = readdir(d)) && !found) {
+		char path[300], *cmd, *stat;
+		int fd;
+		ssize_t n;
+		char buf[4096];
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		stat = read_text(path);
+		/* Zombies hold nothing: they are gone for our purposes. */
+		if (!stat || strstr(stat, ") Z ")) {
+			free(stat);
+			continue;
+		}
+		free(stat);
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		for (ssize_t i = 0; i < n; i++)
+			if (!buf[i])
+				buf[i] = ' ';
+		buf[n] = '\0';
+		cmd = buf;
+		found = strstr(cmd, needle) != NULL;
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+bool host_process_gone(const char *needle, int ms)
+{
+	for (int waited = 0; waited <= ms; waited += 20) {
+		if (!host_process_exists(needle))
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
+int host_mount_count(void)
+{
+	char *s = read_text("/proc/self/mountinfo");
+	int n = 0;
+
+	for (char *p = s; p && *p; p++)
+		n += *p == '\n';
+	free(s);
+	return n;
+}

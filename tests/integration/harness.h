@@ -1,0 +1,64 @@
+/* harness.h — integration tests: run the real cisandbox binary on the real kernel, as root and
+ * as an unprivileged user (setpriv to nobody, like a runner's service account), and observe
+ * from outside: exit status, output, host processes, host files and mounts. */
+#ifndef CIS_HARNESS_H
+#define CIS_HARNESS_H
+
+#include <criterion/criterion.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+enum mode { ROOT, ROOTLESS };
+
+struct result {
+	int status; /* exit status of the launcher, or 128+N when it died of signal N */
+	char *out;
+	char *err;
+};
+
+/* Define a test twice: as root and rootless. The body sees `m`. */
+#define DUAL_TEST(suite, name, ...)                                                                \
+	static void name##_body(enum mode m);                                                      \
+	Test(suite, name##_root, __VA_ARGS__)                                                      \
+	{                                                                                          \
+		name##_body(ROOT);                                                                 \
+	}                                                                                          \
+	Test(suite, name##_rootless, __VA_ARGS__)                                                  \
+	{                                                                                          \
+		name##_body(ROOTLESS);                                                             \
+	}                                                                                          \
+	static void name##_body(enum mode m)
+
+/* Argument list helper: ARGS("run", "--", "true"). */
+#define ARGS(...) ((const char *const[]){__VA_ARGS__, NULL})
+
+/* Run cisandbox with args; env: extra NAME=VALUE entries (NULL for none) added to a minimal
+ * environment; stdin is /dev/null. Waits for exit and for stdout/stderr to close. */
+void cis_run(enum mode m, struct result *r, const char *const *env, const char *const *args);
+/* Start it without waiting: stdout/stderr go to *out_fd (a pipe); returns the pid. The child
+ * leads its own process group, as a runner's job does. */
+pid_t cis_spawn(enum mode m, const char *const *env, const char *const *args, int *out_fd);
+/* Read fd to EOF into a malloc'd string. */
+char *slurp(int fd);
+/* Wait for pid, returning its status as a shell would (128+N for a signal). */
+int wait_status(pid_t pid);
+void result_free(struct result *r);
+
+/* A fresh directory under /tmp owned by the user of mode m; remove with rm_rf. */
+char *tmpdir_for(enum mode m);
+void rm_rf(const char *path);
+void write_text(const char *path, const char *text);
+char *read_text(const char *path);
+
+/* Host directory holding the probe binaries; tests bind it at /probes. */
+const char *probe_dir(void);
+/* "DIR:/probes", for --ro-bind. */
+const char *probes_bind(void);
+/* Does a live (non-zombie) host process have `needle` in its command line? */
+bool host_process_exists(const char *needle);
+/* Wait up to ms for no such process; true if none remains. */
+bool host_process_gone(const char *needle, int ms);
+/* Count of lines in /proc/self/mountinfo of the host (mount namespace of the tests). */
+int host_mount_count(void);
+
+#endif

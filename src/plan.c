@@ -4,6 +4,7 @@
 #include "plan.h"
 #include "cli.h"
 #include "profile.h"
+#include "userns.h"
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -287,7 +288,7 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof,
 		strv_push(&p->argv, c->args[i]);
 	p->caller_uid = geteuid();
 	p->caller_gid = getegid();
-	p->as_root = p->caller_uid == 0;
+	p->as_root = p->caller_uid == 0 && userns_is_initial();
 	p->host_uid = p->as_root ? CIS_ROOT_MODE_HOST_ID : p->caller_uid;
 	p->host_gid = p->as_root ? CIS_ROOT_MODE_HOST_ID : p->caller_gid;
 	p->verbose = c->verbose;

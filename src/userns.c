@@ -109,6 +109,20 @@ int userns_idmapped_clone(const struct plan *p, const char *src, bool rdonly, in
 	return 0;
 }
 
+bool userns_is_initial(void)
+{
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long a = 1, b = 1, n = 0;
+	bool initial;
+
+	if (!f)
+		return false;
+	initial = fscanf(f, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 &&
+		  n == 4294967295ul;
+	fclose(f);
+	return initial;
+}
+
 static int read_sysctl(const char *path)
 {
 	FILE *f = fopen(path, "re");

@@ -391,6 +391,9 @@ int plan_print_json(const struct plan *p, FILE *out)
 	cJSON_AddStringToObject(o, "path", "/workspace");
 	if (p->ws_mode != WS_BIND)
 		cJSON_AddStringToObject(o, "size", format_size(p->ws_size, buf));
+	/* As root, the workspace and --bind sources are shown through idmapped mounts. */
+	if (p->workspace)
+		cJSON_AddBoolToObject(o, "idmapped", p->as_root);
 	o = cJSON_AddObjectToObject(root, "fixed");
 	cJSON_AddStringToObject(o, "/", "tmpfs, read-only after setup");
 	cJSON_AddStringToObject(o, "/tmp", format_size(p->tmp_size, buf));

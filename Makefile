@@ -16,6 +16,9 @@ DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base
 DEB_BENCH := bubblewrap hyperfine
 
 BUILD   := build
+# Quiet by default, like kbuild: `make V=1` shows the commands.
+V       ?= 0
+Q       := $(if $(filter 1,$(V)),,@)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 HARDEN  := -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
 CFLAGS_BASE = -std=gnu17 -g $(WARN) -Iinclude -DCIS_VERSION='"$(VERSION)"' \
@@ -53,29 +56,37 @@ deps:
 	fi
 
 $(BUILD)/obj/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/obj
-	$(CC) $(CFLAGS_BASE) $(HARDEN) $(CFLAGS) -MMD -c -o $@ $<
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS_BASE) $(HARDEN) $(CFLAGS) -MMD -c -o $@ $<
 $(BUILD)/asan/%.o: src/%.c $(wildcard include/*.h) | $(BUILD)/asan
-	$(CC) $(CFLAGS_BASE) $(ASANFL) $(CFLAGS) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS_BASE) $(ASANFL) $(CFLAGS) -c -o $@ $<
 # The built-in profiles are embedded so that the binary works with nothing installed.
 $(BUILD)/obj/builtin_profiles.o $(BUILD)/asan/builtin_profiles.o: src/builtin_profiles.S \
 		$(wildcard profiles/*.json)
 	@mkdir -p $(@D)
-	$(CC) -c -Iprofiles -o $@ $<
+	@$(if $(Q),echo "  AS      $@")
+	$(Q)$(CC) -c -Iprofiles -o $@ $<
 $(BUILD)/obj $(BUILD)/asan $(BUILD)/probes:
 	@mkdir -p $@
 
 $(BUILD)/cisandbox: $(OBJS)
-	$(CC) $(HARDLD) $(LDFLAGS) -o $@ $^ $(LDLIBS_BASE)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(HARDLD) $(LDFLAGS) -o $@ $^ $(LDLIBS_BASE)
 
 $(BUILD)/unit-tests: $(UNIT) $(LIBOBJS)
-	$(CC) $(CFLAGS_BASE) -O1 -o $@ $^ $(LDLIBS_BASE) -lcriterion
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ $^ $(LDLIBS_BASE) -lcriterion
 $(BUILD)/unit-tests-asan: $(UNIT) $(ASANOBJS)
-	$(CC) $(CFLAGS_BASE) $(ASANFL) -o $@ $^ $(LDLIBS_BASE) -lcriterion
-$(BUILD)/integration-tests: $(INTEG) tests/integration/harness.h
-	$(CC) $(CFLAGS_BASE) -O1 -o $@ $(INTEG) -lcriterion
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_BASE) $(ASANFL) -o $@ $^ $(LDLIBS_BASE) -lcriterion
+$(BUILD)/integration-tests: $(INTEG) tests/integration/harness.h | $(BUILD)/obj
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ $(INTEG) -lcriterion
 # Probes run inside the sandbox: static, so they depend on nothing but the kernel.
 $(BUILD)/probes/%: tests/probes/%.c | $(BUILD)/probes
-	$(CC) -std=gnu17 -O1 -Wall -Wextra -Werror -static -o $@ $<
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu17 -O1 -Wall -Wextra -Werror -static -o $@ $<
 
 unit: $(BUILD)/unit-tests
 	$(BUILD)/unit-tests
@@ -85,14 +96,15 @@ integration: $(BUILD)/cisandbox $(BUILD)/integration-tests $(PROBES)
 	CISANDBOX=$(abspath $(BUILD)/cisandbox) CIS_PROBES=$(abspath $(BUILD)/probes) \
 		$(BUILD)/integration-tests -j2
 
+# Sequenced so that the deps are installed before anything reads pkg-config.
 check: deps
-	$(MAKE) all
-	$(MAKE) unit
-	$(MAKE) asan
-	$(MAKE) integration
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory integration
 
 demo: deps
-	$(MAKE) all
+	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh $(abspath $(BUILD)/cisandbox)
 
 install: $(BUILD)/cisandbox

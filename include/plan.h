@@ -33,8 +33,8 @@ enum mount_kind {
 
 struct mount_op {
 	enum mount_kind kind;
-	char *src; /* host path (binds only) */
-	char *dst; /* sandbox path */
+	char *src;          /* host path (binds only) */
+	char *dst;          /* sandbox path */
 	const char *origin; /* "--bind", "profile", "builtin" ...: named in errors */
 };
 
@@ -60,8 +60,8 @@ struct plan {
 	/* Identity. */
 	uid_t caller_uid;
 	gid_t caller_gid;
-	bool as_root;      /* launched by host uid 0: maps go to CIS_ROOT_MODE_HOST_ID */
-	uid_t host_uid;    /* host uid the job's CIS_JOB_UID maps to */
+	bool as_root;   /* launched by host uid 0: maps go to CIS_ROOT_MODE_HOST_ID */
+	uid_t host_uid; /* host uid the job's CIS_JOB_UID maps to */
 	gid_t host_gid;
 };
 
@@ -71,7 +71,7 @@ struct profile;
 /* Merge CLI over profile, resolve env/mounts/identity, validate; all input errors surface here.
  * Returns 0 or -errno with `err` set. */
 int plan_build(struct plan *p, const struct cli *c, const struct profile *prof,
-	       struct cis_err *err);
+               struct cis_err *err);
 /* Print the plan as JSON (for --dry-run). Returns 0 or -errno. */
 int plan_print_json(const struct plan *p, FILE *out);
 void plan_free(struct plan *p);

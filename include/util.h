@@ -29,7 +29,8 @@ int cis_err_set(struct cis_err *e, const char *fmt, ...) __attribute__((format(p
 struct step_err {
 	char detail[384];
 };
-int step_fail(struct step_err *e, int r, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+int step_fail(struct step_err *e, int r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static inline void freep(void *p)
 {

@@ -12,8 +12,8 @@ int caps_drop_all(const char **what)
 	/* Securebits first: setting them needs CAP_SETPCAP, which the drop below removes. Locked
 	 * NOROOT and NO_SETUID_FIXUP mean uid 0 (or a setuid binary) gains nothing on exec. */
 	const unsigned long bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP |
-				   SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
-				   SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+	                           SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+	                           SECBIT_NO_CAP_AMBIENT_RAISE | SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
 
 	*what = "securebits";
 	if (prctl(PR_SET_SECUREBITS, bits, 0, 0, 0) < 0)

@@ -21,21 +21,21 @@ enum {
 };
 
 static const struct option run_opts[] = {
-	{"profile", required_argument, NULL, 'p'},
-	{"workspace", required_argument, NULL, 'w'},
-	{"workspace-mode", required_argument, NULL, OPT_WS_MODE},
-	{"workspace-size", required_argument, NULL, OPT_WS_SIZE},
-	{"ro-bind", required_argument, NULL, OPT_RO_BIND},
-	{"bind", required_argument, NULL, OPT_BIND},
-	{"tmpfs", required_argument, NULL, OPT_TMPFS},
-	{"mask", required_argument, NULL, OPT_MASK},
-	{"env", required_argument, NULL, 'e'},
-	{"timeout", required_argument, NULL, OPT_TIMEOUT},
-	{"kill-grace", required_argument, NULL, OPT_KILL_GRACE},
-	{"dry-run", no_argument, NULL, OPT_DRY_RUN},
-	{"verbose", no_argument, NULL, 'v'},
-	{"help", no_argument, NULL, 'h'},
-	{NULL, 0, NULL, 0},
+    {"profile", required_argument, NULL, 'p'},
+    {"workspace", required_argument, NULL, 'w'},
+    {"workspace-mode", required_argument, NULL, OPT_WS_MODE},
+    {"workspace-size", required_argument, NULL, OPT_WS_SIZE},
+    {"ro-bind", required_argument, NULL, OPT_RO_BIND},
+    {"bind", required_argument, NULL, OPT_BIND},
+    {"tmpfs", required_argument, NULL, OPT_TMPFS},
+    {"mask", required_argument, NULL, OPT_MASK},
+    {"env", required_argument, NULL, 'e'},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"kill-grace", required_argument, NULL, OPT_KILL_GRACE},
+    {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"verbose", no_argument, NULL, 'v'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
 };
 
 void cli_usage(FILE *out)
@@ -63,8 +63,7 @@ void cli_usage(FILE *out)
 	      out);
 }
 
-static void add_mount(struct cli *c, enum mount_kind kind, char *src, char *dst,
-		      const char *origin)
+static void add_mount(struct cli *c, enum mount_kind kind, char *src, char *dst, const char *origin)
 {
 	c->mounts = xrealloc(c->mounts, (c->n_mounts + 1) * sizeof(*c->mounts));
 	c->mounts[c->n_mounts++] = (struct mount_op){kind, src, dst, origin};
@@ -73,13 +72,13 @@ static void add_mount(struct cli *c, enum mount_kind kind, char *src, char *dst,
 static int opt_mount(struct cli *c, int opt, const char *arg, struct cis_err *err)
 {
 	static const char *const names[] = {[MNT_RO_BIND] = "--ro-bind",
-					    [MNT_BIND] = "--bind",
-					    [MNT_TMPFS] = "--tmpfs",
-					    [MNT_MASK] = "--mask"};
+	                                    [MNT_BIND] = "--bind",
+	                                    [MNT_TMPFS] = "--tmpfs",
+	                                    [MNT_MASK] = "--mask"};
 	enum mount_kind kind = opt == OPT_RO_BIND ? MNT_RO_BIND
-			       : opt == OPT_BIND  ? MNT_BIND
-			       : opt == OPT_TMPFS ? MNT_TMPFS
-						  : MNT_MASK;
+	                       : opt == OPT_BIND  ? MNT_BIND
+	                       : opt == OPT_TMPFS ? MNT_TMPFS
+	                                          : MNT_MASK;
 	char *src = NULL, *dst = NULL;
 	const char *why;
 
@@ -90,7 +89,7 @@ static int opt_mount(struct cli *c, int opt, const char *arg, struct cis_err *er
 	} else {
 		if (!path_is_clean_absolute(arg) || strcmp(arg, "/") == 0)
 			return cis_err_set(err, "%s %s: must be a clean absolute path, not /",
-					   names[kind], arg);
+			                   names[kind], arg);
 		dst = xstrdup(arg);
 	}
 	add_mount(c, kind, src, dst, names[kind]);
@@ -102,19 +101,20 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 	switch (opt) {
 	case OPT_WS_MODE:
 		if (ws_mode_parse(arg, &c->ws_mode) < 0)
-			return cis_err_set(err, "--workspace-mode %s: must be overlay, tmpfs or bind",
-					   arg);
+			return cis_err_set(
+			    err, "--workspace-mode %s: must be overlay, tmpfs or bind", arg);
 		c->has_ws_mode = true;
 		return 0;
 	case OPT_WS_SIZE:
 		if (parse_size(arg, &c->ws_size) < 0)
 			return cis_err_set(err, "--workspace-size %s: not a size (e.g. 512M, 4G)",
-					   arg);
+			                   arg);
 		return 0;
 	case OPT_TIMEOUT:
 		c->has_timeout = true;
 		if (parse_duration(arg, &c->timeout_ms) < 0)
-			return cis_err_set(err, "--timeout %s: not a duration (e.g. 90s, 30m)", arg);
+			return cis_err_set(err, "--timeout %s: not a duration (e.g. 90s, 30m)",
+			                   arg);
 		return 0;
 	case OPT_KILL_GRACE:
 		c->has_kill_grace = true;
@@ -140,7 +140,7 @@ static int bad_option(char **argv, struct cis_err *err)
 
 	if (optopt && optopt < 256)
 		return cis_err_set(err, "-%c: %s", optopt,
-				   strchr("pwe", optopt) ? "missing value" : "unknown option");
+		                   strchr("pwe", optopt) ? "missing value" : "unknown option");
 	return cis_err_set(err, "%s: unknown option or missing value (see --help)", arg);
 }
 

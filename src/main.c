@@ -23,8 +23,8 @@ static int cmd_profile_check(const struct cli *c)
 		struct profile prof;
 		struct cis_err err = {{0}};
 		/* A file argument is always a file, even without '/' in its name. */
-		_cleanup_free_ char *path = strchr(c->args[i], '/') ? xstrdup(c->args[i])
-								    : xasprintf("./%s", c->args[i]);
+		_cleanup_free_ char *path =
+		    strchr(c->args[i], '/') ? xstrdup(c->args[i]) : xasprintf("./%s", c->args[i]);
 
 		if (profile_load(path, &prof, &err) < 0) {
 			fail(&err);

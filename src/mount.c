@@ -41,7 +41,8 @@ static int setattr(int fd, uint64_t set, bool recursive)
 {
 	struct mount_attr a = {.attr_set = set, .propagation = MS_PRIVATE};
 
-	if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) < 0)
+	if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &a, sizeof(a)) <
+	    0)
 		return -errno;
 	return 0;
 }
@@ -49,8 +50,8 @@ static int setattr(int fd, uint64_t set, bool recursive)
 /* Clone a host tree (recursively) as a detached mount with the given flags. */
 static int clone_tree(const char *src, uint64_t attrs, int *out)
 {
-	_cleanup_close_ int fd = open_tree(AT_FDCWD, src,
-					   OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	_cleanup_close_ int fd =
+	    open_tree(AT_FDCWD, src, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
 	int r;
 
 	if (fd < 0)
@@ -72,7 +73,7 @@ static int new_fs(const char *type, const char *const *opts, uint64_t attrs, int
 		return -errno;
 	for (; opts && opts[0]; opts += 2) {
 		int r = opts[1] ? fsconfig(fs, FSCONFIG_SET_STRING, opts[0], opts[1], 0)
-				: fsconfig(fs, FSCONFIG_SET_FLAG, opts[0], NULL, 0);
+		                : fsconfig(fs, FSCONFIG_SET_FLAG, opts[0], NULL, 0);
 		if (r < 0)
 			return -errno;
 	}
@@ -110,9 +111,8 @@ static int walk(int root, const char *path, bool create, mode_t last_type, int *
 		struct stat st;
 
 		if (fd < 0 && errno == ENOENT && create) {
-			int r = last && last_type == S_IFREG
-					? mknodat(dir, c, S_IFREG | 0644, 0)
-					: mkdirat(dir, c, 0755);
+			int r = last && last_type == S_IFREG ? mknodat(dir, c, S_IFREG | 0644, 0)
+			                                     : mkdirat(dir, c, 0755);
 			if (r < 0 && errno != EEXIST)
 				return -errno;
 			fd = openat(dir, c, O_PATH | O_NOFOLLOW | O_CLOEXEC);
@@ -144,18 +144,19 @@ static int attach(int root, int m, const char *dst, struct step_err *e, const ch
 	r = walk(root, dst, true, S_ISDIR(st.st_mode) ? S_IFDIR : S_IFREG, &target);
 	if (r < 0)
 		return step_fail(e, r, "%s %s: mountpoint%s", what, dst,
-				 r == -ELOOP   ? " (a symlink in the path)"
-				 : r == -EROFS ? " (does not exist in a read-only directory; use "
-						 "an existing path, or one under /, /tmp, /workspace "
-						 "or " CIS_JOB_HOME ")"
-					       : "");
+		                 r == -ELOOP ? " (a symlink in the path)"
+		                 : r == -EROFS
+		                     ? " (does not exist in a read-only directory; use "
+		                       "an existing path, or one under /, /tmp, /workspace "
+		                       "or " CIS_JOB_HOME ")"
+		                     : "");
 	if (move_mount(m, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return step_fail(e, -errno, "%s %s", what, dst);
 	return 0;
 }
 
 static int attach_new_tmpfs(int root, const char *dst, uint64_t size, const char *mode,
-			    uint64_t attrs, struct step_err *e)
+                            uint64_t attrs, struct step_err *e)
 {
 	_cleanup_close_ int m = -1;
 	int r = new_tmpfs(size, mode, attrs, &m);
@@ -176,7 +177,7 @@ static void sources_close(struct sources *s, size_t n)
 }
 
 static int capture_sources(const struct plan *p, struct mount_fds *pre, struct sources *s,
-			   struct step_err *e)
+                           struct step_err *e)
 {
 	const uint64_t ro = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
 	int r;
@@ -192,15 +193,15 @@ static int capture_sources(const struct plan *p, struct mount_fds *pre, struct s
 		if ((m->kind != MNT_RO_BIND && m->kind != MNT_BIND) || s->fds[i] >= 0)
 			continue;
 		r = clone_tree(m->src, m->kind == MNT_RO_BIND ? ro : ro & ~MOUNT_ATTR_RDONLY,
-			       &s->fds[i]);
+		               &s->fds[i]);
 		if (r < 0)
 			return step_fail(e, r, "%s %s", m->kind == MNT_RO_BIND ? "ro-bind" : "bind",
-					 m->src);
+			                 m->src);
 	}
 	s->ws = TAKE_FD(pre->ws);
 	if (p->workspace && s->ws < 0) {
 		r = clone_tree(p->workspace, p->ws_mode == WS_BIND ? ro & ~MOUNT_ATTR_RDONLY : ro,
-			       &s->ws);
+		               &s->ws);
 		if (r < 0)
 			return step_fail(e, r, "workspace %s", p->workspace);
 	}
@@ -216,9 +217,10 @@ static int capture_sources(const struct plan *p, struct mount_fds *pre, struct s
 
 static void warn_idmap(const char *src, int r)
 {
-	fprintf(stderr, "cisandbox: warning: %s: cannot idmap (%s); files owned by root will not "
-			"be writable by the job\n",
-		src, strerror(-r));
+	fprintf(stderr,
+	        "cisandbox: warning: %s: cannot idmap (%s); files owned by root will not "
+	        "be writable by the job\n",
+	        src, strerror(-r));
 }
 
 void mount_prepare_idmapped(const struct plan *p, struct mount_fds *out)
@@ -229,8 +231,8 @@ void mount_prepare_idmapped(const struct plan *p, struct mount_fds *out)
 	out->binds = NULL;
 	if (!p->as_root)
 		return;
-	if (p->workspace && (r = userns_idmapped_clone(p, p->workspace, p->ws_mode != WS_BIND,
-						       &out->ws)) < 0)
+	if (p->workspace &&
+	    (r = userns_idmapped_clone(p, p->workspace, p->ws_mode != WS_BIND, &out->ws)) < 0)
 		warn_idmap(p->workspace, r);
 	out->binds = xcalloc(p->n_mounts, sizeof(int));
 	for (size_t i = 0; i < p->n_mounts; i++) {
@@ -253,12 +255,12 @@ void mount_fds_close(struct mount_fds *f, size_t n)
 static int build_dev(const struct plan *p, int root, struct sources *s, struct step_err *e)
 {
 	static const char *const links[][2] = {{"fd", "/proc/self/fd"},
-					       {"stdin", "/proc/self/fd/0"},
-					       {"stdout", "/proc/self/fd/1"},
-					       {"stderr", "/proc/self/fd/2"},
-					       {"ptmx", "pts/ptmx"}};
-	static const char *const pts_opts[] = {"newinstance", NULL, "ptmxmode", "0666",
-					       "mode",        "0620", NULL};
+	                                       {"stdin", "/proc/self/fd/0"},
+	                                       {"stdout", "/proc/self/fd/1"},
+	                                       {"stderr", "/proc/self/fd/2"},
+	                                       {"ptmx", "pts/ptmx"}};
+	static const char *const pts_opts[] = {"newinstance", NULL,   "ptmxmode", "0666",
+	                                       "mode",        "0620", NULL};
 	_cleanup_close_ int dev = -1, pts = -1;
 	int r;
 
@@ -297,7 +299,8 @@ static int build_overlay(const struct plan *p, int root, struct sources *s, stru
 		return r;
 	if ((r = attach_new_tmpfs(root, up, p->ws_size, "0755", 0, e)) < 0)
 		return r;
-	if ((r = walk(root, lo, false, 0, &lower)) < 0 || (r = walk(root, up, false, 0, &upper)) < 0)
+	if ((r = walk(root, lo, false, 0, &lower)) < 0 ||
+	    (r = walk(root, up, false, 0, &upper)) < 0)
 		return step_fail(e, r, "overlay layers");
 	if (mkdirat(upper, "data", 0755) < 0 || mkdirat(upper, "work", 0755) < 0)
 		return step_fail(e, -errno, "overlay upper dir");
@@ -306,8 +309,8 @@ static int build_overlay(const struct plan *p, int root, struct sources *s, stru
 	snprintf(wpath, sizeof(wpath), "/proc/self/fd/%d/work", upper);
 	{
 		/* userxattr: the only overlay metadata an unprivileged user namespace may write. */
-		const char *opts[] = {"lowerdir", lpath, "upperdir", upath, "workdir", wpath,
-				      "userxattr", NULL, NULL};
+		const char *opts[] = {"lowerdir", lpath,       "upperdir", upath, "workdir",
+		                      wpath,      "userxattr", NULL,       NULL};
 
 		r = new_fs("overlay", opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, &ovl);
 	}
@@ -342,7 +345,8 @@ static int build_workspace(const struct plan *p, int root, struct sources *s, st
 static int build_proc(int root, struct step_err *e)
 {
 	_cleanup_close_ int proc = -1, dir = -1;
-	int r = new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &proc);
+	int r =
+	    new_fs("proc", NULL, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC, &proc);
 
 	if (r < 0)
 		return step_fail(e, r, "proc /proc");
@@ -351,12 +355,16 @@ static int build_proc(int root, struct step_err *e)
 	if ((r = walk(root, "/proc", false, 0, &dir)) < 0)
 		return step_fail(e, r, "open /proc");
 	for (size_t i = 0; i < ARRAY_SIZE(proc_ro); i++) {
-		_cleanup_close_ int m = open_tree(dir, proc_ro[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+		_cleanup_close_ int m =
+		    open_tree(dir, proc_ro[i], OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
 
 		if (m < 0 && errno == ENOENT)
 			continue;
-		if (m < 0 || setattr(m, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-						MOUNT_ATTR_NOEXEC, false) < 0 ||
+		if (m < 0 ||
+		    setattr(m,
+		            MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+		                MOUNT_ATTR_NOEXEC,
+		            false) < 0 ||
 		    move_mount(m, "", dir, proc_ro[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
 			return step_fail(e, -errno, "read-only /proc/%s", proc_ro[i]);
 	}
@@ -377,15 +385,16 @@ static int write_meta(int meta, const char *name, const char *content)
 static int build_meta(int root, struct step_err *e)
 {
 	static const char passwd[] = "root:x:0:0:root:/root:/usr/sbin/nologin\n"
-				     "ci:x:1000:1000:CI job:" CIS_JOB_HOME ":/bin/sh\n"
-				     "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
+	                             "ci:x:1000:1000:CI job:" CIS_JOB_HOME ":/bin/sh\n"
+	                             "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n";
 	static const char group[] = "root:x:0:\nci:x:1000:\nnogroup:x:65534:\n";
 	_cleanup_close_ int meta = -1;
 	int r;
 
 	if ((r = walk(root, "/" META_DIR, true, S_IFDIR, &meta)) < 0)
 		return step_fail(e, r, "mkdir /%s", META_DIR);
-	if ((r = write_meta(meta, "empty", "")) < 0 || (r = write_meta(meta, "passwd", passwd)) < 0 ||
+	if ((r = write_meta(meta, "empty", "")) < 0 ||
+	    (r = write_meta(meta, "passwd", passwd)) < 0 ||
 	    (r = write_meta(meta, "group", group)) < 0)
 		return step_fail(e, r, "write /%s", META_DIR);
 	return 0;
@@ -399,8 +408,8 @@ static int bind_meta(int root, const char *name, const char *dst, struct step_er
 	_cleanup_close_ int target = -1;
 	int r;
 
-	if (m < 0 || (r = setattr(m, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-				  false)) < 0)
+	if (m < 0 ||
+	    (r = setattr(m, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, false)) < 0)
 		return step_fail(e, m < 0 ? -errno : r, "bind /%s", src);
 	if ((r = walk(root, dst, false, 0, &target)) < 0)
 		return step_fail(e, r, "mask %s", dst);
@@ -420,7 +429,8 @@ static int apply_mask(int root, const char *dst, struct step_err *e)
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
-		return step_fail(e, r, "mask %s%s", dst, r == -ELOOP ? " (a symlink in the path)" : "");
+		return step_fail(e, r, "mask %s%s", dst,
+		                 r == -ELOOP ? " (a symlink in the path)" : "");
 	if (fstat(target, &st) < 0)
 		return step_fail(e, -errno, "mask %s", dst);
 	if (!S_ISDIR(st.st_mode))
@@ -429,7 +439,7 @@ static int apply_mask(int root, const char *dst, struct step_err *e)
 }
 
 static int replay(const struct plan *p, size_t from, size_t to, int root, struct sources *s,
-		  struct step_err *e)
+                  struct step_err *e)
 {
 	for (size_t i = from; i < to; i++) {
 		const struct mount_op *m = &p->mounts[i];

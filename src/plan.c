@@ -25,34 +25,65 @@ extern char **environ;
 
 /* Host directories the job needs to run programs: bound read-only, everything else is absent. */
 static const char *const system_dirs[] = {"/usr",   "/bin",    "/sbin", "/lib", "/lib32",
-					  "/lib64", "/libx32", "/etc",  "/opt"};
+                                          "/lib64", "/libx32", "/etc",  "/opt"};
 
 /* Host files no job needs and every attacker wants (they are 0640/0600 anyway; hide them so
  * that a mis-set mode on the host does not matter). */
-static const char *const builtin_masks[] = {"/etc/shadow", "/etc/gshadow", "/etc/shadow-",
-					    "/etc/gshadow-", "/etc/sudoers", "/etc/sudoers.d",
-					    "/etc/ssh/ssh_host_rsa_key", "/etc/ssh/ssh_host_ecdsa_key",
-					    "/etc/ssh/ssh_host_ed25519_key"};
+static const char *const builtin_masks[] = {"/etc/shadow",
+                                            "/etc/gshadow",
+                                            "/etc/shadow-",
+                                            "/etc/gshadow-",
+                                            "/etc/sudoers",
+                                            "/etc/sudoers.d",
+                                            "/etc/ssh/ssh_host_rsa_key",
+                                            "/etc/ssh/ssh_host_ecdsa_key",
+                                            "/etc/ssh/ssh_host_ed25519_key"};
 
 /* Credentials kept in a home directory: hidden when the workspace contains that home. */
-static const char *const home_secrets[] = {
-	".ssh",     ".gnupg",          ".aws",           ".azure",   ".config/gcloud",
-	".docker",  ".kube",           ".netrc",         ".git-credentials",
-	".npmrc",   ".pypirc",         ".cargo/credentials", ".cargo/credentials.toml",
-	".config/gh", ".config/hub", ".local/share/containers", ".config/containers/auth.json"};
+static const char *const home_secrets[] = {".ssh",
+                                           ".gnupg",
+                                           ".aws",
+                                           ".azure",
+                                           ".config/gcloud",
+                                           ".docker",
+                                           ".kube",
+                                           ".netrc",
+                                           ".git-credentials",
+                                           ".npmrc",
+                                           ".pypirc",
+                                           ".cargo/credentials",
+                                           ".cargo/credentials.toml",
+                                           ".config/gh",
+                                           ".config/hub",
+                                           ".local/share/containers",
+                                           ".config/containers/auth.json"};
 
 /* Runner registration secrets (GitHub runner, Forgejo/Gitea act_runner): hidden wherever a
  * runner directory is visible — in the workspace, one level below it, or under /opt. */
 static const char *const runner_secrets[] = {".runner", ".credentials", ".credentials_rsaparams"};
 
 /* Tokens a CI system puts in the environment: never passed by a glob, only by exact name. */
-static const char *const token_vars[] = {
-	"GITHUB_TOKEN", "ACTIONS_RUNTIME_TOKEN", "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
-	"ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_RUNTIME_URL", "ACTIONS_CACHE_URL",
-	"ACTIONS_RESULTS_URL", "CI_JOB_TOKEN", "CI_JOB_JWT", "CI_JOB_JWT_V1", "CI_JOB_JWT_V2",
-	"CI_BUILD_TOKEN", "CI_REGISTRY_PASSWORD", "CI_DEPLOY_PASSWORD", "CI_REPOSITORY_URL",
-	"CI_DEPENDENCY_PROXY_PASSWORD", "FORGEJO_TOKEN", "GITEA_TOKEN", "GITLAB_TOKEN",
-	"RUNNER_TOKEN", "ACTIONS_RUNNER_INPUT_JITCONFIG"};
+static const char *const token_vars[] = {"GITHUB_TOKEN",
+                                         "ACTIONS_RUNTIME_TOKEN",
+                                         "ACTIONS_ID_TOKEN_REQUEST_TOKEN",
+                                         "ACTIONS_ID_TOKEN_REQUEST_URL",
+                                         "ACTIONS_RUNTIME_URL",
+                                         "ACTIONS_CACHE_URL",
+                                         "ACTIONS_RESULTS_URL",
+                                         "CI_JOB_TOKEN",
+                                         "CI_JOB_JWT",
+                                         "CI_JOB_JWT_V1",
+                                         "CI_JOB_JWT_V2",
+                                         "CI_BUILD_TOKEN",
+                                         "CI_REGISTRY_PASSWORD",
+                                         "CI_DEPLOY_PASSWORD",
+                                         "CI_REPOSITORY_URL",
+                                         "CI_DEPENDENCY_PROXY_PASSWORD",
+                                         "FORGEJO_TOKEN",
+                                         "GITEA_TOKEN",
+                                         "GITLAB_TOKEN",
+                                         "RUNNER_TOKEN",
+                                         "ACTIONS_RUNNER_INPUT_JITCONFIG"};
 
 const char *ws_mode_name(enum ws_mode m)
 {
@@ -73,11 +104,11 @@ int ws_mode_parse(const char *s, enum ws_mode *out)
 }
 
 static void push_op(struct plan *p, enum mount_kind kind, const char *src, const char *dst,
-		    const char *origin)
+                    const char *origin)
 {
 	p->mounts = xrealloc(p->mounts, (p->n_mounts + 1) * sizeof(*p->mounts));
 	p->mounts[p->n_mounts++] =
-		(struct mount_op){kind, src ? xstrdup(src) : NULL, xstrdup(dst), origin};
+	    (struct mount_op){kind, src ? xstrdup(src) : NULL, xstrdup(dst), origin};
 }
 
 static void plan_system_dirs(struct plan *p)
@@ -160,7 +191,7 @@ static void plan_builtin_masks(struct plan *p)
 }
 
 static int plan_workspace(struct plan *p, const struct cli *c, const struct profile *prof,
-			  struct cis_err *err)
+                          struct cis_err *err)
 {
 	const char *ws = c->workspace ? c->workspace : ".";
 	const char *flag = c->workspace ? "--workspace" : "workspace (current directory)";
@@ -181,8 +212,8 @@ static int plan_workspace(struct plan *p, const struct cli *c, const struct prof
 	/* Showing the host's / (or a system dir) read-write would undo the whole sandbox. */
 	for (size_t i = 0; i < ARRAY_SIZE(system_dirs); i++)
 		if (strcmp(real, "/") == 0 || path_has_prefix(system_dirs[i], real))
-			return cis_err_set(err, "%s %s: refusing a workspace that contains %s", flag,
-					   ws, system_dirs[i]);
+			return cis_err_set(err, "%s %s: refusing a workspace that contains %s",
+			                   flag, ws, system_dirs[i]);
 	p->workspace = xstrdup(real);
 	return 0;
 }
@@ -190,7 +221,7 @@ static int plan_workspace(struct plan *p, const struct cli *c, const struct prof
 /* Operations from the profile, then the command line: bind sources must exist now, so that a
  * typo is a launcher error (125) and not a half-built sandbox. */
 static int plan_user_mounts(struct plan *p, const struct mount_op *ops, size_t n,
-			    struct cis_err *err)
+                            struct cis_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
 		const struct mount_op *m = &ops[i];
@@ -198,7 +229,7 @@ static int plan_user_mounts(struct plan *p, const struct mount_op *ops, size_t n
 
 		if (path_has_prefix(m->dst, "/proc") || path_has_prefix(m->dst, "/dev"))
 			return cis_err_set(err, "%s %s: /proc and /dev are managed by cisandbox",
-					   m->origin, m->dst);
+			                   m->origin, m->dst);
 		if (m->kind != MNT_RO_BIND && m->kind != MNT_BIND) {
 			push_op(p, m->kind, NULL, m->dst, m->origin);
 			continue;
@@ -247,7 +278,7 @@ static void env_pass(struct strv *env, const char *pattern)
 		if (!name || !(*e)[len])
 			continue;
 		if (glob ? strncmp(name, pattern, n - 1) != 0 || is_token_var(name)
-			 : strcmp(name, pattern) != 0)
+		         : strcmp(name, pattern) != 0)
 			continue;
 		env_put(env, xstrdup(*e));
 	}
@@ -276,8 +307,7 @@ static void plan_env(struct plan *p, const struct cli *c, const struct profile *
 	}
 }
 
-int plan_build(struct plan *p, const struct cli *c, const struct profile *prof,
-	       struct cis_err *err)
+int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, struct cis_err *err)
 {
 	int r;
 
@@ -295,9 +325,9 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof,
 	p->dry_run = c->dry_run;
 	p->net_mode = prof->net_mode;
 	p->timeout_ms = c->has_timeout ? c->timeout_ms : prof->timeout_ms;
-	p->kill_grace_ms = c->has_kill_grace	? c->kill_grace_ms
-			   : prof->has_kill_grace ? prof->kill_grace_ms
-						  : DEFAULT_KILL_GRACE;
+	p->kill_grace_ms = c->has_kill_grace      ? c->kill_grace_ms
+	                   : prof->has_kill_grace ? prof->kill_grace_ms
+	                                          : DEFAULT_KILL_GRACE;
 	if ((r = plan_workspace(p, c, prof, err)) < 0)
 		goto fail;
 	plan_system_dirs(p);
@@ -328,9 +358,11 @@ void plan_free(struct plan *p)
 	*p = (struct plan){0};
 }
 
-static const char *const kind_names[] = {[MNT_RO_BIND] = "ro-bind", [MNT_BIND] = "bind",
-					 [MNT_TMPFS] = "tmpfs",     [MNT_MASK] = "mask",
-					 [MNT_SYMLINK] = "symlink"};
+static const char *const kind_names[] = {[MNT_RO_BIND] = "ro-bind",
+                                         [MNT_BIND] = "bind",
+                                         [MNT_TMPFS] = "tmpfs",
+                                         [MNT_MASK] = "mask",
+                                         [MNT_SYMLINK] = "symlink"};
 
 static void json_mounts(cJSON *root, const struct plan *p)
 {
@@ -360,8 +392,8 @@ static void json_env(cJSON *root, const struct plan *p)
 		size_t n = strcspn(e, "=");
 		_cleanup_free_ char *name = strndup(e, n);
 		const char *caller = getenv(name);
-		bool from_caller = caller && strcmp(caller, e + n + 1) == 0 &&
-				   strcmp(name, "PATH") != 0;
+		bool from_caller =
+		    caller && strcmp(caller, e + n + 1) == 0 && strcmp(name, "PATH") != 0;
 
 		cJSON_AddStringToObject(env, name, from_caller ? "(from caller)" : e + n + 1);
 	}
@@ -376,8 +408,9 @@ int plan_print_json(const struct plan *p, FILE *out)
 	o = cJSON_AddObjectToObject(root, "profile");
 	cJSON_AddStringToObject(o, "name", p->profile_name);
 	cJSON_AddStringToObject(o, "source", p->profile_source);
-	cJSON_AddItemToObject(root, "command",
-			      cJSON_CreateStringArray((const char *const *)p->argv.v, (int)p->argv.n));
+	cJSON_AddItemToObject(
+	    root, "command",
+	    cJSON_CreateStringArray((const char *const *)p->argv.v, (int)p->argv.n));
 	o = cJSON_AddObjectToObject(root, "identity");
 	cJSON_AddNumberToObject(o, "uid", CIS_JOB_UID);
 	cJSON_AddNumberToObject(o, "gid", CIS_JOB_GID);
@@ -403,8 +436,8 @@ int plan_print_json(const struct plan *p, FILE *out)
 	json_mounts(root, p);
 	json_env(root, p);
 	o = cJSON_AddObjectToObject(root, "limits");
-	cJSON_AddStringToObject(o, "timeout", p->timeout_ms ? format_duration(p->timeout_ms, buf)
-							    : "none");
+	cJSON_AddStringToObject(o, "timeout",
+	                        p->timeout_ms ? format_duration(p->timeout_ms, buf) : "none");
 	cJSON_AddStringToObject(o, "kill_grace", format_duration(p->kill_grace_ms, buf));
 	o = cJSON_AddObjectToObject(root, "network");
 	cJSON_AddStringToObject(o, "mode", "none");

@@ -20,8 +20,8 @@ static const struct {
 	const char *name;
 	const char *text;
 } builtins[] = {
-	{"untrusted", cis_builtin_untrusted},
-	{"trusted", cis_builtin_trusted},
+    {"untrusted", cis_builtin_untrusted},
+    {"trusted", cis_builtin_trusted},
 };
 
 /* Where one profile file is being read from, for error messages. */
@@ -31,7 +31,7 @@ struct ctx {
 };
 
 static int fail(const struct ctx *c, const char *field, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static int fail(const struct ctx *c, const char *field, const char *fmt, ...)
 {
 	char reason[512];
@@ -132,14 +132,15 @@ static int find_profile(const char *ref, char **text, char **source, struct cis_
 			return 0;
 		}
 	}
-	return cis_err_set(err, "profile %s: not found (searched $CISANDBOX_PROFILE_PATH, "
-				"/etc/cisandbox/profiles, %s/profiles and the built-ins)",
-			   ref, CIS_DATADIR);
+	return cis_err_set(err,
+	                   "profile %s: not found (searched $CISANDBOX_PROFILE_PATH, "
+	                   "/etc/cisandbox/profiles, %s/profiles and the built-ins)",
+	                   ref, CIS_DATADIR);
 }
 
 /* Unknown keys are errors: a typo must never silently weaken a policy. */
 static int check_keys(const struct ctx *c, const cJSON *obj, const char *path,
-		      const char *const *allowed)
+                      const char *const *allowed)
 {
 	const cJSON *it;
 
@@ -152,13 +153,14 @@ static int check_keys(const struct ctx *c, const cJSON *obj, const char *path,
 		for (const char *const *a = allowed; *a; a++)
 			ok = ok || strcmp(*a, it->string) == 0;
 		if (!ok)
-			return fail(c, path[0] ? path : "(top level)", "unknown key \"%s\"", it->string);
+			return fail(c, path[0] ? path : "(top level)", "unknown key \"%s\"",
+			            it->string);
 	}
 	return 0;
 }
 
 static int get_string(const struct ctx *c, const cJSON *obj, const char *key, const char *path,
-		      const char **out)
+                      const char **out)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
 
@@ -171,7 +173,7 @@ static int get_string(const struct ctx *c, const cJSON *obj, const char *key, co
 }
 
 static int get_size(const struct ctx *c, const cJSON *obj, const char *key, const char *path,
-		    uint64_t *out)
+                    uint64_t *out)
 {
 	const char *s = NULL;
 	int r = get_string(c, obj, key, path, &s);
@@ -184,7 +186,7 @@ static int get_size(const struct ctx *c, const cJSON *obj, const char *key, cons
 }
 
 static int get_duration(const struct ctx *c, const cJSON *obj, const char *key, const char *path,
-			uint64_t *out)
+                        uint64_t *out)
 {
 	const char *s = NULL;
 	int r = get_string(c, obj, key, path, &s);
@@ -203,7 +205,7 @@ static void add_mount(struct profile *p, enum mount_kind kind, char *src, char *
 }
 
 static int apply_mount_list(const struct ctx *c, const cJSON *fs, const char *key,
-			    enum mount_kind kind, struct profile *p)
+                            enum mount_kind kind, struct profile *p)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(fs, key);
 	const cJSON *it;
@@ -229,8 +231,9 @@ static int apply_mount_list(const struct ctx *c, const cJSON *fs, const char *ke
 		} else {
 			if (!path_is_clean_absolute(it->valuestring) ||
 			    strcmp(it->valuestring, "/") == 0)
-				return fail(c, field, "\"%s\": must be a clean absolute path, not /",
-					    it->valuestring);
+				return fail(c, field,
+				            "\"%s\": must be a clean absolute path, not /",
+				            it->valuestring);
 			dst = xstrdup(it->valuestring);
 		}
 		add_mount(p, kind, src, dst);
@@ -252,7 +255,7 @@ static int apply_workspace(const struct ctx *c, const cJSON *ws, struct profile 
 	if (r > 0) {
 		if (ws_mode_parse(mode, &p->ws_mode) < 0)
 			return fail(c, "filesystem.workspace.mode",
-				    "\"%s\": must be overlay, tmpfs or bind", mode);
+			            "\"%s\": must be overlay, tmpfs or bind", mode);
 		p->has_ws_mode = true;
 	}
 	r = get_size(c, ws, "size", "filesystem.workspace.size", &p->ws_size);
@@ -262,7 +265,7 @@ static int apply_workspace(const struct ctx *c, const cJSON *ws, struct profile 
 static int apply_filesystem(const struct ctx *c, const cJSON *fs, struct profile *p)
 {
 	static const char *const keys[] = {"workspace", "tmp_size", "ro_bind", "bind",
-					   "tmpfs",     "mask",     NULL};
+	                                   "tmpfs",     "mask",     NULL};
 	const cJSON *ws;
 	int r = check_keys(c, fs, "filesystem", keys);
 
@@ -300,7 +303,8 @@ static int apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
 
 		snprintf(field, sizeof(field), "env.pass[%d]", i++);
 		if (!cJSON_IsString(it) || !env_name_valid(it->valuestring, true))
-			return fail(c, field, "must be a variable name (a trailing * matches a prefix)");
+			return fail(c, field,
+			            "must be a variable name (a trailing * matches a prefix)");
 		strv_push(&p->env_pass, it->valuestring);
 	}
 	if (set && !cJSON_IsObject(set))
@@ -366,10 +370,10 @@ static int check_reserved(const struct ctx *c, const cJSON *root, const char *ke
 }
 
 static int load_chain(const char *ref, int depth, const char **chain, struct profile *out,
-		      struct cis_err *err);
+                      struct cis_err *err);
 
 static int apply_extends(const struct ctx *c, const cJSON *root, int depth, const char **chain,
-			 struct profile *out)
+                         struct profile *out)
 {
 	const char *parent = NULL;
 	int r = get_string(c, root, "extends", "extends", &parent);
@@ -385,11 +389,11 @@ static int apply_extends(const struct ctx *c, const cJSON *root, int depth, cons
 }
 
 static int apply_root(const struct ctx *c, const cJSON *root, int depth, const char **chain,
-		      struct profile *out)
+                      struct profile *out)
 {
-	static const char *const keys[] = {"version", "name",    "description", "extends",
-					   "filesystem", "env",   "limits",      "network",
-					   "seccomp", "capabilities", NULL};
+	static const char *const keys[] = {"version",    "name",         "description", "extends",
+	                                   "filesystem", "env",          "limits",      "network",
+	                                   "seccomp",    "capabilities", NULL};
 	const cJSON *v;
 	const char *s = NULL;
 	int r = check_keys(c, root, "", keys);
@@ -434,7 +438,7 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 
 /* Load `ref`, its parents first, applying each over the accumulated result. */
 static int load_chain(const char *ref, int depth, const char **chain, struct profile *out,
-		      struct cis_err *err)
+                      struct cis_err *err)
 {
 	_cleanup_free_ char *text = NULL, *source = NULL;
 	cJSON *root;
@@ -498,7 +502,7 @@ void profile_free(struct profile *p)
 }
 
 static void add_mount_array(cJSON *fs, const struct profile *p, enum mount_kind kind,
-			    const char *key)
+                            const char *key)
 {
 	cJSON *arr = NULL;
 
@@ -511,7 +515,7 @@ static void add_mount_array(cJSON *fs, const struct profile *p, enum mount_kind 
 		if (!arr)
 			arr = cJSON_AddArrayToObject(fs, key);
 		spec = m->src && strcmp(m->src, m->dst) != 0 ? xasprintf("%s:%s", m->src, m->dst)
-							     : xstrdup(m->dst);
+		                                             : xstrdup(m->dst);
 		cJSON_AddItemToArray(arr, cJSON_CreateString(spec));
 	}
 }
@@ -539,9 +543,9 @@ int profile_print_json(const struct profile *p, FILE *out)
 	add_mount_array(fs, p, MNT_TMPFS, "tmpfs");
 	add_mount_array(fs, p, MNT_MASK, "mask");
 	env = cJSON_AddObjectToObject(root, "env");
-	cJSON_AddItemToObject(env, "pass",
-			      cJSON_CreateStringArray((const char *const *)p->env_pass.v,
-						      (int)p->env_pass.n));
+	cJSON_AddItemToObject(
+	    env, "pass",
+	    cJSON_CreateStringArray((const char *const *)p->env_pass.v, (int)p->env_pass.n));
 	set = cJSON_AddObjectToObject(env, "set");
 	for (size_t i = 0; i < p->env_set.n; i++) {
 		const char *eq = strchr(p->env_set.v[i], '=');

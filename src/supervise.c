@@ -155,7 +155,7 @@ static void close_all_but(const int *keep, size_t n)
 }
 
 static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, const char **step,
-		      struct step_err *e)
+                      struct step_err *e)
 {
 	_cleanup_close_ int root = -1;
 	int r;
@@ -340,8 +340,8 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 	if (p->timeout_ms && tfd >= 0)
 		arm(tfd, p->timeout_ms);
 	while (!init_done) {
-		struct pollfd pf[] = {{sfd, POLLIN, 0}, {msg_eof ? -1 : msgfd, POLLIN, 0},
-				      {tfd, POLLIN, 0}};
+		struct pollfd pf[] = {
+		    {sfd, POLLIN, 0}, {msg_eof ? -1 : msgfd, POLLIN, 0}, {tfd, POLLIN, 0}};
 		struct signalfd_siginfo si;
 		uint64_t ticks;
 		int st;
@@ -355,7 +355,7 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 			o->timed_out = true;
 			if (p->verbose)
 				fprintf(stderr, "cisandbox: timeout: %s\n",
-					phase == 0 ? "sending SIGTERM" : "sending SIGKILL");
+				        phase == 0 ? "sending SIGTERM" : "sending SIGKILL");
 			kill(init, phase == 0 ? SIGTERM : SIGKILL);
 			if (phase++ == 0)
 				arm(tfd, p->kill_grace_ms ? p->kill_grace_ms : 1);
@@ -385,19 +385,19 @@ static int report(const struct plan *p, const struct outcome *o)
 	}
 	if (o->have_error) {
 		fprintf(stderr, "cisandbox: %s%s%s: %s\n", m->step, m->detail[0] ? ": " : "",
-			m->detail, strerror(m->err));
+		        m->detail, strerror(m->err));
 		return CIS_EXIT_LAUNCHER;
 	}
 	if (o->timed_out) {
 		char buf[32];
 
 		fprintf(stderr, "cisandbox: job timed out after %s\n",
-			format_duration(p->timeout_ms, buf));
+		        format_duration(p->timeout_ms, buf));
 		return CIS_EXIT_TIMEOUT;
 	}
 	if (!o->have_status) {
 		fprintf(stderr, "cisandbox: sandbox init ended unexpectedly (status 0x%x)\n",
-			o->init_status);
+		        o->init_status);
 		return CIS_EXIT_LAUNCHER;
 	}
 	if (WIFSIGNALED(o->job_status))
@@ -410,9 +410,9 @@ static pid_t clone_sandbox(void)
 	/* Raw clone behaves like fork here (no stack argument); glibc's clone() wrapper would
 	 * want a separate stack and a function, which buys nothing for a fork-like start. */
 	return (pid_t)syscall(SYS_clone,
-			      CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-				      CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_NEWNET | SIGCHLD,
-			      NULL, NULL, NULL, NULL);
+	                      CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+	                          CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_NEWNET | SIGCHLD,
+	                      NULL, NULL, NULL, NULL);
 }
 
 static int start_failed(pid_t init, const char *what, int err)
@@ -424,7 +424,7 @@ static int start_failed(pid_t init, const char *what, int err)
 		waitpid(init, NULL, 0);
 	}
 	fprintf(stderr, "cisandbox: %s: %s\n", what,
-		init > 0 ? strerror(err) : userns_diagnose(err, buf, sizeof(buf)));
+	        init > 0 ? strerror(err) : userns_diagnose(err, buf, sizeof(buf)));
 	return CIS_EXIT_LAUNCHER;
 }
 

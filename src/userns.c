@@ -91,7 +91,7 @@ int userns_idmapped_clone(const struct plan *p, const char *src, bool rdonly, in
 {
 	_cleanup_close_ int ns = -1, m = -1;
 	struct mount_attr a = {.attr_set = MOUNT_ATTR_IDMAP | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV,
-			       .propagation = MS_PRIVATE};
+	                       .propagation = MS_PRIVATE};
 	struct stat st;
 	int r;
 
@@ -117,8 +117,8 @@ bool userns_is_initial(void)
 
 	if (!f)
 		return false;
-	initial = fscanf(f, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 &&
-		  n == 4294967295ul;
+	initial =
+	    fscanf(f, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 && n == 4294967295ul;
 	fclose(f);
 	return initial;
 }
@@ -139,20 +139,24 @@ static int read_sysctl(const char *path)
 const char *userns_diagnose(int err, char *buf, size_t len)
 {
 	if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
-		snprintf(buf, len, "unprivileged user namespaces are disabled "
-				   "(kernel.unprivileged_userns_clone=0); enable them with "
-				   "'sysctl -w kernel.unprivileged_userns_clone=1'");
+		snprintf(buf, len,
+		         "unprivileged user namespaces are disabled "
+		         "(kernel.unprivileged_userns_clone=0); enable them with "
+		         "'sysctl -w kernel.unprivileged_userns_clone=1'");
 	else if (read_sysctl("/proc/sys/user/max_user_namespaces") == 0)
-		snprintf(buf, len, "user namespaces are disabled (user.max_user_namespaces=0); "
-				   "enable them with 'sysctl -w user.max_user_namespaces=15000'");
+		snprintf(buf, len,
+		         "user namespaces are disabled (user.max_user_namespaces=0); "
+		         "enable them with 'sysctl -w user.max_user_namespaces=15000'");
 	else if (read_sysctl("/proc/sys/kernel/apparmor_restrict_unprivileged_userns") == 1)
-		snprintf(buf, len, "AppArmor restricts unprivileged user namespaces "
-				   "(kernel.apparmor_restrict_unprivileged_userns=1); allow them "
-				   "with 'sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' "
-				   "or an AppArmor profile granting 'userns' to cisandbox");
+		snprintf(buf, len,
+		         "AppArmor restricts unprivileged user namespaces "
+		         "(kernel.apparmor_restrict_unprivileged_userns=1); allow them "
+		         "with 'sysctl -w kernel.apparmor_restrict_unprivileged_userns=0' "
+		         "or an AppArmor profile granting 'userns' to cisandbox");
 	else if (err == ENOSPC)
-		snprintf(buf, len, "the user namespace limit is reached "
-				   "(user.max_user_namespaces or a parent namespace's limit)");
+		snprintf(buf, len,
+		         "the user namespace limit is reached "
+		         "(user.max_user_namespaces or a parent namespace's limit)");
 	else
 		snprintf(buf, len, "%s", strerror(err));
 	return buf;

@@ -124,8 +124,8 @@ int parse_size(const char *s, uint64_t *out)
 	static const struct {
 		const char *suffix;
 		unsigned shift;
-	} units[] = {{"", 0},    {"K", 10}, {"KB", 10}, {"KiB", 10}, {"M", 20}, {"MB", 20},
-		     {"MiB", 20}, {"G", 30}, {"GB", 30}, {"GiB", 30}, {"T", 40}, {"TiB", 40}};
+	} units[] = {{"", 0},     {"K", 10}, {"KB", 10}, {"KiB", 10}, {"M", 20}, {"MB", 20},
+	             {"MiB", 20}, {"G", 30}, {"GB", 30}, {"GiB", 30}, {"T", 40}, {"TiB", 40}};
 	const char *end;
 	uint64_t v;
 	int r = parse_u64_prefix(s, &v, &end);
@@ -179,7 +179,8 @@ bool path_is_clean_absolute(const char *p)
 		const char *n = strchr(c + 1, '/');
 		size_t len = n ? (size_t)(n - c - 1) : strlen(c + 1);
 
-		if (len == 0 || (len == 1 && c[1] == '.') || (len == 2 && c[1] == '.' && c[2] == '.'))
+		if (len == 0 || (len == 1 && c[1] == '.') ||
+		    (len == 2 && c[1] == '.' && c[2] == '.'))
 			return false;
 		if (!n)
 			break;

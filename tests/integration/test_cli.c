@@ -21,7 +21,7 @@ DUAL_TEST(cli, profile_check_reports_each_file, .timeout = 30)
 	cr_assert_eq(r.status, 125);
 	cr_assert(strstr(r.out, "good.json: ok (good)"), "%s", r.out);
 	cr_assert(strstr(r.err, "bad.json: filesystem.bind[0]: \"relative:/x\": source must be"),
-		  "%s", r.err);
+	          "%s", r.err);
 	result_free(&r);
 	cis_run(m, &r, NULL, ARGS("profile", "check", good));
 	cr_assert_eq(r.status, 0);
@@ -52,8 +52,8 @@ DUAL_TEST(cli, dry_run_prints_plan, .timeout = 30)
 	snprintf(path, sizeof(path), "%s/.credentials", ws);
 	write_text(path, "x");
 	cis_run(m, &r, ARGS("TERM=secret-looking-term"),
-		ARGS("run", "-w", ws, "--dry-run", "--tmpfs", "/cache", "-e", "X=1", "--", "make",
-		     "test"));
+	        ARGS("run", "-w", ws, "--dry-run", "--tmpfs", "/cache", "-e", "X=1", "--", "make",
+	             "test"));
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "\"command\":\t[\"make\", \"test\"]"), "%s", r.out);
 	cr_assert(strstr(r.out, "\"dst\":\t\"/workspace/.credentials\""), "%s", r.out);
@@ -78,10 +78,10 @@ DUAL_TEST(cli, userns_disabled_is_explained, .timeout = 30)
 	int st;
 
 	snprintf(cmd, sizeof(cmd),
-		 "%s unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && "
-		 "exec %s/cisandbox run -w %s -- true' 2>&1",
-		 m == ROOTLESS ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "",
-		 getenv("CIS_IT_DIR"), ws);
+	         "%s unshare -Ur sh -c 'echo 0 > /proc/sys/user/max_user_namespaces && "
+	         "exec %s/cisandbox run -w %s -- true' 2>&1",
+	         m == ROOTLESS ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "",
+	         getenv("CIS_IT_DIR"), ws);
 	f = popen(cmd, "r");
 	n = fread(out, 1, sizeof(out) - 1, f);
 	out[n] = '\0';

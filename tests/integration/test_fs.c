@@ -16,9 +16,9 @@ DUAL_TEST(fs, system_dirs_read_only, .timeout = 60)
 	struct result r;
 
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-		     P " write /usr/x; " P " write /etc/x; " P " write /x; " P " write /bin/x; "
-		       "awk '$5==\"/proc/sys\" {print $6}' /proc/self/mountinfo | cut -d, -f1"));
+	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
+	             P " write /usr/x; " P " write /etc/x; " P " write /x; " P " write /bin/x; "
+	               "awk '$5==\"/proc/sys\" {print $6}' /proc/self/mountinfo | cut -d, -f1"));
 	cr_assert_eq(r.status, 0, "status %d, stderr: %s", r.status, r.err);
 	cr_assert_str_eq(r.out, "EROFS\nEROFS\nEROFS\nEROFS\nro\n");
 	result_free(&r);
@@ -32,9 +32,9 @@ DUAL_TEST(fs, workspace_and_tmp_writable, .timeout = 60)
 	struct result r;
 
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-		     P " write /workspace/new; " P " write /tmp/new; " P " write $HOME/new; "
-		       "test \"$(pwd)\" = /workspace && echo cwd-ok"));
+	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
+	             P " write /workspace/new; " P " write /tmp/new; " P " write $HOME/new; "
+	               "test \"$(pwd)\" = /workspace && echo cwd-ok"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "OK\nOK\nOK\ncwd-ok\n");
 	result_free(&r);
@@ -58,9 +58,9 @@ DUAL_TEST(fs, overlay_leaves_host_unchanged, .timeout = 60)
 		cr_assert(chown(path, 65534, 65534) == 0 && chown(sub, 65534, 65534) == 0);
 	}
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--", "sh", "-c",
-		     "echo changed >> keep.txt && cat keep.txt && echo new > dir/new && "
-		     "rm -rf dir && mkdir build && echo ok"));
+	        ARGS("run", "-w", ws, "--", "sh", "-c",
+	             "echo changed >> keep.txt && cat keep.txt && echo new > dir/new && "
+	             "rm -rf dir && mkdir build && echo ok"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "original\nchanged\nok\n");
 	before = strdup("original\n");
@@ -85,8 +85,8 @@ DUAL_TEST(fs, bind_mode_writes_through, .timeout = 60)
 
 	snprintf(path, sizeof(path), "%s/out.txt", ws);
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--workspace-mode", "bind", "--", "sh", "-c",
-		     "echo from-job > out.txt"));
+	        ARGS("run", "-w", ws, "--workspace-mode", "bind", "--", "sh", "-c",
+	             "echo from-job > out.txt"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	text = read_text(path);
 	cr_assert(text && strcmp(text, "from-job\n") == 0);
@@ -104,8 +104,8 @@ DUAL_TEST(fs, tmpfs_mode_is_empty, .timeout = 60)
 	snprintf(path, sizeof(path), "%s/visible", ws);
 	write_text(path, "x");
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--workspace-mode", "tmpfs", "--ro-bind", probes_bind(), "--",
-		     P, "ls", "/workspace"));
+	        ARGS("run", "-w", ws, "--workspace-mode", "tmpfs", "--ro-bind", probes_bind(), "--",
+	             P, "ls", "/workspace"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "\n");
 	result_free(&r);
@@ -120,16 +120,16 @@ DUAL_TEST(fs, size_cap_enforced, .timeout = 60)
 	struct result r;
 
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--workspace-size", "1M", "--ro-bind", probes_bind(), "--",
-		     "sh", "-c",
-		     P " fill /workspace/big 2097152; " P " fill /workspace/small 1000; "
-		       "rm -f /workspace/big /workspace/small; " P " fill /workspace/small 1000"));
+	        ARGS("run", "-w", ws, "--workspace-size", "1M", "--ro-bind", probes_bind(), "--",
+	             "sh", "-c",
+	             P " fill /workspace/big 2097152; " P " fill /workspace/small 1000; "
+	               "rm -f /workspace/big /workspace/small; " P " fill /workspace/small 1000"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "ENOSPC\nENOSPC\nOK\n");
 	result_free(&r);
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--workspace-mode", "tmpfs", "--workspace-size", "1M",
-		     "--ro-bind", probes_bind(), "--", P, "fill", "/workspace/big", "2097152"));
+	        ARGS("run", "-w", ws, "--workspace-mode", "tmpfs", "--workspace-size", "1M",
+	             "--ro-bind", probes_bind(), "--", P, "fill", "/workspace/big", "2097152"));
 	cr_assert_str_eq(r.out, "ENOSPC\n");
 	result_free(&r);
 	rm_rf(ws);
@@ -147,10 +147,10 @@ DUAL_TEST(fs, extra_mounts, .timeout = 60)
 	snprintf(robind, sizeof(robind), "%s:/data", data);
 	snprintf(rwbind, sizeof(rwbind), "%s:/cache", rw);
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--ro-bind", robind, "--bind",
-		     rwbind, "--tmpfs", "/scratch", "--mask", "/etc/hostname", "--", "sh", "-c",
-		     "cat /data/hello; " P " write /data/x; echo c > /cache/c; " P
-		     " write /scratch/s; " P " read /etc/hostname"));
+	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--ro-bind", robind, "--bind",
+	             rwbind, "--tmpfs", "/scratch", "--mask", "/etc/hostname", "--", "sh", "-c",
+	             "cat /data/hello; " P " write /data/x; echo c > /cache/c; " P
+	             " write /scratch/s; " P " read /etc/hostname"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "ro-data\nEROFS\nOK\n(empty)\n");
 	snprintf(path, sizeof(path), "%s/c", rw);
@@ -176,7 +176,8 @@ DUAL_TEST(fs, mountpoint_in_read_only_dir, .timeout = 60)
 	cis_run(m, &r, NULL, ARGS("run", "-w", ws, "--ro-bind", spec, "--", "true"));
 	cr_assert_eq(r.status, 125);
 	cr_assert(strstr(r.err, "--ro-bind /usr/cisandbox-no-such-dir") &&
-		  strstr(r.err, "read-only"), "%s", r.err);
+	              strstr(r.err, "read-only"),
+	          "%s", r.err);
 	result_free(&r);
 	rm_rf(ws);
 	rm_rf(data);
@@ -197,9 +198,9 @@ DUAL_TEST(fs, symlinked_mountpoint_refused, .timeout = 60)
 	if (m == ROOTLESS)
 		cr_assert(lchown(link, 65534, 65534) == 0);
 	snprintf(target, sizeof(target), "%s:/workspace/evil/planted", src);
-	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--workspace-mode", "bind", "--ro-bind", target, "--",
-		     "true"));
+	cis_run(
+	    m, &r, NULL,
+	    ARGS("run", "-w", ws, "--workspace-mode", "bind", "--ro-bind", target, "--", "true"));
 	cr_assert_eq(r.status, 125, "status %d: %s", r.status, r.err);
 	cr_assert(strstr(r.err, "/workspace/evil/planted"), "stderr: %s", r.err);
 	snprintf(probe, sizeof(probe), "%s/planted", outside);
@@ -219,18 +220,20 @@ DUAL_TEST(fs, dev_and_proc, .timeout = 60)
 	struct result r;
 
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-		     P " ls /dev; " P " write /dev/null; " P " ls /home; hostname; "
-		       "test -e /proc/sysrq-trigger && " P " write /proc/sysrq-trigger || echo absent"));
+	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
+	             P " ls /dev; " P " write /dev/null; " P " ls /home; hostname; "
+	               "test -e /proc/sysrq-trigger && " P
+	               " write /proc/sysrq-trigger || echo absent"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
-	const char *expect = "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero\n"
-			     "OK\nci\ncisandbox\n";
+	const char *expect =
+	    "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero\n"
+	    "OK\nci\ncisandbox\n";
 	size_t n = strlen(expect);
 
 	cr_assert(strncmp(r.out, expect, n) == 0, "%s", r.out);
 	/* Kernels without magic SysRq have no such file; where it exists it is read-only. */
 	cr_assert(strcmp(r.out + n, "EROFS\n") == 0 || strcmp(r.out + n, "absent\n") == 0, "%s",
-		  r.out + n);
+	          r.out + n);
 	result_free(&r);
 	rm_rf(ws);
 	free(ws);

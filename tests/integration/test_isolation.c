@@ -38,9 +38,10 @@ DUAL_TEST(isolation, home_secrets_masked, .timeout = 60)
 	write_text(path, "NETRC-SECRET\n");
 	snprintf(env_home, sizeof(env_home), "HOME=%s", home);
 	cis_run(m, &r, ARGS(env_home),
-		ARGS("run", "-w", home, "--ro-bind", probes_bind(), "--", "sh", "-c",
-		     P " read /workspace/.ssh/id_ed25519; " P " read /workspace/.aws/credentials; " P
-		       " read /workspace/.netrc; " P " ls /workspace/.ssh; " P " ls /root"));
+	        ARGS("run", "-w", home, "--ro-bind", probes_bind(), "--", "sh", "-c",
+	             P " read /workspace/.ssh/id_ed25519; " P
+	               " read /workspace/.aws/credentials; " P " read /workspace/.netrc; " P
+	               " ls /workspace/.ssh; " P " ls /root"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "ENOENT\nENOENT\n(empty)\n\nENOENT\n");
 	cr_assert(!strstr(r.out, "SECRET"));
@@ -67,14 +68,14 @@ DUAL_TEST(isolation, runner_credentials_unreachable, .timeout = 60)
 	snprintf(path, sizeof(path), "%s/_work/repo/.runner", root);
 	write_text(path, "NESTED-RUNNER-SECRET\n");
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-		     P " read /workspace/repo/.runner; " P " ls /workspace/.."));
+	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
+	             P " read /workspace/repo/.runner; " P " ls /workspace/.."));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert(!strstr(r.out, "SECRET"), "%s", r.out);
 	result_free(&r);
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", root, "--ro-bind", probes_bind(), "--", "sh", "-c",
-		     P " read /workspace/.credentials; " P " read /workspace/.runner"));
+	        ARGS("run", "-w", root, "--ro-bind", probes_bind(), "--", "sh", "-c",
+	             P " read /workspace/.credentials; " P " read /workspace/.runner"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "(empty)\n(empty)\n");
 	result_free(&r);
@@ -99,9 +100,9 @@ DUAL_TEST(isolation, docker_socket_unreachable, .timeout = 60)
 		chmod(sock, 0666);
 	}
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-		     P " connect /var/run/docker.sock; " P " connect /run/docker.sock; " P
-		       " connect /run/containerd/containerd.sock"));
+	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
+	             P " connect /var/run/docker.sock; " P " connect /run/docker.sock; " P
+	               " connect /run/containerd/containerd.sock"));
 	if (fd >= 0) {
 		close(fd);
 		unlink(sock);
@@ -120,8 +121,8 @@ DUAL_TEST(isolation, only_sandbox_processes_visible, .timeout = 60)
 
 	/* pid 1 is our init, 2 the shell, 3 the probe: nothing of the host. */
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-		     P " pids; ps -e --no-headers | wc -l"));
+	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
+	             P " pids; ps -e --no-headers | wc -l"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "1 2 3\n4\n");
 	result_free(&r);
@@ -138,8 +139,7 @@ DUAL_TEST(isolation, caller_fds_not_inherited, .timeout = 60)
 	int a = open("/etc/hostname", O_RDONLY), b = open("/dev/null", O_WRONLY);
 
 	cr_assert(a >= 3 && b >= 3);
-	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", P, "fds"));
+	cis_run(m, &r, NULL, ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", P, "fds"));
 	close(a);
 	close(b);
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
@@ -154,25 +154,25 @@ DUAL_TEST(isolation, environment_is_clean, .timeout = 60)
 	char *ws = tmpdir_for(m);
 	struct result r;
 	const char *const env[] = {"GITHUB_TOKEN=ghs_SECRET",
-				   "ACTIONS_RUNTIME_TOKEN=rt_SECRET",
-				   "ACTIONS_ID_TOKEN_REQUEST_TOKEN=id_SECRET",
-				   "CI_JOB_TOKEN=glcbt_SECRET",
-				   "CI_REGISTRY_PASSWORD=SECRET",
-				   "FORGEJO_TOKEN=SECRET",
-				   "RANDOM_HOST_VAR=leak",
-				   "TERM=xterm",
-				   "CI=true",
-				   NULL};
+	                           "ACTIONS_RUNTIME_TOKEN=rt_SECRET",
+	                           "ACTIONS_ID_TOKEN_REQUEST_TOKEN=id_SECRET",
+	                           "CI_JOB_TOKEN=glcbt_SECRET",
+	                           "CI_REGISTRY_PASSWORD=SECRET",
+	                           "FORGEJO_TOKEN=SECRET",
+	                           "RANDOM_HOST_VAR=leak",
+	                           "TERM=xterm",
+	                           "CI=true",
+	                           NULL};
 	cis_run(m, &r, env, ARGS("run", "-w", ws, "--", "env"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert(!strstr(r.out, "SECRET"), "%s", r.out);
 	cr_assert(!strstr(r.out, "RANDOM_HOST_VAR"), "%s", r.out);
 	cr_assert(strstr(r.out, "TERM=xterm\n") && strstr(r.out, "CI=true\n") &&
-		  strstr(r.out, "HOME=/home/ci\n") && strstr(r.out, "PATH="));
+	          strstr(r.out, "HOME=/home/ci\n") && strstr(r.out, "PATH="));
 	result_free(&r);
 	/* Named explicitly, a token passes; -e NAME=VALUE sets. */
 	cis_run(m, &r, env,
-		ARGS("run", "-w", ws, "-e", "GITHUB_TOKEN", "-e", "EXTRA=1", "--", "env"));
+	        ARGS("run", "-w", ws, "-e", "GITHUB_TOKEN", "-e", "EXTRA=1", "--", "env"));
 	cr_assert(strstr(r.out, "GITHUB_TOKEN=ghs_SECRET\n") && strstr(r.out, "EXTRA=1\n"));
 	cr_assert(!strstr(r.out, "CI_JOB_TOKEN"));
 	result_free(&r);
@@ -200,12 +200,12 @@ DUAL_TEST(isolation, identity_and_network, .timeout = 60)
 	struct result r;
 
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--", "sh", "-c",
-		     "id -u; id -g; id -G; cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' '; "
-		     "grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status | tr -d '\\t'"));
+	        ARGS("run", "-w", ws, "--", "sh", "-c",
+	             "id -u; id -g; id -G; cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' '; "
+	             "grep -E '^(CapEff|CapBnd|NoNewPrivs)' /proc/self/status | tr -d '\\t'"));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "1000\n1000\n1000\nlo\nCapEff:0000000000000000\n"
-				"CapBnd:0000000000000000\nNoNewPrivs:1\n");
+	                        "CapBnd:0000000000000000\nNoNewPrivs:1\n");
 	result_free(&r);
 	rm_rf(ws);
 	free(ws);

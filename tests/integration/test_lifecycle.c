@@ -32,9 +32,9 @@ DUAL_TEST(lifecycle, exit_statuses, .timeout = 90)
 	cr_assert_eq(run_status(m, ARGS("run", "-w", ws, "--", "/usr")), 126);
 	cr_assert_eq(run_status(m, ARGS("run", "-w", ws, "--no-such-flag", "--", "true")), 125);
 	cr_assert_eq(run_status(m, ARGS("run", "-w", ws, "-p", "no-such-profile", "--", "true")),
-		     125);
+	             125);
 	cr_assert_eq(run_status(m, ARGS("run", "-w", ws, "--bind", "/no/such/src", "--", "true")),
-		     125);
+	             125);
 	snprintf(bad, sizeof(bad), "%s/bad.json", ws);
 	write_text(bad, "{\"filesystem\": {\"tmp_size\": \"lots\"}}");
 	snprintf(file, sizeof(file), "%s", bad);
@@ -50,16 +50,16 @@ DUAL_TEST(lifecycle, timeout_is_124, .timeout = 60)
 
 	/* The job ignores SIGTERM: the grace period ends in SIGKILL. */
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--timeout", "500ms", "--kill-grace", "300ms", "--", "sh", "-c",
-		     "trap '' TERM; echo started; sleep 60"));
+	        ARGS("run", "-w", ws, "--timeout", "500ms", "--kill-grace", "300ms", "--", "sh",
+	             "-c", "trap '' TERM; echo started; sleep 60"));
 	cr_assert_eq(r.status, 124, "status %d: %s", r.status, r.err);
 	cr_assert_str_eq(r.out, "started\n");
 	cr_assert(strstr(r.err, "timed out"), "%s", r.err);
 	result_free(&r);
 	/* A job that honours SIGTERM runs its trap. */
 	cis_run(m, &r, NULL,
-		ARGS("run", "-w", ws, "--timeout", "500ms", "--", "sh", "-c",
-		     "trap 'echo cleanup; exit 1' TERM; sleep 60 & wait"));
+	        ARGS("run", "-w", ws, "--timeout", "500ms", "--", "sh", "-c",
+	             "trap 'echo cleanup; exit 1' TERM; sleep 60 & wait"));
 	cr_assert_eq(r.status, 124);
 	cr_assert_str_eq(r.out, "cleanup\n");
 	result_free(&r);
@@ -74,10 +74,10 @@ DUAL_TEST(lifecycle, sigterm_reaches_job, .timeout = 60)
 	char *ws = tmpdir_for(m), *out;
 	int fd, st;
 	pid_t pid = cis_spawn(m, NULL,
-			      ARGS("run", "-w", ws, "--", "sh", "-c",
-				   "trap 'echo trapped; exit 42' TERM; echo ready; "
-				   "sleep 60 & wait"),
-			      &fd);
+	                      ARGS("run", "-w", ws, "--", "sh", "-c",
+	                           "trap 'echo trapped; exit 42' TERM; echo ready; "
+	                           "sleep 60 & wait"),
+	                      &fd);
 	char buf[16] = "";
 
 	cr_assert(read(fd, buf, 6) == 6 && strncmp(buf, "ready\n", 6) == 0);
@@ -100,9 +100,9 @@ DUAL_TEST(lifecycle, daemons_do_not_survive, .timeout = 60)
 
 	snprintf(marker, sizeof(marker), "%d%s", 40000 + getpid() % 20000, m ? "1" : "0");
 	snprintf(script, sizeof(script),
-		 "setsid sh -c 'sleep %s & sleep %s &' </dev/null >/dev/null 2>&1; "
-		 "(sleep %s &); echo spawned",
-		 marker, marker, marker);
+	         "setsid sh -c 'sleep %s & sleep %s &' </dev/null >/dev/null 2>&1; "
+	         "(sleep %s &); echo spawned",
+	         marker, marker, marker);
 	cis_run(m, &r, NULL, ARGS("run", "-w", ws, "--", "sh", "-c", script));
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "spawned\n");
@@ -127,7 +127,7 @@ DUAL_TEST(lifecycle, launcher_sigkill_kills_sandbox, .timeout = 60)
 	snprintf(marker, sizeof(marker), "%d%s", 20000 + getpid() % 20000, m ? "3" : "2");
 	snprintf(needle, sizeof(needle), "sleep %s", marker);
 	snprintf(script, sizeof(script), "sleep %s & setsid sleep %s & echo ready; wait", marker,
-		 marker);
+	         marker);
 	pid = cis_spawn(m, NULL, ARGS("run", "-w", ws, "--", "sh", "-c", script), &fd);
 	cr_assert(read(fd, buf, 6) == 6);
 	cr_assert(host_process_exists(needle));

@@ -44,7 +44,8 @@ static int list(const char *dir, int numeric_only, int skip_own_fd)
 	if (!d)
 		return result(0);
 	while ((e = readdir(d)) && n < 4096) {
-		if (e->d_name[0] == '.' && (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
+		if (e->d_name[0] == '.' &&
+		    (!e->d_name[1] || (e->d_name[1] == '.' && !e->d_name[2])))
 			continue;
 		if (numeric_only && (e->d_name[0] < '0' || e->d_name[0] > '9'))
 			continue;
@@ -68,7 +69,8 @@ static int do_fill(const char *path, long long bytes)
 	if (fd < 0)
 		return result(0);
 	while (bytes > 0) {
-		ssize_t w = write(fd, buf, bytes < (long long)sizeof(buf) ? (size_t)bytes : sizeof(buf));
+		ssize_t w =
+		    write(fd, buf, bytes < (long long)sizeof(buf) ? (size_t)bytes : sizeof(buf));
 
 		if (w <= 0)
 			return result(0);

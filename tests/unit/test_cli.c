@@ -25,7 +25,7 @@ Test(cli, run_parses)
 	struct cli c;
 	struct cis_err err = {{0}};
 	char **argv = ARGV("run", "-p", "trusted", "--workspace-mode", "tmpfs", "--ro-bind",
-			   "/a:/b", "--mask", "/etc/x", "-v", "make", "-j2", "--silent");
+	                   "/a:/b", "--mask", "/etc/x", "-v", "make", "-j2", "--silent");
 	int argc = 0;
 
 	while (argv[argc])

@@ -128,9 +128,9 @@ Test(profile, extends_merges_and_detects_cycles)
 	struct cis_err err = {{0}};
 
 	put("base", "{\"name\": \"base\", \"filesystem\": {\"mask\": [\"/etc/a\"], \"tmp_size\": "
-		    "\"1G\"}, \"env\": {\"set\": {\"A\": \"1\", \"B\": \"1\"}}}");
+	            "\"1G\"}, \"env\": {\"set\": {\"A\": \"1\", \"B\": \"1\"}}}");
 	put("child", "{\"name\": \"child\", \"extends\": \"base\", \"filesystem\": {\"mask\": "
-		     "[\"/etc/b\"]}, \"env\": {\"set\": {\"B\": \"2\"}}}");
+	             "[\"/etc/b\"]}, \"env\": {\"set\": {\"B\": \"2\"}}}");
 	cr_assert_eq(profile_load("child", &p, &err), 0, "%s", err.msg);
 	cr_assert_str_eq(p.name, "child");
 	cr_assert_eq(p.n_mounts, 2);
@@ -155,8 +155,8 @@ Test(profile, plan_env_and_overrides)
 	struct plan plan;
 	struct cli c;
 	struct cis_err err = {{0}};
-	char *argv[] = {"cisandbox", "run", "-w", dir, "-e", "GITHUB_TOKEN", "-e", "B=3",
-			"--timeout", "7s", "--", "true", NULL};
+	char *argv[] = {"cisandbox", "run", "-w", dir,    "-e", "GITHUB_TOKEN", "-e", "B=3",
+	                "--timeout", "7s",  "--", "true", NULL};
 	bool saw_token = false, saw_other = false, saw_b3 = false;
 
 	put("envp", "{\"env\": {\"pass\": [\"GITHUB_*\", \"CI_*\"], \"set\": {\"B\": \"2\"}}}");
@@ -170,7 +170,7 @@ Test(profile, plan_env_and_overrides)
 	for (size_t i = 0; i < plan.env.n; i++) {
 		saw_token |= strcmp(plan.env.v[i], "GITHUB_TOKEN=t") == 0;
 		saw_other |= strncmp(plan.env.v[i], "CI_JOB_TOKEN", 12) == 0 ||
-			     strncmp(plan.env.v[i], "CI_REGISTRY_PASSWORD", 20) == 0;
+		             strncmp(plan.env.v[i], "CI_REGISTRY_PASSWORD", 20) == 0;
 		saw_b3 |= strcmp(plan.env.v[i], "B=3") == 0;
 		cr_assert(strcmp(plan.env.v[i], "B=2") != 0);
 	}

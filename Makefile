@@ -94,7 +94,8 @@ asan: $(BUILD)/unit-tests-asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/unit-tests-asan
 integration: $(BUILD)/cisandbox $(BUILD)/integration-tests $(PROBES)
 	CISANDBOX=$(abspath $(BUILD)/cisandbox) CIS_PROBES=$(abspath $(BUILD)/probes) \
-		$(BUILD)/integration-tests -j2
+		CIS_GOLDEN=$(abspath tests/golden) $(BUILD)/integration-tests -j2
+	@sh tests/check-install.sh
 
 # Sequenced so that the deps are installed before anything reads pkg-config.
 check: deps

@@ -363,6 +363,9 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 		if (!(pf[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo != SIGCHLD) {
+			if (p->verbose)
+				fprintf(stderr, "cisandbox: forwarding %s to the job\n",
+				        sigabbrev_np((int)si.ssi_signo));
 			kill(init, (int)si.ssi_signo);
 			continue;
 		}
@@ -405,6 +408,29 @@ static int report(const struct plan *p, const struct outcome *o)
 	return WEXITSTATUS(o->job_status);
 }
 
+static double elapsed_ms(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+static void verbose_start(const struct plan *p)
+{
+	char limit[32], grace[32];
+
+	fprintf(stderr,
+	        "cisandbox: profile %s (%s); workspace %s, %s%s; job uid %u -> host uid %u%s\n",
+	        p->profile_name, p->profile_source, p->workspace ? p->workspace : "(none)",
+	        ws_mode_name(p->ws_mode), p->as_root && p->workspace ? ", idmapped" : "",
+	        CIS_JOB_UID, p->host_uid, p->as_root ? " (launched as root)" : " (rootless)");
+	if (p->timeout_ms)
+		fprintf(stderr, "cisandbox: time limit %s (then SIGTERM, and SIGKILL %s later)\n",
+		        format_duration(p->timeout_ms, limit),
+		        format_duration(p->kill_grace_ms, grace));
+}
+
 static pid_t clone_sandbox(void)
 {
 	/* Raw clone behaves like fork here (no stack argument); glibc's clone() wrapper would
@@ -432,6 +458,7 @@ int supervise_run(const struct plan *p)
 {
 	_cleanup_close_ int sfd = -1, msg_r = -1, msg_w = -1, sync_r = -1, sync_w = -1;
 	struct mount_fds pre;
+	struct timespec t0;
 	struct outcome o = {0};
 	const char *what = NULL;
 	int fds[2], r;
@@ -449,6 +476,9 @@ int supervise_run(const struct plan *p)
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return start_failed(0, "pipe", errno);
 	sync_r = fds[0], sync_w = fds[1];
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (p->verbose)
+		verbose_start(p);
 	/* As root the launcher can idmap (the child, in its own user namespace, could not): the
 	 * host owner of the checkout appears as the job, host root stays unmapped. */
 	mount_prepare_idmapped(p, &pre);
@@ -476,5 +506,11 @@ int supervise_run(const struct plan *p)
 	if (write(sync_w, "1", 1) != 1)
 		return start_failed(init, "start sandbox", errno);
 	watch(p, init, sfd, msg_r, &o);
-	return report(p, &o);
+	r = report(p, &o);
+	if (p->verbose)
+		fprintf(stderr,
+		        "cisandbox: exit status %d after %.1f ms; init reaped, so every "
+		        "process, mount and namespace of the sandbox is gone\n",
+		        r, elapsed_ms(&t0));
+	return r;
 }

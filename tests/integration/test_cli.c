@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -108,4 +109,60 @@ DUAL_TEST(cli, help_and_version, .timeout = 30)
 	cr_assert_eq(r.status, 125);
 	cr_assert_str_eq(r.err, "cisandbox: --workspace-size huge: not a size (e.g. 512M, 4G)\n");
 	result_free(&r);
+}
+
+DUAL_TEST(cli, verbose_reports_setup_and_teardown, .timeout = 30)
+{
+	char *ws = tmpdir_for(m);
+	struct result r;
+
+	cis_run(m, &r, NULL, ARGS("run", "-v", "-w", ws, "--timeout", "1m", "--", "true"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "cisandbox: profile untrusted (builtin:untrusted)"), "%s", r.err);
+	cr_assert(strstr(r.err, m == ROOT ? "(launched as root)" : "(rootless)"), "%s", r.err);
+	cr_assert(strstr(r.err, "time limit 1m"), "%s", r.err);
+	cr_assert(strstr(r.err, "exit status 0 after"), "%s", r.err);
+	result_free(&r);
+	rm_rf(ws);
+	free(ws);
+}
+
+/* Golden --dry-run plans for every shipped profile, with a fixed workspace and environment.
+ * Regenerate with CIS_UPDATE_GOLDEN=1 after an intended change, and review the diff. */
+static void check_golden(enum mode m, const char *profile)
+{
+	char ws[64], path[512];
+	const char *dir = getenv("CIS_GOLDEN");
+	struct result r;
+	char *want;
+
+	snprintf(ws, sizeof(ws), "/tmp/cis-golden-%s-%s", profile, m == ROOT ? "root" : "rootless");
+	rm_rf(ws);
+	cr_assert(mkdir(ws, 0755) == 0);
+	if (m == ROOTLESS)
+		cr_assert(chown(ws, 65534, 65534) == 0);
+	cis_run(m, &r, ARGS("TERM=xterm", "HOME=/nonexistent"),
+	        ARGS("run", "-p", profile, "-w", ws, "--dry-run", "--", "make", "test"));
+	rm_rf(ws);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(dir, "CIS_GOLDEN is not set (make integration sets it)");
+	snprintf(path, sizeof(path), "%s/%s.%s.json", dir, profile,
+	         m == ROOT ? "root" : "rootless");
+	if (getenv("CIS_UPDATE_GOLDEN"))
+		write_text(path, r.out);
+	want = read_text(path);
+	cr_assert(want, "missing golden file %s (CIS_UPDATE_GOLDEN=1 creates it)", path);
+	cr_assert_str_eq(r.out, want, "plan differs from %s", path);
+	free(want);
+	result_free(&r);
+}
+
+DUAL_TEST(cli, dry_run_golden_untrusted, .timeout = 30)
+{
+	check_golden(m, "untrusted");
+}
+
+DUAL_TEST(cli, dry_run_golden_trusted, .timeout = 30)
+{
+	check_golden(m, "trusted");
 }

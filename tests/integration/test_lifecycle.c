@@ -92,6 +92,29 @@ DUAL_TEST(lifecycle, sigterm_reaches_job, .timeout = 60)
 	free(ws);
 }
 
+/* SIGTERM to the launcher alone (not its group) is forwarded too. */
+DUAL_TEST(lifecycle, sigterm_to_launcher_only, .timeout = 60)
+{
+	char *ws = tmpdir_for(m), *out, buf[16] = "";
+	int fd, st;
+	pid_t pid = cis_spawn(m, NULL,
+	                      ARGS("run", "-w", ws, "--", "sh", "-c",
+	                           "trap 'echo trapped; exit 43' TERM; echo ready; "
+	                           "sleep 60 & wait"),
+	                      &fd);
+
+	cr_assert(read(fd, buf, 6) == 6 && strncmp(buf, "ready\n", 6) == 0);
+	kill(pid, SIGTERM);
+	out = slurp(fd);
+	st = wait_status(pid);
+	cr_assert_eq(st, 43, "status %d, output %s", st, out);
+	cr_assert_str_eq(out, "trapped\n");
+	free(out);
+	close(fd);
+	rm_rf(ws);
+	free(ws);
+}
+
 /* Daemons the job double-forks (new session, reparented) do not outlive the run. */
 DUAL_TEST(lifecycle, daemons_do_not_survive, .timeout = 60)
 {

@@ -68,6 +68,9 @@ struct plan {
 struct cli;
 struct profile;
 
+/* Free the strings of n mount operations and the array itself. */
+void mount_ops_free(struct mount_op *ops, size_t n);
+
 /* Merge CLI over profile, resolve env/mounts/identity, validate; all input errors surface here.
  * Returns 0 or -errno with `err` set. */
 int plan_build(struct plan *p, const struct cli *c, const struct profile *prof,

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -89,6 +90,10 @@ bool path_has_prefix(const char *p, const char *dir);
 const char *parse_bind_spec(const char *spec, char **src, char **dst);
 /* A valid environment variable name; with allow_glob, one trailing '*' is accepted. */
 bool env_name_valid(const char *name, bool allow_glob);
+
+/* Print a cJSON tree (pretty) to out and free it. 0 or -ENOMEM. */
+struct cJSON;
+int json_emit(struct cJSON *root, FILE *out);
 
 /* Write all of buf, retrying on EINTR/short writes. Returns 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);

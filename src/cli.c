@@ -228,10 +228,6 @@ int cli_parse(int argc, char **argv, struct cli *c, struct cis_err *err)
 
 void cli_free(struct cli *c)
 {
-	for (size_t i = 0; i < c->n_mounts; i++) {
-		free(c->mounts[i].src);
-		free(c->mounts[i].dst);
-	}
-	free(c->mounts);
+	mount_ops_free(c->mounts, c->n_mounts);
 	strv_free(&c->env);
 }

@@ -343,13 +343,18 @@ fail:
 	return r;
 }
 
+void mount_ops_free(struct mount_op *ops, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(ops[i].src);
+		free(ops[i].dst);
+	}
+	free(ops);
+}
+
 void plan_free(struct plan *p)
 {
-	for (size_t i = 0; i < p->n_mounts; i++) {
-		free(p->mounts[i].src);
-		free(p->mounts[i].dst);
-	}
-	free(p->mounts);
+	mount_ops_free(p->mounts, p->n_mounts);
 	free(p->profile_name);
 	free(p->profile_source);
 	free(p->workspace);
@@ -403,7 +408,6 @@ int plan_print_json(const struct plan *p, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject(), *o;
 	char buf[32];
-	char *text;
 
 	o = cJSON_AddObjectToObject(root, "profile");
 	cJSON_AddStringToObject(o, "name", p->profile_name);
@@ -441,11 +445,5 @@ int plan_print_json(const struct plan *p, FILE *out)
 	cJSON_AddStringToObject(o, "kill_grace", format_duration(p->kill_grace_ms, buf));
 	o = cJSON_AddObjectToObject(root, "network");
 	cJSON_AddStringToObject(o, "mode", "none");
-	text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text)
-		return -ENOMEM;
-	fprintf(out, "%s\n", text);
-	free(text);
-	return 0;
+	return json_emit(root, out);
 }

@@ -488,11 +488,7 @@ int profile_load(const char *name_or_path, struct profile *out, struct cis_err *
 
 void profile_free(struct profile *p)
 {
-	for (size_t i = 0; i < p->n_mounts; i++) {
-		free(p->mounts[i].src);
-		free(p->mounts[i].dst);
-	}
-	free(p->mounts);
+	mount_ops_free(p->mounts, p->n_mounts);
 	free(p->name);
 	free(p->description);
 	free(p->source);
@@ -524,7 +520,6 @@ int profile_print_json(const struct profile *p, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject(), *fs, *ws, *env, *lim, *net, *set;
 	char buf[32];
-	char *text;
 
 	cJSON_AddNumberToObject(root, "version", 1);
 	cJSON_AddStringToObject(root, "name", p->name);
@@ -560,11 +555,5 @@ int profile_print_json(const struct profile *p, FILE *out)
 		cJSON_AddStringToObject(lim, "kill_grace", format_duration(p->kill_grace_ms, buf));
 	net = cJSON_AddObjectToObject(root, "network");
 	cJSON_AddStringToObject(net, "mode", "none");
-	text = cJSON_Print(root);
-	cJSON_Delete(root);
-	if (!text)
-		return -ENOMEM;
-	fprintf(out, "%s\n", text);
-	free(text);
-	return 0;
+	return json_emit(root, out);
 }

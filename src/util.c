@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "util.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -288,4 +289,16 @@ const char *format_duration(uint64_t ms, char *buf)
 	else
 		snprintf(buf, 32, "%" PRIu64 "ms", ms);
 	return buf;
+}
+
+int json_emit(cJSON *root, FILE *out)
+{
+	char *text = cJSON_Print(root);
+
+	cJSON_Delete(root);
+	if (!text)
+		return -ENOMEM;
+	fprintf(out, "%s\n", text);
+	free(text);
+	return 0;
 }

@@ -214,6 +214,18 @@ void cis_run(enum mode m, struct result *r, const char *const *env, const char *
 	r->status = wait_status(pid);
 }
 
+void run_sh(enum mode m, struct result *r, const char *ws, const char *script)
+{
+	cis_run(m, r, NULL,
+	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c", script));
+}
+
+void dir_done(char *dir)
+{
+	rm_rf(dir);
+	free(dir);
+}
+
 void result_free(struct result *r)
 {
 	free(r->out);

@@ -35,6 +35,10 @@ struct result {
 /* Run cisandbox with args; env: extra NAME=VALUE entries (NULL for none) added to a minimal
  * environment; stdin is /dev/null. Waits for exit and for stdout/stderr to close. */
 void cis_run(enum mode m, struct result *r, const char *const *env, const char *const *args);
+/* The common case: run `sh -c script` in a sandbox on workspace ws, probes bound at /probes. */
+void run_sh(enum mode m, struct result *r, const char *ws, const char *script);
+/* Remove a directory made by tmpdir_for and free its name. */
+void dir_done(char *dir);
 /* Start it without waiting: stdout/stderr go to *out_fd (a pipe); returns the pid. The child
  * leads its own process group, as a runner's job does. */
 pid_t cis_spawn(enum mode m, const char *const *env, const char *const *args, int *out_fd);

@@ -27,8 +27,7 @@ DUAL_TEST(cli, profile_check_reports_each_file, .timeout = 30)
 	cis_run(m, &r, NULL, ARGS("profile", "check", good));
 	cr_assert_eq(r.status, 0);
 	result_free(&r);
-	rm_rf(d);
-	free(d);
+	dir_done(d);
 }
 
 DUAL_TEST(cli, profile_show_resolves_extends, .timeout = 30)
@@ -64,8 +63,7 @@ DUAL_TEST(cli, dry_run_prints_plan, .timeout = 30)
 	cr_assert(!strstr(r.out, "secret-looking-term"));
 	cr_assert(strstr(r.out, m == ROOT ? "\"host_uid\":\t2147418112" : "\"host_uid\":\t65534"));
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* Without user namespaces the error says which knob and how to fix it. The limit is set to 0 in
@@ -89,8 +87,7 @@ DUAL_TEST(cli, userns_disabled_is_explained, .timeout = 30)
 	st = pclose(f);
 	cr_assert_eq(WEXITSTATUS(st), 125, "%s", out);
 	cr_assert(strstr(out, "user.max_user_namespaces=0") && strstr(out, "sysctl -w"), "%s", out);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 DUAL_TEST(cli, help_and_version, .timeout = 30)
@@ -123,8 +120,7 @@ DUAL_TEST(cli, verbose_reports_setup_and_teardown, .timeout = 30)
 	cr_assert(strstr(r.err, "time limit 1m"), "%s", r.err);
 	cr_assert(strstr(r.err, "exit status 0 after"), "%s", r.err);
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* Golden --dry-run plans for every shipped profile, with a fixed workspace and environment.

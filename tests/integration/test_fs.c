@@ -15,15 +15,13 @@ DUAL_TEST(fs, system_dirs_read_only, .timeout = 60)
 	char *ws = tmpdir_for(m);
 	struct result r;
 
-	cis_run(m, &r, NULL,
-	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-	             P " write /usr/x; " P " write /etc/x; " P " write /x; " P " write /bin/x; "
-	               "awk '$5==\"/proc/sys\" {print $6}' /proc/self/mountinfo | cut -d, -f1"));
+	run_sh(m, &r, ws,
+	       P " write /usr/x; " P " write /etc/x; " P " write /x; " P " write /bin/x; "
+	         "awk '$5==\"/proc/sys\" {print $6}' /proc/self/mountinfo | cut -d, -f1");
 	cr_assert_eq(r.status, 0, "status %d, stderr: %s", r.status, r.err);
 	cr_assert_str_eq(r.out, "EROFS\nEROFS\nEROFS\nEROFS\nro\n");
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 DUAL_TEST(fs, workspace_and_tmp_writable, .timeout = 60)
@@ -31,15 +29,13 @@ DUAL_TEST(fs, workspace_and_tmp_writable, .timeout = 60)
 	char *ws = tmpdir_for(m);
 	struct result r;
 
-	cis_run(m, &r, NULL,
-	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-	             P " write /workspace/new; " P " write /tmp/new; " P " write $HOME/new; "
-	               "test \"$(pwd)\" = /workspace && echo cwd-ok"));
+	run_sh(m, &r, ws,
+	       P " write /workspace/new; " P " write /tmp/new; " P " write $HOME/new; "
+	         "test \"$(pwd)\" = /workspace && echo cwd-ok");
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "OK\nOK\nOK\ncwd-ok\n");
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* Overlay (the default): the job changes, adds and deletes; the host directory is unchanged
@@ -74,8 +70,7 @@ DUAL_TEST(fs, overlay_leaves_host_unchanged, .timeout = 60)
 	free(before);
 	free(after);
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 DUAL_TEST(fs, bind_mode_writes_through, .timeout = 60)
@@ -92,8 +87,7 @@ DUAL_TEST(fs, bind_mode_writes_through, .timeout = 60)
 	cr_assert(text && strcmp(text, "from-job\n") == 0);
 	free(text);
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 DUAL_TEST(fs, tmpfs_mode_is_empty, .timeout = 60)
@@ -109,8 +103,7 @@ DUAL_TEST(fs, tmpfs_mode_is_empty, .timeout = 60)
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "\n");
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* The size cap holds in every mode that writes to memory: filling stops with ENOSPC. */
@@ -132,8 +125,7 @@ DUAL_TEST(fs, size_cap_enforced, .timeout = 60)
 	             "--ro-bind", probes_bind(), "--", P, "fill", "/workspace/big", "2097152"));
 	cr_assert_str_eq(r.out, "ENOSPC\n");
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 DUAL_TEST(fs, extra_mounts, .timeout = 60)
@@ -219,11 +211,9 @@ DUAL_TEST(fs, dev_and_proc, .timeout = 60)
 	char *ws = tmpdir_for(m);
 	struct result r;
 
-	cis_run(m, &r, NULL,
-	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-	             P " ls /dev; " P " write /dev/null; " P " ls /home; hostname; "
-	               "test -e /proc/sysrq-trigger && " P
-	               " write /proc/sysrq-trigger || echo absent"));
+	run_sh(m, &r, ws,
+	       P " ls /dev; " P " write /dev/null; " P " ls /home; hostname; "
+	         "test -e /proc/sysrq-trigger && " P " write /proc/sysrq-trigger || echo absent");
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	const char *expect =
 	    "fd full null ptmx pts random shm stderr stdin stdout tty urandom zero\n"
@@ -235,8 +225,7 @@ DUAL_TEST(fs, dev_and_proc, .timeout = 60)
 	cr_assert(strcmp(r.out + n, "EROFS\n") == 0 || strcmp(r.out + n, "absent\n") == 0, "%s",
 	          r.out + n);
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* Nothing of a run stays mounted in the caller's namespace. */
@@ -250,6 +239,5 @@ DUAL_TEST(fs, no_host_mounts_left, .timeout = 60)
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_eq(host_mount_count(), before);
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }

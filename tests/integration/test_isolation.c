@@ -46,8 +46,7 @@ DUAL_TEST(isolation, home_secrets_masked, .timeout = 60)
 	cr_assert_str_eq(r.out, "ENOENT\nENOENT\n(empty)\n\nENOENT\n");
 	cr_assert(!strstr(r.out, "SECRET"));
 	result_free(&r);
-	rm_rf(home);
-	free(home);
+	dir_done(home);
 }
 
 /* GitHub runner layout: credentials in the runner root, above _work; and a runner root used
@@ -67,20 +66,15 @@ DUAL_TEST(isolation, runner_credentials_unreachable, .timeout = 60)
 	mkdir_owned(m, path);
 	snprintf(path, sizeof(path), "%s/_work/repo/.runner", root);
 	write_text(path, "NESTED-RUNNER-SECRET\n");
-	cis_run(m, &r, NULL,
-	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-	             P " read /workspace/repo/.runner; " P " ls /workspace/.."));
+	run_sh(m, &r, ws, P " read /workspace/repo/.runner; " P " ls /workspace/..");
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert(!strstr(r.out, "SECRET"), "%s", r.out);
 	result_free(&r);
-	cis_run(m, &r, NULL,
-	        ARGS("run", "-w", root, "--ro-bind", probes_bind(), "--", "sh", "-c",
-	             P " read /workspace/.credentials; " P " read /workspace/.runner"));
+	run_sh(m, &r, root, P " read /workspace/.credentials; " P " read /workspace/.runner");
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "(empty)\n(empty)\n");
 	result_free(&r);
-	rm_rf(root);
-	free(root);
+	dir_done(root);
 }
 
 /* A listening docker.sock on the host cannot be reached. Uses the real path only when the
@@ -99,10 +93,9 @@ DUAL_TEST(isolation, docker_socket_unreachable, .timeout = 60)
 		cr_assert(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(fd, 4) == 0);
 		chmod(sock, 0666);
 	}
-	cis_run(m, &r, NULL,
-	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-	             P " connect /var/run/docker.sock; " P " connect /run/docker.sock; " P
-	               " connect /run/containerd/containerd.sock"));
+	run_sh(m, &r, ws,
+	       P " connect /var/run/docker.sock; " P " connect /run/docker.sock; " P
+	         " connect /run/containerd/containerd.sock");
 	if (fd >= 0) {
 		close(fd);
 		unlink(sock);
@@ -110,8 +103,7 @@ DUAL_TEST(isolation, docker_socket_unreachable, .timeout = 60)
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "ENOENT\nENOENT\nENOENT\n");
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 DUAL_TEST(isolation, only_sandbox_processes_visible, .timeout = 60)
@@ -120,14 +112,11 @@ DUAL_TEST(isolation, only_sandbox_processes_visible, .timeout = 60)
 	struct result r;
 
 	/* pid 1 is our init, 2 the shell, 3 the probe: nothing of the host. */
-	cis_run(m, &r, NULL,
-	        ARGS("run", "-w", ws, "--ro-bind", probes_bind(), "--", "sh", "-c",
-	             P " pids; ps -e --no-headers | wc -l"));
+	run_sh(m, &r, ws, P " pids; ps -e --no-headers | wc -l");
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "1 2 3\n4\n");
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* fds the caller leaves open (without CLOEXEC, as a careless runner would) do not reach the
@@ -145,8 +134,7 @@ DUAL_TEST(isolation, caller_fds_not_inherited, .timeout = 60)
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "0 1 2\n");
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 DUAL_TEST(isolation, environment_is_clean, .timeout = 60)
@@ -176,8 +164,7 @@ DUAL_TEST(isolation, environment_is_clean, .timeout = 60)
 	cr_assert(strstr(r.out, "GITHUB_TOKEN=ghs_SECRET\n") && strstr(r.out, "EXTRA=1\n"));
 	cr_assert(!strstr(r.out, "CI_JOB_TOKEN"));
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* The job is in a new session: the caller's terminal cannot be opened (TIOCSTI injection). */
@@ -190,8 +177,7 @@ DUAL_TEST(isolation, no_controlling_terminal, .timeout = 60)
 	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
 	cr_assert_str_eq(r.out, "ENXIO\n");
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 DUAL_TEST(isolation, identity_and_network, .timeout = 60)
@@ -207,8 +193,7 @@ DUAL_TEST(isolation, identity_and_network, .timeout = 60)
 	cr_assert_str_eq(r.out, "1000\n1000\n1000\nlo\nCapEff:0000000000000000\n"
 	                        "CapBnd:0000000000000000\nNoNewPrivs:1\n");
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* As root the job's uid maps to an unprivileged host uid, never 0. */
@@ -239,6 +224,5 @@ Test(isolation, root_mode_job_is_not_host_root, .timeout = 60)
 	kill(pid, SIGTERM);
 	wait_status(pid);
 	close(out);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }

@@ -39,8 +39,7 @@ DUAL_TEST(lifecycle, exit_statuses, .timeout = 90)
 	write_text(bad, "{\"filesystem\": {\"tmp_size\": \"lots\"}}");
 	snprintf(file, sizeof(file), "%s", bad);
 	cr_assert_eq(run_status(m, ARGS("run", "-w", ws, "-p", file, "--", "true")), 125);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 DUAL_TEST(lifecycle, timeout_is_124, .timeout = 60)
@@ -63,8 +62,7 @@ DUAL_TEST(lifecycle, timeout_is_124, .timeout = 60)
 	cr_assert_eq(r.status, 124);
 	cr_assert_str_eq(r.out, "cleanup\n");
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* A runner cancels by signalling the launcher's whole process group: the job's trap runs once
@@ -88,8 +86,7 @@ DUAL_TEST(lifecycle, sigterm_reaches_job, .timeout = 60)
 	cr_assert_str_eq(out, "trapped\n");
 	free(out);
 	close(fd);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* SIGTERM to the launcher alone (not its group) is forwarded too. */
@@ -111,8 +108,7 @@ DUAL_TEST(lifecycle, sigterm_to_launcher_only, .timeout = 60)
 	cr_assert_str_eq(out, "trapped\n");
 	free(out);
 	close(fd);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* Daemons the job double-forks (new session, reparented) do not outlive the run. */
@@ -136,8 +132,7 @@ DUAL_TEST(lifecycle, daemons_do_not_survive, .timeout = 60)
 		cr_assert(!host_process_exists(needle), "a daemon outlived the run");
 	}
 	result_free(&r);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* SIGKILL of the launcher mid-job: within a second no sandbox process remains. */
@@ -159,8 +154,7 @@ DUAL_TEST(lifecycle, launcher_sigkill_kills_sandbox, .timeout = 60)
 	/* The needle is also in the command line of the init and the job's shell. */
 	cr_assert(host_process_gone(needle, 1000), "sandbox processes survived the launcher");
 	close(fd);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }
 
 /* A runner that SIGKILLs the whole process group (Forgejo's cancel) leaves nothing either. */
@@ -179,6 +173,5 @@ DUAL_TEST(lifecycle, group_sigkill_kills_sandbox, .timeout = 60)
 	wait_status(pid);
 	cr_assert(host_process_gone(needle, 1000));
 	close(fd);
-	rm_rf(ws);
-	free(ws);
+	dir_done(ws);
 }

@@ -21,7 +21,7 @@ V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 HARDEN  := -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
-CFLAGS_BASE = -std=gnu17 -g $(WARN) -Iinclude -DCIS_VERSION='"$(VERSION)"' \
+CFLAGS_BASE = -std=gnu17 -g $(WARN) -iquote include -DCIS_VERSION='"$(VERSION)"' \
               -DCIS_DATADIR='"$(DATADIR)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LDLIBS_BASE = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?=

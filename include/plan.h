@@ -3,6 +3,7 @@
 #ifndef CIS_PLAN_H
 #define CIS_PLAN_H
 
+#include "seccomp.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -55,6 +56,9 @@ struct plan {
 	uint64_t timeout_ms;
 	uint64_t kill_grace_ms;
 	enum net_mode net_mode;
+	struct cis_seccomp seccomp;
+	/* Rootless: supplementary groups the kernel will not let us drop (setgroups denied). */
+	int kept_groups;
 	bool verbose;
 	bool dry_run;
 	/* Identity. */

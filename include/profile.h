@@ -25,6 +25,12 @@ struct profile {
 	bool has_kill_grace;
 	uint64_t kill_grace_ms;
 	enum net_mode net_mode;
+	struct strv sc_allow; /* seccomp names and @groups, as written */
+	struct strv sc_deny;
+	bool has_sc_errno;
+	int sc_errno;
+	bool has_sc_log;
+	bool sc_log_denied;
 };
 
 /* Load NAME (searched) or PATH (contains '/' or ends in .json). 0 or -errno with err set. */

@@ -307,6 +307,34 @@ static void plan_env(struct plan *p, const struct cli *c, const struct profile *
 	}
 }
 
+/* Supplementary groups other than our own gid. */
+static int count_extra_groups(void)
+{
+	gid_t g[256];
+	int n = getgroups(ARRAY_SIZE(g), g), extra = 0;
+
+	for (int i = 0; i < n; i++)
+		extra += g[i] != getegid();
+	return extra;
+}
+
+/* No profile in the chain says what to allow: the built-in default (every group but
+ * @privileged), errno EPERM, denials reported. */
+static int plan_seccomp(struct plan *p, const struct profile *prof, struct cis_err *err)
+{
+	struct strv dflt = {0};
+	int r;
+
+	p->seccomp.err = prof->has_sc_errno ? prof->sc_errno : EPERM;
+	p->seccomp.log_denied = prof->has_sc_log ? prof->sc_log_denied : true;
+	if (!prof->sc_allow.n)
+		strv_push(&dflt, "@container");
+	r = cis_seccomp_resolve(&p->seccomp, prof->sc_allow.n ? &prof->sc_allow : &dflt,
+	                        &prof->sc_deny, "seccomp.allow", err);
+	strv_free(&dflt);
+	return r;
+}
+
 int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, struct cis_err *err)
 {
 	int r;
@@ -337,6 +365,9 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	    (r = plan_user_mounts(p, c->mounts, c->n_mounts, err)) < 0)
 		goto fail;
 	plan_env(p, c, prof);
+	if ((r = plan_seccomp(p, prof, err)) < 0)
+		goto fail;
+	p->kept_groups = p->as_root ? 0 : count_extra_groups();
 	return 0;
 fail:
 	plan_free(p);
@@ -360,6 +391,7 @@ void plan_free(struct plan *p)
 	free(p->workspace);
 	strv_free(&p->argv);
 	strv_free(&p->env);
+	cis_seccomp_free(&p->seccomp);
 	*p = (struct plan){0};
 }
 
@@ -404,6 +436,29 @@ static void json_env(cJSON *root, const struct plan *p)
 	}
 }
 
+static void json_seccomp(cJSON *root, const struct plan *p)
+{
+	cJSON *o = cJSON_AddObjectToObject(root, "seccomp"), *args;
+	const struct cis_seccomp *s = &p->seccomp;
+
+	cJSON_AddStringToObject(o, "denied", strerrorname_np(s->err));
+	cJSON_AddBoolToObject(o, "log_denied", s->log_denied);
+	cJSON_AddStringToObject(o, "foreign_abi", "kill");
+	cJSON_AddStringToObject(o, "clone3", "ENOSYS");
+	args = cJSON_AddObjectToObject(o, "argument_filters");
+	cJSON_AddStringToObject(args, "ioctl", "not TIOCSTI, TIOCLINUX (low 32 bits)");
+	cJSON_AddStringToObject(args, "socket",
+	                        "AF_UNIX, AF_INET, AF_INET6, AF_NETLINK; "
+	                        "protocol < 256");
+	cJSON_AddStringToObject(args, "socketpair", "AF_UNIX");
+	cJSON_AddStringToObject(args, "clone", "no namespace flags");
+	cJSON_AddStringToObject(args, "personality", "default persona or query");
+	cJSON_AddItemToObject(
+	    o, "allow", cJSON_CreateStringArray((const char *const *)s->allow.v, (int)s->allow.n));
+	cJSON_AddItemToObject(
+	    o, "deny", cJSON_CreateStringArray((const char *const *)s->deny.v, (int)s->deny.n));
+}
+
 int plan_print_json(const struct plan *p, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject(), *o;
@@ -445,5 +500,6 @@ int plan_print_json(const struct plan *p, FILE *out)
 	cJSON_AddStringToObject(o, "kill_grace", format_duration(p->kill_grace_ms, buf));
 	o = cJSON_AddObjectToObject(root, "network");
 	cJSON_AddStringToObject(o, "mode", "none");
+	json_seccomp(root, p);
 	return json_emit(root, out);
 }

@@ -2,6 +2,7 @@
  * Every error names the file and the field path: "profile FILE: filesystem.bind[1]: reason". */
 #define _GNU_SOURCE
 #include "profile.h"
+#include "seccomp.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -358,6 +359,62 @@ static int apply_network(const struct ctx *c, const cJSON *net, struct profile *
 	return 0;
 }
 
+static int apply_names(const struct ctx *c, const cJSON *sc, const char *key, bool allow,
+                       struct strv *out)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(sc, key), *it;
+	int i = 0;
+
+	if (arr && !cJSON_IsArray(arr))
+		return fail(c, allow ? "seccomp.allow" : "seccomp.deny",
+		            "must be an array of syscall names and @groups");
+	cJSON_ArrayForEach(it, arr)
+	{
+		char field[48];
+
+		snprintf(field, sizeof(field), "seccomp.%s[%d]", key, i++);
+		if (!cJSON_IsString(it))
+			return fail(c, field, "must be a string");
+		if (!cis_seccomp_name_valid(it->valuestring))
+			return fail(c, field, "unknown %s \"%s\"",
+			            it->valuestring[0] == '@' ? "group" : "syscall",
+			            it->valuestring);
+		if (allow && strcmp(it->valuestring, "@privileged") == 0)
+			return fail(c, field,
+			            "\"@privileged\" cannot be allowed as a group: name "
+			            "each syscall");
+		strv_push(out, it->valuestring);
+	}
+	return 0;
+}
+
+static int apply_seccomp(const struct ctx *c, const cJSON *sc, struct profile *p)
+{
+	static const char *const keys[] = {"allow", "deny", "errno", "log_denied", NULL};
+	const cJSON *log = cJSON_GetObjectItemCaseSensitive(sc, "log_denied");
+	const char *e = NULL;
+	int r = check_keys(c, sc, "seccomp", keys);
+
+	if (r < 0 || (r = apply_names(c, sc, "allow", true, &p->sc_allow)) < 0 ||
+	    (r = apply_names(c, sc, "deny", false, &p->sc_deny)) < 0)
+		return r;
+	if ((r = get_string(c, sc, "errno", "seccomp.errno", &e)) < 0)
+		return r;
+	if (r > 0) {
+		if ((p->sc_errno = cis_seccomp_errno(e)) < 0)
+			return fail(c, "seccomp.errno", "\"%s\": must be EPERM, EACCES or ENOSYS",
+			            e);
+		p->has_sc_errno = true;
+	}
+	if (log && !cJSON_IsBool(log))
+		return fail(c, "seccomp.log_denied", "must be true or false");
+	if (log) {
+		p->has_sc_log = true;
+		p->sc_log_denied = cJSON_IsTrue(log);
+	}
+	return 0;
+}
+
 /* Sections whose schema later versions define: accepted only empty, so that a profile written
  * for a newer cisandbox fails loudly here instead of running with less protection than meant. */
 static int check_reserved(const struct ctx *c, const cJSON *root, const char *key)
@@ -430,8 +487,10 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "network")) &&
 	    (r = apply_network(c, v, out)) < 0)
 		return r;
-	if ((r = check_reserved(c, root, "seccomp")) < 0 ||
-	    (r = check_reserved(c, root, "capabilities")) < 0)
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "seccomp")) &&
+	    (r = apply_seccomp(c, v, out)) < 0)
+		return r;
+	if ((r = check_reserved(c, root, "capabilities")) < 0)
 		return r;
 	return 0;
 }
@@ -494,6 +553,8 @@ void profile_free(struct profile *p)
 	free(p->source);
 	strv_free(&p->env_pass);
 	strv_free(&p->env_set);
+	strv_free(&p->sc_allow);
+	strv_free(&p->sc_deny);
 	*p = (struct profile){0};
 }
 
@@ -518,7 +579,7 @@ static void add_mount_array(cJSON *fs, const struct profile *p, enum mount_kind 
 
 int profile_print_json(const struct profile *p, FILE *out)
 {
-	cJSON *root = cJSON_CreateObject(), *fs, *ws, *env, *lim, *net, *set;
+	cJSON *root = cJSON_CreateObject(), *fs, *ws, *env, *lim, *net, *set, *sc;
 	char buf[32];
 
 	cJSON_AddNumberToObject(root, "version", 1);
@@ -555,5 +616,16 @@ int profile_print_json(const struct profile *p, FILE *out)
 		cJSON_AddStringToObject(lim, "kill_grace", format_duration(p->kill_grace_ms, buf));
 	net = cJSON_AddObjectToObject(root, "network");
 	cJSON_AddStringToObject(net, "mode", "none");
+	sc = cJSON_AddObjectToObject(root, "seccomp");
+	cJSON_AddItemToObject(
+	    sc, "allow",
+	    cJSON_CreateStringArray((const char *const *)p->sc_allow.v, (int)p->sc_allow.n));
+	cJSON_AddItemToObject(
+	    sc, "deny",
+	    cJSON_CreateStringArray((const char *const *)p->sc_deny.v, (int)p->sc_deny.n));
+	if (p->has_sc_errno)
+		cJSON_AddStringToObject(sc, "errno", strerrorname_np(p->sc_errno));
+	if (p->has_sc_log)
+		cJSON_AddBoolToObject(sc, "log_denied", p->sc_log_denied);
 	return json_emit(root, out);
 }

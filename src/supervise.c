@@ -12,7 +12,11 @@
 #include "caps.h"
 #include "mount.h"
 #include "net.h"
+#include "seccomp.h"
 #include "userns.h"
+
+#include <seccomp.h>
+#include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,7 +38,7 @@
 
 extern char **environ;
 
-enum msg_type { MSG_SETUP_ERROR = 1, MSG_EXEC_ERROR, MSG_STATUS };
+enum msg_type { MSG_SETUP_ERROR = 1, MSG_EXEC_ERROR, MSG_STATUS, MSG_LISTENER };
 
 /* One message from the sandbox to the launcher; smaller than PIPE_BUF, so each write is atomic
  * even when init and job both write. */
@@ -66,6 +70,23 @@ static void send_msg(int fd, int type, int err, int status, const char *step, co
 	(void)write_all(fd, &m, sizeof(m));
 }
 
+/* Pass fd to the launcher over the message socket. */
+static int send_fd(int sock, int fd)
+{
+	struct msg m = {.type = MSG_LISTENER};
+	char ctl[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
 /* ---- job process (forked by init; becomes the user's command) ---- */
 
 static int job_signals(void)
@@ -90,11 +111,12 @@ static int job_workdir(struct step_err *e)
 	return 0;
 }
 
-static int job_setup(const char **step, struct step_err *e)
+static int job_setup(const struct plan *p, const struct sock_fprog *prog, int msgfd,
+                     const char **step, struct step_err *e)
 {
 	struct rlimit core0 = {0, 0};
 	const char *what = NULL;
-	int r;
+	int r, listener = -1;
 
 	*step = "signals";
 	if ((r = job_signals()) < 0)
@@ -117,14 +139,25 @@ static int job_setup(const char **step, struct step_err *e)
 	*step = "capabilities";
 	if ((r = caps_drop_all(&what)) < 0)
 		return step_fail(e, r, "%s", what);
+	/* Last: from here on only the filter's syscalls work (sendmsg, close and execve among
+	 * them). */
+	*step = "seccomp";
+	if ((r = cis_seccomp_load(prog, p->seccomp.log_denied, &listener)) < 0)
+		return r;
+	if (listener >= 0) {
+		r = send_fd(msgfd, listener);
+		close(listener);
+		if (r < 0)
+			return step_fail(e, r, "hand the notification fd to the supervisor");
+	}
 	return 0;
 }
 
-static noreturn void job_main(const struct plan *p, int msgfd)
+static noreturn void job_main(const struct plan *p, const struct sock_fprog *prog, int msgfd)
 {
 	struct step_err e = {0};
 	const char *step = NULL;
-	int r = job_setup(&step, &e);
+	int r = job_setup(p, prog, msgfd, &step, &e);
 
 	if (r < 0) {
 		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, step, e.detail);
@@ -247,7 +280,8 @@ static void init_close_fds(const struct plan *p, int msgfd, int syncfd, struct m
 	close_all_but(keep, n);
 }
 
-static noreturn void init_main(const struct plan *p, int msgfd, int syncfd, struct mount_fds *pre)
+static noreturn void init_main(const struct plan *p, const struct sock_fprog *prog, int msgfd,
+                               int syncfd, struct mount_fds *pre)
 {
 	struct step_err e = {0};
 	const char *step = "startup", *what;
@@ -280,7 +314,7 @@ static noreturn void init_main(const struct plan *p, int msgfd, int syncfd, stru
 	}
 	if (job == 0) {
 		close(sfd);
-		job_main(p, msgfd);
+		job_main(p, prog, msgfd);
 	}
 	/* Init needs no privilege to reap and to signal processes of its own uid. */
 	if ((r = caps_drop_all(&what)) < 0) {
@@ -294,6 +328,14 @@ static noreturn void init_main(const struct plan *p, int msgfd, int syncfd, stru
 
 /* ---- launcher ---- */
 
+#define MAX_DENIALS 64 /* distinct syscalls remembered; the total is always counted */
+
+struct denial {
+	int nr;
+	unsigned count;
+	pid_t pid; /* first caller, as the launcher sees it */
+};
+
 struct outcome {
 	struct msg error; /* first setup or exec error */
 	bool have_error;
@@ -301,12 +343,22 @@ struct outcome {
 	int job_status;
 	bool timed_out;
 	int init_status;
+	int listener; /* seccomp user notifications, once the job has sent the fd */
+	struct denial denials[MAX_DENIALS];
+	size_t n_denials;
+	unsigned long denied_total;
 };
 
-static void read_msgs(int fd, struct outcome *o, bool *eof)
+/* One message; an attached fd (the job's seccomp listener) is kept. */
+static void read_msg(int fd, struct outcome *o, bool *eof)
 {
+	char ctl[CMSG_SPACE(sizeof(int))];
 	struct msg m;
-	ssize_t n = read(fd, &m, sizeof(m));
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
 	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
 		*eof = true;
@@ -314,13 +366,49 @@ static void read_msgs(int fd, struct outcome *o, bool *eof)
 	}
 	if (n != sizeof(m))
 		return;
-	if (m.type == MSG_STATUS) {
+	if (m.type == MSG_LISTENER && c && c->cmsg_type == SCM_RIGHTS && o->listener < 0)
+		memcpy(&o->listener, CMSG_DATA(c), sizeof(int));
+	else if (m.type == MSG_STATUS) {
 		o->have_status = true;
 		o->job_status = m.status;
-	} else if (!o->have_error) {
+	} else if (m.type != MSG_LISTENER && !o->have_error) {
 		o->error = m;
 		o->have_error = true;
 	}
+}
+
+static void record_denial(struct outcome *o, int nr, pid_t pid)
+{
+	size_t i;
+
+	o->denied_total++;
+	for (i = 0; i < o->n_denials && o->denials[i].nr != nr; i++)
+		;
+	if (i == o->n_denials && i < MAX_DENIALS)
+		o->denials[o->n_denials++] = (struct denial){nr, 0, pid};
+	if (i < o->n_denials)
+		o->denials[i].count++;
+}
+
+/* Answer one denied syscall with the profile's errno and remember it. Called only when poll
+ * said a notification is pending, so the receive does not block: a job cannot stall us. */
+static void on_notification(const struct plan *p, struct outcome *o)
+{
+	struct seccomp_notif *req = NULL;
+	struct seccomp_notif_resp *resp = NULL;
+
+	if (seccomp_notify_alloc(&req, &resp) < 0)
+		return;
+	if (seccomp_notify_receive(o->listener, req) == 0) {
+		resp->id = req->id;
+		resp->error = -p->seccomp.err;
+		resp->val = 0;
+		resp->flags = 0;
+		/* ENOENT: the caller died meanwhile; nothing to answer. */
+		(void)seccomp_notify_respond(o->listener, resp);
+		record_denial(o, req->data.nr, (pid_t)req->pid);
+	}
+	seccomp_notify_free(req, resp);
 }
 
 static void arm(int tfd, uint64_t ms)
@@ -330,7 +418,41 @@ static void arm(int tfd, uint64_t ms)
 	timerfd_settime(tfd, 0, &it, NULL);
 }
 
-/* Watch init until it exits: forward signals, enforce the timeout, collect messages. */
+/* Timeout: SIGTERM to the job, then SIGKILL to the whole sandbox after the grace period. */
+static void on_timer(const struct plan *p, pid_t init, int tfd, int *phase, struct outcome *o)
+{
+	uint64_t ticks;
+
+	if (read(tfd, &ticks, sizeof(ticks)) <= 0)
+		return;
+	o->timed_out = true;
+	if (p->verbose)
+		fprintf(stderr, "cisandbox: timeout: %s\n",
+		        *phase == 0 ? "sending SIGTERM" : "sending SIGKILL");
+	kill(init, *phase == 0 ? SIGTERM : SIGKILL);
+	if ((*phase)++ == 0)
+		arm(tfd, p->kill_grace_ms ? p->kill_grace_ms : 1);
+}
+
+/* A signal to the launcher: forward it, or reap init. Returns true once init is reaped. */
+static bool on_signal(const struct plan *p, pid_t init, int sfd, struct outcome *o)
+{
+	struct signalfd_siginfo si;
+
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return false;
+	if (si.ssi_signo != SIGCHLD) {
+		if (p->verbose)
+			fprintf(stderr, "cisandbox: forwarding %s to the job\n",
+			        sigabbrev_np((int)si.ssi_signo));
+		kill(init, (int)si.ssi_signo);
+		return false;
+	}
+	return waitpid(init, &o->init_status, WNOHANG) == init;
+}
+
+/* Watch init until it exits: forward signals, enforce the timeout, collect messages, answer
+ * seccomp notifications. */
 static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct outcome *o)
 {
 	_cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
@@ -340,42 +462,41 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 	if (p->timeout_ms && tfd >= 0)
 		arm(tfd, p->timeout_ms);
 	while (!init_done) {
-		struct pollfd pf[] = {
-		    {sfd, POLLIN, 0}, {msg_eof ? -1 : msgfd, POLLIN, 0}, {tfd, POLLIN, 0}};
-		struct signalfd_siginfo si;
-		uint64_t ticks;
-		int st;
+		struct pollfd pf[] = {{sfd, POLLIN, 0},
+		                      {msg_eof ? -1 : msgfd, POLLIN, 0},
+		                      {tfd, POLLIN, 0},
+		                      {o->listener, POLLIN, 0}};
 
 		if (poll(pf, ARRAY_SIZE(pf), -1) < 0 && errno != EINTR)
 			break;
 		if (pf[1].revents)
-			read_msgs(msgfd, o, &msg_eof);
-		if ((pf[2].revents & POLLIN) && read(tfd, &ticks, sizeof(ticks)) > 0) {
-			/* Timeout: SIGTERM to the job, then SIGKILL to the whole sandbox. */
-			o->timed_out = true;
-			if (p->verbose)
-				fprintf(stderr, "cisandbox: timeout: %s\n",
-				        phase == 0 ? "sending SIGTERM" : "sending SIGKILL");
-			kill(init, phase == 0 ? SIGTERM : SIGKILL);
-			if (phase++ == 0)
-				arm(tfd, p->kill_grace_ms ? p->kill_grace_ms : 1);
-		}
-		if (!(pf[0].revents & POLLIN) || read(sfd, &si, sizeof(si)) != sizeof(si))
-			continue;
-		if (si.ssi_signo != SIGCHLD) {
-			if (p->verbose)
-				fprintf(stderr, "cisandbox: forwarding %s to the job\n",
-				        sigabbrev_np((int)si.ssi_signo));
-			kill(init, (int)si.ssi_signo);
-			continue;
-		}
-		if (waitpid(init, &st, WNOHANG) == init) {
-			o->init_status = st;
-			init_done = true;
-		}
+			read_msg(msgfd, o, &msg_eof);
+		if (pf[2].revents & POLLIN)
+			on_timer(p, init, tfd, &phase, o);
+		if (pf[3].revents & POLLIN)
+			on_notification(p, o);
+		else if (pf[3].revents)
+			closep(&o->listener); /* every process under the filter is gone */
+		if (pf[0].revents & POLLIN)
+			init_done = on_signal(p, init, sfd, o);
 	}
 	while (!msg_eof)
-		read_msgs(msgfd, o, &msg_eof);
+		read_msg(msgfd, o, &msg_eof);
+	closep(&o->listener);
+}
+
+static void report_denials(const struct outcome *o)
+{
+	fprintf(stderr, "cisandbox: seccomp denied %lu call%s:", o->denied_total,
+	        o->denied_total == 1 ? "" : "s");
+	for (size_t i = 0; i < o->n_denials; i++) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, o->denials[i].nr);
+
+		fprintf(stderr, "%s %s (%ux, first by pid %d)", i ? "," : "", name ? name : "?",
+		        o->denials[i].count, o->denials[i].pid);
+		free(name);
+	}
+	fputc('\n', stderr);
 }
 
 static int report(const struct plan *p, const struct outcome *o)
@@ -443,14 +564,11 @@ static pid_t clone_sandbox(void)
 
 static int start_failed(pid_t init, const char *what, int err)
 {
-	char buf[512];
-
 	if (init > 0) {
 		kill(init, SIGKILL);
 		waitpid(init, NULL, 0);
 	}
-	fprintf(stderr, "cisandbox: %s: %s\n", what,
-	        init > 0 ? strerror(err) : userns_diagnose(err, buf, sizeof(buf)));
+	fprintf(stderr, "cisandbox: %s: %s\n", what, strerror(err));
 	return CIS_EXIT_LAUNCHER;
 }
 
@@ -459,7 +577,8 @@ int supervise_run(const struct plan *p)
 	_cleanup_close_ int sfd = -1, msg_r = -1, msg_w = -1, sync_r = -1, sync_w = -1;
 	struct mount_fds pre;
 	struct timespec t0;
-	struct outcome o = {0};
+	struct outcome o = {.listener = -1};
+	struct sock_fprog prog = {0};
 	const char *what = NULL;
 	int fds[2], r;
 	sigset_t mask;
@@ -470,8 +589,10 @@ int supervise_run(const struct plan *p)
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
 		return start_failed(0, "signalfd", errno);
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return start_failed(0, "pipe", errno);
+	/* Datagram-like (atomic messages, EOF when every sender is gone) and able to carry the
+	 * job's seccomp listener fd. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+		return start_failed(0, "socketpair", errno);
 	msg_r = fds[0], msg_w = fds[1];
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return start_failed(0, "pipe", errno);
@@ -482,21 +603,33 @@ int supervise_run(const struct plan *p)
 	/* As root the launcher can idmap (the child, in its own user namespace, could not): the
 	 * host owner of the checkout appears as the job, host root stays unmapped. */
 	mount_prepare_idmapped(p, &pre);
+	/* Compiled once here, in our memory; the job only loads it (crun's order). */
+	if ((r = cis_seccomp_compile(&p->seccomp, &prog)) < 0) {
+		mount_fds_close(&pre, p->n_mounts);
+		return start_failed(0, "seccomp filter", -r);
+	}
 	fflush(NULL);
 	init = clone_sandbox();
 	if (init < 0) {
+		char why[512];
+
 		mount_fds_close(&pre, p->n_mounts);
-		return start_failed(0, "cannot create the sandbox namespaces", errno);
+		free(prog.filter);
+		fprintf(stderr, "cisandbox: cannot create the sandbox namespaces: %s\n",
+		        userns_diagnose(errno, why, sizeof(why)));
+		return CIS_EXIT_LAUNCHER;
 	}
 	if (init == 0) {
 		close(msg_r);
 		close(sync_w);
 		close(sfd);
-		init_main(p, msg_w, sync_r, &pre);
+		init_main(p, &prog, msg_w, sync_r, &pre);
 	}
 	closep(&msg_w);
 	closep(&sync_r);
 	mount_fds_close(&pre, p->n_mounts);
+	free(prog.filter); /* the child has its copy */
+	prog.filter = NULL;
 	if ((r = userns_write_maps(p, init, &what)) < 0)
 		return start_failed(init, what, -r);
 	/* Non-dumpable from here on: nothing of the job may ptrace or read the launcher. (Until
@@ -507,6 +640,8 @@ int supervise_run(const struct plan *p)
 		return start_failed(init, "start sandbox", errno);
 	watch(p, init, sfd, msg_r, &o);
 	r = report(p, &o);
+	if (p->verbose && o.denied_total)
+		report_denials(&o);
 	if (p->verbose)
 		fprintf(stderr,
 		        "cisandbox: exit status %d after %.1f ms; init reaped, so every "

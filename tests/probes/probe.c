@@ -7,7 +7,12 @@
  *   probe fds                 the open fds, space separated (0 1 2 expected)
  *   probe pids                the pids visible in /proc, space separated
  *   probe tty                 OK or the errno name of opening /dev/tty
- *   probe ls DIR              the sorted entries of DIR, space separated */
+ *   probe ls DIR              the sorted entries of DIR, space separated
+ *   probe denied              NAME=ERRNO for each syscall the default policy must refuse
+ *   probe int80               unshare through the i386 ABI (the filter must kill us)
+ *   probe x32                 getpid through the x32 ABI (likewise)
+ *   probe tiocsti             TIOCSTI | 1 << 32 on stdin: OK or the errno name
+ *   probe keyctl-bpf          one keyctl and one bpf call, errno names */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -15,7 +20,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <termios.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -104,6 +116,86 @@ static int do_connect(const char *path)
 	return result(connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0);
 }
 
+static const char *err_name(long r)
+{
+	return r >= 0 ? "OK" : strerrorname_np(errno) ? strerrorname_np(errno) : "E?";
+}
+
+/* Each call is one the untrusted policy refuses; arguments are harmless if it did not. */
+static int do_denied(void)
+{
+	struct {
+		const char *name;
+		long nr, a, b, c;
+	} calls[] = {
+	    {"unshare", SYS_unshare, CLONE_NEWUSER, 0, 0},
+	    {"setns", SYS_setns, 0, 0, 0},
+	    {"mount", SYS_mount, (long)"none", (long)"/tmp", (long)"tmpfs"},
+	    {"umount2", SYS_umount2, (long)"/tmp", 0, 0},
+	    {"pivot_root", SYS_pivot_root, (long)"/", (long)"/", 0},
+	    {"chroot", SYS_chroot, (long)"/", 0, 0},
+	    {"fsopen", SYS_fsopen, (long)"tmpfs", 0, 0},
+	    {"open_tree", SYS_open_tree, -100, (long)"/", 0},
+	    {"move_mount", SYS_move_mount, -1, (long)"", -1},
+	    {"mount_setattr", SYS_mount_setattr, -1, (long)"", 0},
+	    {"kexec_load", SYS_kexec_load, 0, 0, 0},
+	    {"init_module", SYS_init_module, 0, 0, (long)""},
+	    {"finit_module", SYS_finit_module, -1, (long)"", 0},
+	    {"delete_module", SYS_delete_module, (long)"x", 0, 0},
+	    {"reboot", SYS_reboot, 0, 0, 0},
+	    {"swapon", SYS_swapon, (long)"/x", 0, 0},
+	    {"acct", SYS_acct, 0, 0, 0},
+	    {"iopl", SYS_iopl, 0, 0, 0},
+	    {"ioperm", SYS_ioperm, 0, 0, 0},
+	    {"settimeofday", SYS_settimeofday, 0, 0, 0},
+	    {"clock_settime", SYS_clock_settime, 0, 0, 0},
+	    {"syslog", SYS_syslog, 3, 0, 0},
+	    {"bpf", SYS_bpf, 0, 0, 0},
+	    {"perf_event_open", SYS_perf_event_open, 0, 0, -1},
+	    {"userfaultfd", SYS_userfaultfd, 0, 0, 0},
+	    {"keyctl", SYS_keyctl, 0, 0, 0},
+	    {"add_key", SYS_add_key, (long)"user", (long)"x", 0},
+	    {"request_key", SYS_request_key, (long)"user", (long)"x", 0},
+	    {"io_uring_setup", SYS_io_uring_setup, 1, 0, 0},
+	    {"open_by_handle_at", SYS_open_by_handle_at, -1, 0, 0},
+	    {"personality", SYS_personality, 0x0400000 /* READ_IMPLIES_EXEC */, 0, 0},
+	    {"clone3", SYS_clone3, 0, 0, 0},
+	    {"clone(CLONE_NEWNET)", SYS_clone, CLONE_NEWNET | SIGCHLD, 0, 0},
+	    {"socket(AF_PACKET)", SYS_socket, AF_PACKET, SOCK_RAW, 0},
+	    {"socket(AF_KEY)", SYS_socket, AF_KEY, SOCK_RAW, 2},
+	    {"socket(AF_VSOCK)", SYS_socket, AF_VSOCK, SOCK_STREAM, 0},
+	    {"socket(AF_PACKET|1<<32)", SYS_socket, (long)(AF_PACKET | (1ul << 32)), SOCK_RAW, 0},
+	    {"socket(MPTCP)", SYS_socket, AF_INET, SOCK_STREAM, 262},
+	};
+
+	for (size_t i = 0; i < sizeof(calls) / sizeof(calls[0]); i++) {
+		long r = syscall(calls[i].nr, calls[i].a, calls[i].b, calls[i].c, 0, 0, 0);
+
+		printf("%s=%s\n", calls[i].name, err_name(r));
+		if (r == 0 && calls[i].nr == SYS_clone)
+			_exit(0); /* the child of a clone that should not have happened */
+	}
+	return 0;
+}
+
+/* i386 ABI from a 64-bit process: unshare(CLONE_NEWUSER) is 310 there. */
+static int do_int80(void)
+{
+	long r;
+
+	__asm__ volatile("int $0x80" : "=a"(r) : "a"(310), "b"(CLONE_NEWUSER) : "memory");
+	printf("survived int80: %ld\n", r);
+	return 0;
+}
+
+static int do_x32(void)
+{
+	long r = syscall(0x40000000 | SYS_getpid);
+
+	printf("survived x32: %ld\n", r);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -126,6 +218,27 @@ int main(int argc, char **argv)
 		return list("/proc", 1, 0);
 	if (!strcmp(cmd, "tty"))
 		return result(open("/dev/tty", O_RDWR) >= 0);
+	if (!strcmp(cmd, "denied"))
+		return do_denied();
+	if (!strcmp(cmd, "int80"))
+		return do_int80();
+	if (!strcmp(cmd, "x32"))
+		return do_x32();
+	if (!strcmp(cmd, "tiocsti")) {
+		char c = 'x';
+		long r = syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI | (1ul << 32), &c);
+
+		puts(err_name(r));
+		return 0;
+	}
+	if (!strcmp(cmd, "keyctl-bpf")) {
+		long a = syscall(SYS_keyctl, 0, 0, 0), b;
+
+		printf("keyctl=%s ", err_name(a));
+		b = syscall(SYS_bpf, 0, 0, 0);
+		printf("bpf=%s\n", err_name(b));
+		return 0;
+	}
 	if (!strcmp(cmd, "ls"))
 		return list(arg, 0, 0);
 	fprintf(stderr, "probe: unknown command %s\n", cmd);

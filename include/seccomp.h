@@ -1,0 +1,37 @@
+/* seccomp.h — the syscall filter (libseccomp). Groups of syscalls are one table of named sets;
+ * the filter is compiled to BPF once in the launcher and loaded last in the job, just before
+ * execve. File stem "seccomp" would clash with libseccomp's prefix: exports use cis_seccomp_. */
+#ifndef CIS_SECCOMP_H
+#define CIS_SECCOMP_H
+
+#include "util.h"
+
+#include <linux/filter.h>
+
+/* The policy, resolved from the profile (plan.c owns one). */
+struct cis_seccomp {
+	struct strv allow; /* syscall names, groups expanded, deny removed; sorted */
+	struct strv deny;  /* names explicitly denied by the profile */
+	int err;           /* errno for denied calls */
+	bool log_denied;   /* report each denial to the supervisor (user notification) */
+};
+
+/* Expand a profile's allow/deny lists (names and @groups) into p. field names the profile field
+ * for errors ("seccomp.allow"). 0 or -EINVAL with err set. */
+int cis_seccomp_resolve(struct cis_seccomp *p, const struct strv *allow, const struct strv *deny,
+                        const char *field, struct cis_err *err);
+/* Is `name` a group or a syscall libseccomp knows? */
+bool cis_seccomp_name_valid(const char *name);
+/* errno name (EPERM, EACCES, ENOSYS) to number; -EINVAL if not accepted. */
+int cis_seccomp_errno(const char *name);
+void cis_seccomp_free(struct cis_seccomp *p);
+/* The groups, for documentation and --dry-run: NULL-terminated name list of a group. */
+const char *const *cis_seccomp_group(const char *name);
+
+/* Launcher: compile the policy to a BPF program (owned by out). 0 or -errno. */
+int cis_seccomp_compile(const struct cis_seccomp *p, struct sock_fprog *out);
+/* Job, last step before exec: load the program; with log_denied, *listener is the user
+ * notification fd to hand to the supervisor. 0 or -errno. */
+int cis_seccomp_load(const struct sock_fprog *prog, bool listen, int *listener);
+
+#endif

@@ -12,7 +12,8 @@ PKGS    := libseccomp libcap-ng libmnl libnftnl libcjson
 # Debian packages: to build, to test, to benchmark.
 DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-dev libnftnl-dev \
              libcjson-dev
-DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base
+DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar \
+             login
 DEB_BENCH := bubblewrap hyperfine
 
 BUILD   := build
@@ -94,7 +95,8 @@ asan: $(BUILD)/unit-tests-asan
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(BUILD)/unit-tests-asan
 integration: $(BUILD)/cisandbox $(BUILD)/integration-tests $(PROBES)
 	CISANDBOX=$(abspath $(BUILD)/cisandbox) CIS_PROBES=$(abspath $(BUILD)/probes) \
-		CIS_GOLDEN=$(abspath tests/golden) $(BUILD)/integration-tests -j2
+		CIS_GOLDEN=$(abspath tests/golden) CIS_TESTS=$(abspath tests) \
+		$(BUILD)/integration-tests -j2
 	@sh tests/check-install.sh
 
 # Sequenced so that the deps are installed before anything reads pkg-config.

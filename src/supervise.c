@@ -600,6 +600,12 @@ int supervise_run(const struct plan *p)
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (p->verbose)
 		verbose_start(p);
+	if (p->kept_groups)
+		fprintf(stderr,
+		        "cisandbox: warning: %d supplementary groups stay with the job: "
+		        "rootless, the kernel does not allow dropping them; run the runner "
+		        "account without extra groups, or cisandbox as root\n",
+		        p->kept_groups);
 	/* As root the launcher can idmap (the child, in its own user namespace, could not): the
 	 * host owner of the checkout appears as the job, host root stays unmapped. */
 	mount_prepare_idmapped(p, &pre);

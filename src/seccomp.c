@@ -405,6 +405,8 @@ static void normalize(struct strv *v, const struct strv *deny)
 {
 	size_t w = 0;
 
+	if (v->n == 0)
+		return;
 	qsort(v->v, v->n, sizeof(char *), cmp_str);
 	for (size_t r = 0; r < v->n; r++) {
 		if ((w > 0 && strcmp(v->v[w - 1], v->v[r]) == 0) || strv_contains(deny, v->v[r])) {
@@ -414,8 +416,7 @@ static void normalize(struct strv *v, const struct strv *deny)
 		v->v[w++] = v->v[r];
 	}
 	v->n = w;
-	if (v->v)
-		v->v[w] = NULL;
+	v->v[w] = NULL;
 }
 
 int cis_seccomp_resolve(struct cis_seccomp *p, const struct strv *allow, const struct strv *deny,

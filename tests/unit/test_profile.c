@@ -8,6 +8,9 @@
 #include "cli.h"
 #include "plan.h"
 #include "profile.h"
+#include "seccomp.h"
+
+#include <errno.h>
 
 static char dir[] = "/tmp/cis-unit-XXXXXX";
 
@@ -112,8 +115,8 @@ Test(profile, strict_errors_name_the_field)
 	cr_assert_err("bad_env_set", "env.set.X: must be a string");
 	put("bad_net", "{\"network\": {\"mode\": \"open\"}}");
 	cr_assert_err("bad_net", "network.mode");
-	put("reserved", "{\"seccomp\": {\"allow\": [\"@basic-io\"]}}");
-	cr_assert_err("reserved", "seccomp: reserved section");
+	put("reserved", "{\"capabilities\": {\"add\": [\"CAP_NET_RAW\"]}}");
+	cr_assert_err("reserved", "capabilities: reserved section");
 	put("bad_version", "{\"version\": 2}");
 	cr_assert_err("bad_version", "version: must be 1");
 	put("bad_json", "{\n\"name\": \"x\",\n}");
@@ -182,4 +185,85 @@ Test(profile, plan_env_and_overrides)
 	plan_free(&plan);
 	profile_free(&prof);
 	cli_free(&c);
+}
+
+/* Every name in every group is a syscall libseccomp knows: a typo in the table would silently
+ * deny something CI needs (or fail to allow-list it), so it fails here. */
+Test(seccomp, group_tables_resolve)
+{
+	static const char *const names[] = {"@default", "@basic-io", "@file-system", "@io-event",
+	                                    "@ipc",     "@memory",   "@network-io",  "@process",
+	                                    "@signal",  "@timer",    "@aio",         "@debug",
+	                                    "@privileged"};
+
+	for (size_t g = 0; g < sizeof(names) / sizeof(names[0]); g++) {
+		const char *const *calls = cis_seccomp_group(names[g]);
+
+		cr_assert_not_null(calls, "%s", names[g]);
+		for (; *calls; calls++)
+			cr_assert(cis_seccomp_name_valid(*calls), "%s: %s", names[g], *calls);
+	}
+}
+
+/* @container never contains what the policy must always deny. */
+Test(seccomp, container_excludes_privileged)
+{
+	struct cis_seccomp s = {0};
+	struct strv allow = {0}, deny = {0};
+	struct cis_err err = {{0}};
+
+	strv_push(&allow, "@container");
+	cr_assert_eq(cis_seccomp_resolve(&s, &allow, &deny, "seccomp.allow", &err), 0, "%s",
+	             err.msg);
+	for (const char *const *p = cis_seccomp_group("@privileged"); *p; p++)
+		cr_assert_not(strv_contains(&s.allow, *p), "%s is allowed", *p);
+	cr_assert(strv_contains(&s.allow, "ptrace"));
+	cr_assert(strv_contains(&s.allow, "read"));
+	cis_seccomp_free(&s);
+	strv_free(&allow);
+}
+
+Test(seccomp, deny_wins_and_errors_name_the_field)
+{
+	struct cis_seccomp s = {0};
+	struct strv allow = {0}, deny = {0};
+	struct cis_err err = {{0}};
+
+	strv_push(&allow, "@timer");
+	strv_push(&allow, "keyctl");
+	strv_push(&deny, "nanosleep");
+	cr_assert_eq(cis_seccomp_resolve(&s, &allow, &deny, "seccomp.allow", &err), 0);
+	cr_assert(strv_contains(&s.allow, "keyctl"), "a privileged call named explicitly");
+	cr_assert_not(strv_contains(&s.allow, "nanosleep"));
+	cr_assert(strv_contains(&s.allow, "clock_gettime"));
+	cis_seccomp_free(&s);
+	strv_free(&allow);
+	strv_free(&deny);
+	strv_push(&allow, "read");
+	strv_push(&allow, "no_such_call");
+	cr_assert_neq(cis_seccomp_resolve(&s, &allow, &deny, "seccomp.allow", &err), 0);
+	cr_assert_str_eq(err.msg, "seccomp.allow[1]: unknown syscall \"no_such_call\"");
+	cis_seccomp_free(&s);
+	strv_free(&allow);
+	cr_assert_eq(cis_seccomp_errno("EACCES"), EACCES);
+	cr_assert_eq(cis_seccomp_errno("EIO"), -EINVAL);
+}
+
+Test(profile, seccomp_section_validated)
+{
+	put("sc_unknown", "{\"seccomp\": {\"allow\": [\"read\", \"frobnicate\"]}}");
+	cr_assert_err("sc_unknown", "seccomp.allow[1]: unknown syscall \"frobnicate\"");
+	put("sc_group", "{\"seccomp\": {\"allow\": [\"@nope\"]}}");
+	cr_assert_err("sc_group", "seccomp.allow[0]: unknown group \"@nope\"");
+	put("sc_priv", "{\"seccomp\": {\"allow\": [\"@privileged\"]}}");
+	cr_assert_err("sc_priv", "cannot be allowed as a group");
+	put("sc_errno", "{\"seccomp\": {\"errno\": \"EIO\"}}");
+	cr_assert_err("sc_errno", "seccomp.errno: \"EIO\": must be EPERM, EACCES or ENOSYS");
+	put("sc_log", "{\"seccomp\": {\"log_denied\": \"yes\"}}");
+	cr_assert_err("sc_log", "seccomp.log_denied: must be true or false");
+	put("sc_key", "{\"seccomp\": {\"alow\": []}}");
+	cr_assert_err("sc_key", "seccomp: unknown key \"alow\"");
+	put("sc_ok", "{\"seccomp\": {\"allow\": [\"@container\", \"perf_event_open\"], "
+	             "\"deny\": [\"ptrace\"], \"errno\": \"ENOSYS\", \"log_denied\": false}}");
+	cr_assert_null(load_err("sc_ok"));
 }

@@ -30,10 +30,11 @@ LDFLAGS ?=
 HARDLD  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 
 SRCS    := $(wildcard src/*.c)
-OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_profiles.o
+OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_profiles.o \
+           $(BUILD)/obj/seccomp_builtin.o
 LIBOBJS := $(filter-out $(BUILD)/obj/main.o,$(OBJS))
 ASANOBJS:= $(filter-out $(BUILD)/asan/main.o,$(SRCS:src/%.c=$(BUILD)/asan/%.o)) \
-           $(BUILD)/asan/builtin_profiles.o
+           $(BUILD)/asan/builtin_profiles.o $(BUILD)/asan/seccomp_builtin.o
 UNIT    := $(wildcard tests/unit/*.c)
 INTEG   := $(wildcard tests/integration/*.c)
 PROBES  := $(patsubst tests/probes/%.c,$(BUILD)/probes/%,$(wildcard tests/probes/*.c))
@@ -68,6 +69,24 @@ $(BUILD)/obj/builtin_profiles.o $(BUILD)/asan/builtin_profiles.o: src/builtin_pr
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  AS      $@")
 	$(Q)$(CC) -c -Iprofiles -o $@ $<
+# The default seccomp policy, compiled to BPF at build time (see tests/gen_seccomp.c).
+$(BUILD)/gen_seccomp: tests/gen_seccomp.c src/seccomp.c src/util.c $(wildcard include/*.h) \
+		$(BUILD)/obj/seccomp_none.o | $(BUILD)/obj
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ tests/gen_seccomp.c src/seccomp.c src/util.c \
+		$(BUILD)/obj/seccomp_none.o $(LDLIBS_BASE)
+$(BUILD)/obj/seccomp_none.o: | $(BUILD)/obj
+	$(Q)printf '#include "seccomp.h"\nconst struct cis_seccomp_builtin cis_seccomp_builtins[1];\nconst size_t cis_seccomp_n_builtins = 0;\n' | \
+		$(CC) $(CFLAGS_BASE) -x c -c -o $@ -
+$(BUILD)/seccomp_builtin.c: $(BUILD)/gen_seccomp
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(BUILD)/gen_seccomp > $@.tmp && mv $@.tmp $@
+$(BUILD)/obj/seccomp_builtin.o: $(BUILD)/seccomp_builtin.c
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CFLAGS_BASE) $(HARDEN) -c -o $@ $<
+$(BUILD)/asan/seccomp_builtin.o: $(BUILD)/seccomp_builtin.c | $(BUILD)/asan
+	$(Q)$(CC) $(CFLAGS_BASE) $(ASANFL) -c -o $@ $<
+
 $(BUILD)/obj $(BUILD)/asan $(BUILD)/probes:
 	@mkdir -p $@
 

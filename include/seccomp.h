@@ -28,8 +28,23 @@ void cis_seccomp_free(struct cis_seccomp *p);
 /* The groups, for documentation and --dry-run: NULL-terminated name list of a group. */
 const char *const *cis_seccomp_group(const char *name);
 
-/* Launcher: compile the policy to a BPF program (owned by out). 0 or -errno. */
+/* A hash of the resolved policy (allowed names, errno, log_denied): equal policies, equal
+ * programs. */
+uint64_t cis_seccomp_hash(const struct cis_seccomp *p);
+/* Launcher: the BPF program for the policy (owned by out): the one compiled at build time when
+ * the policy is the default one, else compiled now. 0 or -errno. */
 int cis_seccomp_compile(const struct cis_seccomp *p, struct sock_fprog *out);
+/* Compile with libseccomp, always (the build-time generator uses this). */
+int cis_seccomp_compile_now(const struct cis_seccomp *p, struct sock_fprog *out);
+
+/* Programs compiled at build time (build/seccomp_builtin.c, made by tests/gen_seccomp.c). */
+struct cis_seccomp_builtin {
+	uint64_t hash;
+	unsigned short len;
+	const struct sock_filter *filter;
+};
+extern const struct cis_seccomp_builtin cis_seccomp_builtins[];
+extern const size_t cis_seccomp_n_builtins;
 /* Job, last step before exec: load the program; with log_denied, *listener is the user
  * notification fd to hand to the supervisor. 0 or -errno. */
 int cis_seccomp_load(const struct sock_fprog *prog, bool listen, int *listener);

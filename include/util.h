@@ -37,10 +37,13 @@ static inline void freep(void *p)
 {
 	free(*(void **)p);
 }
+/* Close and forget: callers close early with closep(&fd) too, and the cleanup at scope exit must
+ * then not close a number the kernel may have handed out again. */
 static inline void closep(int *fd)
 {
 	if (*fd >= 0)
 		close(*fd);
+	*fd = -1;
 }
 #define _cleanup_free_  __attribute__((cleanup(freep)))
 #define _cleanup_close_ __attribute__((cleanup(closep)))

@@ -145,7 +145,13 @@ static int job_setup(const struct plan *p, const struct sock_fprog *prog, int ms
 	if ((r = cis_seccomp_load(prog, p->seccomp.log_denied, &listener)) < 0)
 		return r;
 	if (listener >= 0) {
+		char ack;
+
 		r = send_fd(msgfd, listener);
+		/* Wait until the launcher holds it: closing our socket (at exec) while an fd is
+		 * still in flight on it sends the kernel through unix-socket garbage collection. */
+		if (r == 0 && read(msgfd, &ack, 1) != 1)
+			r = -EPIPE;
 		close(listener);
 		if (r < 0)
 			return step_fail(e, r, "hand the notification fd to the supervisor");
@@ -366,8 +372,10 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 	}
 	if (n != sizeof(m))
 		return;
-	if (m.type == MSG_LISTENER && c && c->cmsg_type == SCM_RIGHTS && o->listener < 0)
+	if (m.type == MSG_LISTENER && c && c->cmsg_type == SCM_RIGHTS && o->listener < 0) {
 		memcpy(&o->listener, CMSG_DATA(c), sizeof(int));
+		(void)!write(fd, "1", 1); /* the job waits for this before exec */
+	}
 	else if (m.type == MSG_STATUS) {
 		o->have_status = true;
 		o->job_status = m.status;

@@ -14,7 +14,7 @@ DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-d
              libcjson-dev
 DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar \
              login
-DEB_BENCH := bubblewrap hyperfine
+DEB_BENCH := bubblewrap hyperfine passt
 
 BUILD   := build
 # Quiet by default, like kbuild: `make V=1` shows the commands.
@@ -27,7 +27,7 @@ CFLAGS_BASE = -std=gnu17 -g $(WARN) -iquote include -DCIS_VERSION='"$(VERSION)"'
 LDLIBS_BASE = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CFLAGS  ?=
 LDFLAGS ?=
-HARDLD  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+HARDLD  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
 
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_profiles.o \
@@ -124,6 +124,16 @@ check: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory asan
 	@$(MAKE) --no-print-directory integration
+
+# Benchmarks print tables side by side with bubblewrap; they assert nothing and are not part
+# of make check.
+$(BUILD)/bench/%: tests/bench/%.c
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) -std=gnu17 -O2 -Wall -Wextra -Werror -static -o $@ $<
+bench: deps
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/sysloop $(BUILD)/bench/teardown
+	@sh tests/bench/bench.sh $(BUILD)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -233,19 +233,22 @@ static void forward(pid_t job, int sig)
 		kill(job, sig);
 }
 
-/* Reap until the job's main process exits; then kill everything left in the PID namespace and
- * reap it all, so that no daemon the job started outlives the run. Returns the job's status. */
+/* Reap until the job's main process exits; return its status. Init then exits, and the kernel
+ * kills and reaps everything left in the PID namespace before init's own exit completes
+ * (zap_pid_ns_processes): no daemon the job started outlives the run, and the launcher's
+ * waitpid(init) returns only once they are all gone. That is much faster than killing and
+ * reaping them one by one from here. */
 static int init_loop(pid_t job, int sfd)
 {
 	struct signalfd_siginfo si;
-	int status = 0, st;
+	int st;
 	pid_t w;
 
 	for (;;) {
 		if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
 			if (errno == EINTR)
 				continue;
-			break;
+			return 0x7f00; /* signalfd broke: report a failure, never hang */
 		}
 		if (si.ssi_signo != SIGCHLD) {
 			forward(job, (int)si.ssi_signo);
@@ -253,15 +256,8 @@ static int init_loop(pid_t job, int sfd)
 		}
 		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
 			if (w == job)
-				goto done;
+				return st;
 	}
-	st = 0x7f00; /* unreachable unless signalfd breaks: report a failure */
-done:
-	status = st;
-	kill(-1, SIGKILL);
-	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
-		;
-	return status;
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -375,8 +371,7 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 	if (m.type == MSG_LISTENER && c && c->cmsg_type == SCM_RIGHTS && o->listener < 0) {
 		memcpy(&o->listener, CMSG_DATA(c), sizeof(int));
 		(void)!write(fd, "1", 1); /* the job waits for this before exec */
-	}
-	else if (m.type == MSG_STATUS) {
+	} else if (m.type == MSG_STATUS) {
 		o->have_status = true;
 		o->job_status = m.status;
 	} else if (m.type != MSG_LISTENER && !o->have_error) {

@@ -191,9 +191,9 @@ Test(profile, plan_env_and_overrides)
  * deny something CI needs (or fail to allow-list it), so it fails here. */
 Test(seccomp, group_tables_resolve)
 {
-	static const char *const names[] = {"@default", "@basic-io", "@file-system", "@io-event",
-	                                    "@ipc",     "@memory",   "@network-io",  "@process",
-	                                    "@signal",  "@timer",    "@aio",         "@debug",
+	static const char *const names[] = {"@default",   "@basic-io", "@file-system", "@io-event",
+	                                    "@ipc",       "@memory",   "@network-io",  "@process",
+	                                    "@signal",    "@timer",    "@aio",         "@debug",
 	                                    "@privileged"};
 
 	for (size_t g = 0; g < sizeof(names) / sizeof(names[0]); g++) {

@@ -1,0 +1,135 @@
+#!/bin/sh
+# make bench: cisandbox measured side by side with bare exec, unshare, bubblewrap (and firejail
+# and pasta when installed) in one run, rootless as an unprivileged user. Prints ratios measured
+# in the same run: this machine is shared and noisy, absolute times drift, ratios hold.
+# Usage: tests/bench/bench.sh BUILD_DIR        Asserts nothing; prints tables.
+set -eu
+build=$(cd "${1:?usage: bench.sh BUILD_DIR}" && pwd)
+src=$(cd "$(dirname "$0")/../.." && pwd)
+B=$(mktemp -d /tmp/cis-bench-XXXXXX)
+trap 'rm -rf "$B"' EXIT INT TERM
+chmod 755 "$B"
+cp "$build/cisandbox" "$build/bench/sysloop" "$build/bench/teardown" "$B/"
+mkdir "$B/ws" "$B/proj" "$B/out"
+cp -r "$src/src" "$src/include" "$B/proj/"
+printf 'SRCS := $(wildcard src/*.c)\nall: $(SRCS:.c=.o)\n%%.o: %%.c\n\t$(CC) -O2 -std=gnu17 -iquote include -I/usr/include/cjson -DCIS_VERSION=\\"b\\" -DCIS_DATADIR=\\"/b\\" -c -o $@ $<\n' \
+	> "$B/proj/Makefile"
+
+if [ "$(id -u)" = 0 ]; then
+	chown -R nobody:nogroup "$B/ws" "$B/proj" "$B/out"
+	as_user() { setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	who="nobody (via setpriv, as a runner's service account)"
+else
+	as_user() { "$@"; }
+	who="$(id -un)"
+fi
+cis="$B/cisandbox run -w $B/ws"
+bwrap="bwrap --unshare-all --ro-bind / / --dev /dev --proc /proc --tmpfs /tmp --cap-drop ALL --new-session --die-with-parent"
+cd "$B"
+
+echo "cisandbox benchmark — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, kernel $(uname -r), as $who"
+echo "cisandbox $("$B/cisandbox" version | cut -d' ' -f2), $(bwrap --version), $(hyperfine --version)"
+
+# 1. Startup + teardown of /bin/true ------------------------------------------------------------
+echo
+echo "1. Startup + teardown of /bin/true (hyperfine, 20 warmups, 200 runs each)"
+set -- -N -w 20 -r 200 --export-json "$B/out/startup.json" \
+	-n "bare exec" "/bin/true" \
+	-n "unshare -Urmpf --mount-proc" "unshare -Urmpf --mount-proc /bin/true" \
+	-n "bwrap (--unshare-all ...)" "$bwrap /bin/true" \
+	-n "cisandbox run (untrusted)" "$cis -- /bin/true" \
+	-n "cisandbox run --workspace-mode tmpfs" "$cis --workspace-mode tmpfs -- /bin/true"
+if command -v firejail >/dev/null; then
+	set -- "$@" -n "firejail" "firejail --quiet --noprofile --net=none --private --caps.drop=all --seccomp /bin/true"
+fi
+pasta_ok=no
+if command -v pasta >/dev/null &&
+	as_user timeout 5 pasta --config-net -- /bin/true >/dev/null 2>&1 </dev/null; then
+	pasta_ok=yes
+	set -- "$@" -n "pasta --config-net alone" "pasta --config-net -- /bin/true"
+fi
+as_user hyperfine "$@" >/dev/null 2>&1
+python3 - "$B/out/startup.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+base = next(x for x in r if x["command"].startswith("bwrap"))["mean"]
+print(f"   {'command':40} {'mean ms':>9} {'median ms':>10} {'σ ms':>7} {'× bwrap':>8}")
+for x in r:
+    print(f"   {x['command']:40} {x['mean']*1e3:9.2f} {x['median']*1e3:10.2f} {x['stddev']*1e3:7.2f} {x['mean']/base:8.2f}")
+PY
+command -v firejail >/dev/null || echo "   firejail: not installed (apt-get install firejail to include it)"
+if [ "$pasta_ok" = no ]; then
+	if ! command -v pasta >/dev/null; then
+		echo "   pasta: not installed"
+	else
+		echo "   pasta: cannot run as this user here ($(ls -l /dev/net/tun 2>&1 | cut -d' ' -f1) /dev/net/tun?)"
+	fi
+fi
+echo "   cisandbox with an egress allowlist: not measured (network egress is not implemented yet)"
+
+# 2. Steady-state overhead -------------------------------------------------------------------------
+echo
+echo "2. Steady-state overhead (inside the default profile vs bare, same user, same filesystem)"
+as_user hyperfine -w 1 -r 5 --export-json "$B/out/compile.json" \
+	-n bare "make -s -B -j2 -C $B/proj" \
+	-n cisandbox "$B/cisandbox run -w $B/proj --workspace-mode bind -- make -s -B -j2" >/dev/null 2>&1
+python3 - "$B/out/compile.json" <<'PY'
+import json, sys
+r = {x["command"]: x for x in json.load(open(sys.argv[1]))["results"]}
+b, c = r["bare"]["median"], r["cisandbox"]["median"]
+print(f"   compile cisandbox's sources, make -j2: bare {b:.3f} s, inside {c:.3f} s: {c/b:.3f}× bare")
+PY
+# Interleaved (bare, inside, bare, inside, ...) so that drift hits both sides alike.
+for i in 1 2 3 4 5 6 7; do
+	as_user "$B/sysloop" 1000000 >>"$B/out/bare.ms"
+	as_user "$B/cisandbox" run -w "$B/ws" --ro-bind "$B:/bench" -- /bench/sysloop 1000000 \
+		>>"$B/out/inside.ms"
+done
+bare_ms=$(sort -n "$B/out/bare.ms" | sed -n 4p)
+in_ms=$(sort -n "$B/out/inside.ms" | sed -n 4p)
+python3 -c "print(f'   syscall loop (1e6 getppid + 1e5 openat/close), median of 7: bare {$bare_ms:.1f} ms, inside {$in_ms:.1f} ms: {$in_ms/$bare_ms:.3f}× bare (seccomp filter cost)')"
+
+# 3. Footprint ------------------------------------------------------------------------------------
+echo
+echo "3. Launcher footprint while a job runs (VmHWM = peak RSS)"
+as_user "$B/cisandbox" run -w "$B/ws" -- sleep 2.5 &
+sleep 1
+launcher=$(pgrep -f "^$B/cisandbox run -w $B/ws -- sleep 2.5" | head -1)
+init=$(pgrep -P "$launcher" | head -1)
+hwm() { awk '/^VmHWM/ {print $2 " " $3}' "/proc/$1/status"; }
+echo "   launcher (host side, supervisor of signals, timeout, seccomp notifications): $(hwm "$launcher")"
+echo "   sandbox init (PID 1 inside, reaper): $(hwm "$init")"
+wait
+
+# 4. Teardown -------------------------------------------------------------------------------------
+echo
+echo "4. Teardown: job exit to launcher return, with 100 leftover background processes (median of 15)"
+td() { for i in $(seq 15); do as_user "$B/teardown" measure "$@"; done | sort -n | sed -n 8p; }
+set -- $(td "$B/cisandbox" run -w "$B/ws" --ro-bind "$B:/bench" -- /bench/teardown job 100)
+echo "   cisandbox: $1 µs, job processes still alive when it returned: $2"
+set -- $(td $bwrap --ro-bind "$B" "$B" "$B/teardown" job 100)
+echo "   bwrap:     $1 µs, job processes still alive when it returned: $2"
+echo "   (cisandbox returns once the kernel has reaped the whole PID namespace; bwrap returns"
+echo "   first and its sandbox dies after it, through --die-with-parent)"
+
+# 5. Scale ----------------------------------------------------------------------------------------
+echo
+echo "5. Throughput with concurrent runs of /bin/true on $(nproc) cores"
+rate() { # N concurrent, total runs, command...
+	n=$1 total=$2
+	shift 2
+	t0=$(date +%s%N)
+	seq "$total" | as_user xargs -P "$n" -I{} "$@" >/dev/null
+	t1=$(date +%s%N)
+	python3 -c "print(f'{$total / (($t1 - $t0) / 1e9):.0f}')"
+}
+for n in 8 32; do
+	total=$((n * 8))
+	c=$(rate "$n" "$total" "$B/cisandbox" run -w "$B/ws" -- /bin/true)
+	b=$(rate "$n" "$total" $bwrap /bin/true)
+	python3 -c "print(f'   {$n:2} concurrent: cisandbox {$c} runs/s, bwrap {$b} runs/s: {$c/$b:.2f}× bwrap')"
+done
+
+echo
+echo "Targets (docs: README, Performance): startup ≤ 1.0× bwrap; supervisor peak RSS < 2 MiB;"
+echo "compile within 2% of bare; teardown of 100 leftover processes < 10 ms."

@@ -91,14 +91,21 @@ python3 -c "print(f'   syscall loop (1e6 getppid + 1e5 openat/close), median of 
 
 # 3. Footprint ------------------------------------------------------------------------------------
 echo
-echo "3. Launcher footprint while a job runs (VmHWM = peak RSS)"
+echo "3. Launcher footprint while a job runs"
 as_user "$B/cisandbox" run -w "$B/ws" -- sleep 2.5 &
 sleep 1
 launcher=$(pgrep -f "^$B/cisandbox run -w $B/ws -- sleep 2.5" | head -1)
 init=$(pgrep -P "$launcher" | head -1)
-hwm() { awk '/^VmHWM/ {print $2 " " $3}' "/proc/$1/status"; }
-echo "   launcher (host side, supervisor of signals, timeout, seccomp notifications): $(hwm "$launcher")"
-echo "   sandbox init (PID 1 inside, reaper): $(hwm "$init")"
+# Peak RSS counts every shared-library page the process touched (libc's page cache pages, mapped
+# 64 KiB at a time by fault-around); private (anonymous) memory and PSS say what it really costs.
+mem() {
+	hwm=$(awk '/^VmHWM/ {print $2}' "/proc/$1/status")
+	anon=$(awk '/^RssAnon/ {print $2}' "/proc/$1/status")
+	pss=$(awk '/^Pss:/ {print $2}' "/proc/$1/smaps_rollup" 2>/dev/null || echo "?")
+	echo "peak RSS ${hwm} kB, private ${anon} kB, PSS ${pss} kB"
+}
+echo "   launcher (host side: signals, timeout, seccomp notifications): $(mem "$launcher")"
+echo "   sandbox init (PID 1 inside, reaper):                           $(mem "$init")"
 wait
 
 # 4. Teardown -------------------------------------------------------------------------------------

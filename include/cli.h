@@ -6,7 +6,7 @@
 #include "plan.h"
 #include "util.h"
 
-enum cli_cmd { CMD_RUN, CMD_PROFILE_CHECK, CMD_PROFILE_SHOW, CMD_VERSION, CMD_HELP };
+enum cli_cmd { CMD_RUN, CMD_PROFILE_CHECK, CMD_PROFILE_SHOW, CMD_REPORT, CMD_VERSION, CMD_HELP };
 
 struct cli {
 	enum cli_cmd cmd;
@@ -22,9 +22,13 @@ struct cli {
 	uint64_t timeout_ms;
 	bool has_kill_grace;
 	uint64_t kill_grace_ms;
+	struct limits limits; /* 0: not given */
+	const char *audit_log;
 	bool dry_run;
 	bool verbose;
-	char **args; /* run: the command; profile check: files; profile show: one name */
+	const char *format; /* report: text | github */
+	char **
+	    args; /* run: the command; profile check: files; profile show: one name; report: file */
 	int n_args;
 };
 

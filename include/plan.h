@@ -32,6 +32,16 @@ enum mount_kind {
 	MNT_SYMLINK, /* dst is a symlink to src (merged-/usr hosts: /bin -> usr/bin) */
 };
 
+/* Resource limits (issue "limits"): 0 means not set / unlimited. */
+struct limits {
+	uint64_t memory;     /* bytes: cgroup memory.max (swap 0), else RLIMIT_DATA */
+	uint64_t pids;       /* cgroup pids.max, else RLIMIT_NPROC (counted per user namespace) */
+	uint64_t cpus_milli; /* 1500 = 1.5 CPUs: cgroup cpu.max; not enforceable without a cgroup */
+	uint64_t nofile;     /* RLIMIT_NOFILE */
+	uint64_t fsize;      /* bytes: RLIMIT_FSIZE */
+	int require_cgroup;  /* -1 unset; 1: no usable cgroup v2 is a launcher error */
+};
+
 struct mount_op {
 	enum mount_kind kind;
 	char *src;          /* host path (binds only) */
@@ -55,6 +65,8 @@ struct plan {
 	struct strv env; /* final NAME=VALUE list */
 	uint64_t timeout_ms;
 	uint64_t kill_grace_ms;
+	struct limits limits;
+	char *audit_log; /* PATH or fd:N, or NULL */
 	enum net_mode net_mode;
 	struct cis_seccomp seccomp;
 	/* Rootless: supplementary groups the kernel will not let us drop (setgroups denied). */
@@ -71,6 +83,10 @@ struct plan {
 
 struct cli;
 struct profile;
+
+/* Add the set limits to a "limits" JSON object (profile show, dry-run, audit). */
+struct cJSON;
+void json_limits(struct cJSON *lim, const struct limits *l);
 
 /* Free the strings of n mount operations and the array itself. */
 void mount_ops_free(struct mount_op *ops, size_t n);

@@ -24,6 +24,8 @@ struct profile {
 	uint64_t timeout_ms;
 	bool has_kill_grace;
 	uint64_t kill_grace_ms;
+	struct limits limits; /* 0 / -1: not set in the chain */
+	char *audit_log;
 	enum net_mode net_mode;
 	struct strv sc_allow; /* seccomp names and @groups, as written */
 	struct strv sc_deny;

@@ -7,7 +7,10 @@
 
 #include "plan.h"
 
-/* Run the plan's job; returns the launcher's exit status (see cisandbox(1)). */
-int supervise_run(const struct plan *p);
+struct audit;
+
+/* Run the plan's job; returns the launcher's exit status (see cisandbox(1)). Events go to the
+ * audit log when it is open. */
+int supervise_run(const struct plan *p, const struct audit *audit);
 
 #endif

@@ -80,6 +80,10 @@ void strv_free(struct strv *s);
 int parse_size(const char *s, uint64_t *out);
 /* "90s", "30m", "1h", "500ms", "10" (seconds): milliseconds. "0" means none. */
 int parse_duration(const char *s, uint64_t *out_ms);
+/* "1", "1.5", "0.25": thousandths (1500). At most 3 decimals; 0 is an error. */
+int parse_cpus(const char *s, uint64_t *milli);
+/* A positive decimal count. */
+int parse_count(const char *s, uint64_t *out);
 /* Inverse of the parsers above, shortest exact unit ("1G", "1536M", "90s"); buf >= 32 bytes. */
 const char *format_size(uint64_t bytes, char *buf);
 const char *format_duration(uint64_t ms, char *buf);

@@ -18,6 +18,12 @@ enum {
 	OPT_TIMEOUT,
 	OPT_KILL_GRACE,
 	OPT_DRY_RUN,
+	OPT_MEMORY,
+	OPT_PIDS,
+	OPT_CPUS,
+	OPT_NOFILE,
+	OPT_FSIZE,
+	OPT_AUDIT_LOG,
 };
 
 static const struct option run_opts[] = {
@@ -33,6 +39,12 @@ static const struct option run_opts[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"kill-grace", required_argument, NULL, OPT_KILL_GRACE},
     {"dry-run", no_argument, NULL, OPT_DRY_RUN},
+    {"memory", required_argument, NULL, OPT_MEMORY},
+    {"pids", required_argument, NULL, OPT_PIDS},
+    {"cpus", required_argument, NULL, OPT_CPUS},
+    {"nofile", required_argument, NULL, OPT_NOFILE},
+    {"fsize", required_argument, NULL, OPT_FSIZE},
+    {"audit-log", required_argument, NULL, OPT_AUDIT_LOG},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -53,10 +65,17 @@ void cli_usage(FILE *out)
 	      "  -e, --env NAME[=VALUE]     pass NAME from the caller, or set it (repeatable)\n"
 	      "      --timeout DURATION     job time limit (e.g. 90s, 30m); exit 124 when hit\n"
 	      "      --kill-grace DURATION  SIGTERM to SIGKILL delay on timeout (default 10s)\n"
+	      "      --memory SIZE          memory limit (cgroup; else RLIMIT_DATA)\n"
+	      "      --pids N               process limit (cgroup; else RLIMIT_NPROC)\n"
+	      "      --cpus N               CPU limit, e.g. 1.5 (cgroup only)\n"
+	      "      --nofile N             open files limit\n"
+	      "      --fsize SIZE           largest file the job may write\n"
+	      "      --audit-log PATH|fd:N  append JSON Lines events (see cisandbox(1))\n"
 	      "      --dry-run              print the resolved plan as JSON and exit\n"
 	      "  -v, --verbose              say what is being set up and why\n\n"
 	      "       cisandbox profile check FILE...\n"
 	      "       cisandbox profile show NAME|PATH\n"
+	      "       cisandbox report [--format text|github] FILE\n"
 	      "       cisandbox version | --help\n\n"
 	      "Exit status: the job's own; 128+N if it died of signal N; 124 timeout;\n"
 	      "125 launcher error; 126 command not executable; 127 command not found.\n",
@@ -120,6 +139,25 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		c->has_kill_grace = true;
 		if (parse_duration(arg, &c->kill_grace_ms) < 0)
 			return cis_err_set(err, "--kill-grace %s: not a duration (e.g. 10s)", arg);
+		return 0;
+	case OPT_MEMORY:
+	case OPT_FSIZE:
+		if (parse_size(arg, opt == OPT_MEMORY ? &c->limits.memory : &c->limits.fsize) < 0)
+			return cis_err_set(err, "--%s %s: not a size (e.g. 512M, 4G)",
+			                   opt == OPT_MEMORY ? "memory" : "fsize", arg);
+		return 0;
+	case OPT_PIDS:
+	case OPT_NOFILE:
+		if (parse_count(arg, opt == OPT_PIDS ? &c->limits.pids : &c->limits.nofile) < 0)
+			return cis_err_set(err, "--%s %s: not a positive number",
+			                   opt == OPT_PIDS ? "pids" : "nofile", arg);
+		return 0;
+	case OPT_CPUS:
+		if (parse_cpus(arg, &c->limits.cpus_milli) < 0)
+			return cis_err_set(err, "--cpus %s: not a CPU count (e.g. 2, 1.5)", arg);
+		return 0;
+	case OPT_AUDIT_LOG:
+		c->audit_log = arg;
 		return 0;
 	case 'e': {
 		_cleanup_free_ char *name = strndup(arg, strcspn(arg, "="));
@@ -202,11 +240,31 @@ static int parse_profile_cmd(int argc, char **argv, struct cli *c, struct cis_er
 	return 0;
 }
 
+static int parse_report(int argc, char **argv, struct cli *c, struct cis_err *err)
+{
+	int i = 1;
+
+	c->cmd = CMD_REPORT;
+	if (i + 1 < argc && strcmp(argv[i], "--format") == 0) {
+		c->format = argv[i + 1];
+		i += 2;
+	} else if (i < argc && strncmp(argv[i], "--format=", 9) == 0) {
+		c->format = argv[i++] + 9;
+	}
+	if (strcmp(c->format, "text") != 0 && strcmp(c->format, "github") != 0)
+		return cis_err_set(err, "report --format %s: must be text or github", c->format);
+	if (argc - i != 1)
+		return cis_err_set(err, "report: expected one audit log FILE");
+	c->args = argv + i;
+	c->n_args = 1;
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, struct cli *c, struct cis_err *err)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
 
-	*c = (struct cli){.profile = "untrusted"};
+	*c = (struct cli){.profile = "untrusted", .format = "text", .limits.require_cgroup = -1};
 	if (!cmd)
 		return cis_err_set(err, "missing command (run, profile, version; see --help)");
 	if (strcmp(cmd, "run") == 0) {
@@ -215,6 +273,8 @@ int cli_parse(int argc, char **argv, struct cli *c, struct cis_err *err)
 	}
 	if (strcmp(cmd, "profile") == 0)
 		return parse_profile_cmd(argc - 1, argv + 1, c, err);
+	if (strcmp(cmd, "report") == 0)
+		return parse_report(argc - 1, argv + 1, c, err);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		c->cmd = CMD_VERSION;
 		return 0;

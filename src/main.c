@@ -1,9 +1,11 @@
 /* main.c — the launcher's narrowing script: parse argv, load the profile, build the plan, then
  * either print it or run it. The only place that prints an input error and exits. */
 #define _GNU_SOURCE
+#include "audit.h"
 #include "cli.h"
 #include "plan.h"
 #include "profile.h"
+#include "report.h"
 #include "supervise.h"
 
 #include <stdio.h>
@@ -50,25 +52,52 @@ static int cmd_profile_show(const struct cli *c)
 	return r < 0 ? CIS_EXIT_LAUNCHER : 0;
 }
 
+/* An input error before any sandbox exists: still one audit event, so that a log shows every
+ * attempted run. */
+static int run_failed(const struct audit *a, const struct cis_err *err)
+{
+	struct job_end e = {.reason = "setup-error",
+	                    .status = CIS_EXIT_LAUNCHER,
+	                    .exit_code = -1,
+	                    .error = err->msg};
+
+	audit_job_exit(a, &e);
+	return fail(err);
+}
+
 static int cmd_run(const struct cli *c)
 {
 	struct profile prof;
 	struct plan plan;
+	struct audit audit;
 	struct cis_err err = {{0}};
 	int status;
 
-	if (profile_load(c->profile, &prof, &err) < 0)
+	audit_init(&audit);
+	/* Opened first: a bad profile or flag is worth a record too. */
+	if (c->audit_log && audit_open(&audit, c->audit_log, &err) < 0)
 		return fail(&err);
-	if (plan_build(&plan, c, &prof, &err) < 0) {
-		profile_free(&prof);
-		return fail(&err);
+	if (profile_load(c->profile, &prof, &err) < 0) {
+		status = run_failed(&audit, &err);
+		audit_close(&audit);
+		return status;
 	}
+	status = plan_build(&plan, c, &prof, &err);
 	profile_free(&prof);
+	if (status == 0 && audit.fd < 0 && plan.audit_log && !plan.dry_run)
+		status = audit_open(&audit, plan.audit_log, &err);
+	if (status < 0) {
+		status = run_failed(&audit, &err);
+		plan_free(&plan);
+		audit_close(&audit);
+		return status;
+	}
 	if (plan.dry_run)
 		status = plan_print_json(&plan, stdout) < 0 ? CIS_EXIT_LAUNCHER : 0;
 	else
-		status = supervise_run(&plan);
+		status = supervise_run(&plan, &audit);
 	plan_free(&plan);
+	audit_close(&audit);
 	return status;
 }
 
@@ -96,6 +125,9 @@ int main(int argc, char **argv)
 		break;
 	case CMD_PROFILE_SHOW:
 		status = cmd_profile_show(&c);
+		break;
+	case CMD_REPORT:
+		status = report_main(c.args[0], c.format);
 		break;
 	default:
 		status = cmd_run(&c);

@@ -307,6 +307,17 @@ static void plan_env(struct plan *p, const struct cli *c, const struct profile *
 	}
 }
 
+/* Command line over profile; each limit on its own. */
+static void plan_limits(struct limits *out, const struct limits *cli, const struct limits *prof)
+{
+	out->memory = cli->memory ? cli->memory : prof->memory;
+	out->pids = cli->pids ? cli->pids : prof->pids;
+	out->cpus_milli = cli->cpus_milli ? cli->cpus_milli : prof->cpus_milli;
+	out->nofile = cli->nofile ? cli->nofile : prof->nofile;
+	out->fsize = cli->fsize ? cli->fsize : prof->fsize;
+	out->require_cgroup = prof->require_cgroup > 0;
+}
+
 /* Supplementary groups other than our own gid. */
 static int count_extra_groups(void)
 {
@@ -356,6 +367,10 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	p->kill_grace_ms = c->has_kill_grace      ? c->kill_grace_ms
 	                   : prof->has_kill_grace ? prof->kill_grace_ms
 	                                          : DEFAULT_KILL_GRACE;
+	plan_limits(&p->limits, &c->limits, &prof->limits);
+	p->audit_log = c->audit_log      ? xstrdup(c->audit_log)
+	               : prof->audit_log ? xstrdup(prof->audit_log)
+	                                 : NULL;
 	if ((r = plan_workspace(p, c, prof, err)) < 0)
 		goto fail;
 	plan_system_dirs(p);
@@ -389,6 +404,7 @@ void plan_free(struct plan *p)
 	free(p->profile_name);
 	free(p->profile_source);
 	free(p->workspace);
+	free(p->audit_log);
 	strv_free(&p->argv);
 	strv_free(&p->env);
 	cis_seccomp_free(&p->seccomp);
@@ -498,6 +514,10 @@ int plan_print_json(const struct plan *p, FILE *out)
 	cJSON_AddStringToObject(o, "timeout",
 	                        p->timeout_ms ? format_duration(p->timeout_ms, buf) : "none");
 	cJSON_AddStringToObject(o, "kill_grace", format_duration(p->kill_grace_ms, buf));
+	json_limits(o, &p->limits);
+	if (p->audit_log)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "audit"), "log",
+		                        p->audit_log);
 	o = cJSON_AddObjectToObject(root, "network");
 	cJSON_AddStringToObject(o, "mode", "none");
 	json_seccomp(root, p);

@@ -324,9 +324,34 @@ static int apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
 	return 0;
 }
 
+/* A limit given as a string ("4G", "1.5") or, for counts, a JSON number. */
+static int get_limit(const struct ctx *c, const cJSON *lim, const char *key,
+                     int (*parse)(const char *, uint64_t *), const char *what, uint64_t *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(lim, key);
+	char field[32], num[32];
+	const char *s = num;
+
+	if (!v)
+		return 0;
+	snprintf(field, sizeof(field), "limits.%s", key);
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15)
+		snprintf(num, sizeof(num), "%g", v->valuedouble);
+	else if (cJSON_IsString(v))
+		s = v->valuestring;
+	else
+		return fail(c, field, "must be a string or a number");
+	if (parse(s, out) < 0)
+		return fail(c, field, "\"%s\" is not %s", s, what);
+	return 0;
+}
+
 static int apply_limits(const struct ctx *c, const cJSON *lim, struct profile *p)
 {
-	static const char *const keys[] = {"timeout", "kill_grace", NULL};
+	static const char *const keys[] = {"timeout", "kill_grace",     "memory",
+	                                   "pids",    "cpus",           "nofile",
+	                                   "fsize",   "require_cgroup", NULL};
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(lim, "require_cgroup");
 	int r = check_keys(c, lim, "limits", keys);
 
 	if (r < 0)
@@ -339,6 +364,35 @@ static int apply_limits(const struct ctx *c, const cJSON *lim, struct profile *p
 	if (r < 0)
 		return r;
 	p->has_kill_grace = p->has_kill_grace || r > 0;
+	if ((r = get_limit(c, lim, "memory", parse_size, "a size (e.g. 4G)", &p->limits.memory)) <
+	        0 ||
+	    (r = get_limit(c, lim, "fsize", parse_size, "a size (e.g. 16G)", &p->limits.fsize)) <
+	        0 ||
+	    (r = get_limit(c, lim, "pids", parse_count, "a positive count", &p->limits.pids)) < 0 ||
+	    (r = get_limit(c, lim, "nofile", parse_count, "a positive count", &p->limits.nofile)) <
+	        0 ||
+	    (r = get_limit(c, lim, "cpus", parse_cpus, "a CPU count (e.g. 2, 1.5)",
+	                   &p->limits.cpus_milli)) < 0)
+		return r;
+	if (req && !cJSON_IsBool(req))
+		return fail(c, "limits.require_cgroup", "must be true or false");
+	if (req)
+		p->limits.require_cgroup = cJSON_IsTrue(req);
+	return 0;
+}
+
+static int apply_audit(const struct ctx *c, const cJSON *audit, struct profile *p)
+{
+	static const char *const keys[] = {"log", NULL};
+	const char *log = NULL;
+	int r = check_keys(c, audit, "audit", keys);
+
+	if (r < 0 || (r = get_string(c, audit, "log", "audit.log", &log)) <= 0)
+		return r;
+	if (strncmp(log, "fd:", 3) != 0 && !path_is_clean_absolute(log))
+		return fail(c, "audit.log", "\"%s\": must be an absolute path or fd:N", log);
+	free(p->audit_log);
+	p->audit_log = xstrdup(log);
 	return 0;
 }
 
@@ -484,6 +538,9 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "limits")) &&
 	    (r = apply_limits(c, v, out)) < 0)
 		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "audit")) &&
+	    (r = apply_audit(c, v, out)) < 0)
+		return r;
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "network")) &&
 	    (r = apply_network(c, v, out)) < 0)
 		return r;
@@ -534,7 +591,7 @@ int profile_load(const char *name_or_path, struct profile *out, struct cis_err *
 	const char *chain[MAX_EXTENDS_DEPTH];
 	int r;
 
-	*out = (struct profile){0};
+	*out = (struct profile){.limits.require_cgroup = -1};
 	r = load_chain(name_or_path, 0, chain, out, err);
 	if (r < 0) {
 		profile_free(out);
@@ -551,6 +608,7 @@ void profile_free(struct profile *p)
 	free(p->name);
 	free(p->description);
 	free(p->source);
+	free(p->audit_log);
 	strv_free(&p->env_pass);
 	strv_free(&p->env_set);
 	strv_free(&p->sc_allow);
@@ -575,6 +633,28 @@ static void add_mount_array(cJSON *fs, const struct profile *p, enum mount_kind 
 		                                             : xstrdup(m->dst);
 		cJSON_AddItemToArray(arr, cJSON_CreateString(spec));
 	}
+}
+
+void json_limits(cJSON *lim, const struct limits *l)
+{
+	char buf[32];
+
+	if (l->memory)
+		cJSON_AddStringToObject(lim, "memory", format_size(l->memory, buf));
+	if (l->pids)
+		cJSON_AddNumberToObject(lim, "pids", (double)l->pids);
+	if (l->cpus_milli) {
+		snprintf(buf, sizeof(buf), "%llu.%03llu",
+		         (unsigned long long)(l->cpus_milli / 1000),
+		         (unsigned long long)(l->cpus_milli % 1000));
+		cJSON_AddStringToObject(lim, "cpus", buf);
+	}
+	if (l->nofile)
+		cJSON_AddNumberToObject(lim, "nofile", (double)l->nofile);
+	if (l->fsize)
+		cJSON_AddStringToObject(lim, "fsize", format_size(l->fsize, buf));
+	if (l->require_cgroup >= 0)
+		cJSON_AddBoolToObject(lim, "require_cgroup", l->require_cgroup);
 }
 
 int profile_print_json(const struct profile *p, FILE *out)
@@ -614,6 +694,10 @@ int profile_print_json(const struct profile *p, FILE *out)
 		cJSON_AddStringToObject(lim, "timeout", format_duration(p->timeout_ms, buf));
 	if (p->has_kill_grace)
 		cJSON_AddStringToObject(lim, "kill_grace", format_duration(p->kill_grace_ms, buf));
+	json_limits(lim, &p->limits);
+	if (p->audit_log)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "audit"), "log",
+		                        p->audit_log);
 	net = cJSON_AddObjectToObject(root, "network");
 	cJSON_AddStringToObject(net, "mode", "none");
 	sc = cJSON_AddObjectToObject(root, "seccomp");

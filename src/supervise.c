@@ -9,13 +9,16 @@
  *          no_new_privs → execve */
 #define _GNU_SOURCE
 #include "supervise.h"
+#include "audit.h"
 #include "caps.h"
+#include "cis_limits.h"
 #include "mount.h"
 #include "net.h"
 #include "seccomp.h"
 #include "userns.h"
 
 #include <seccomp.h>
+#include <linux/sched.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -48,6 +51,16 @@ struct msg {
 	int status; /* wait status of the job, for MSG_STATUS */
 	char step[32];
 	char detail[384];
+};
+
+/* What the sandbox side inherits from the launcher (a copy, through clone). */
+struct launch {
+	const struct plan *p;
+	struct sock_fprog prog; /* the compiled seccomp filter */
+	struct cgroup cg;
+	struct mount_fds pre;
+	int msgfd;  /* sandbox end of the message socket */
+	int syncfd; /* read end of the sync pipe */
 };
 
 /* Signals a CI runner uses to cancel or talk to a job: forwarded launcher → init → job. */
@@ -111,10 +124,9 @@ static int job_workdir(struct step_err *e)
 	return 0;
 }
 
-static int job_setup(const struct plan *p, const struct sock_fprog *prog, int msgfd,
-                     const char **step, struct step_err *e)
+static int job_setup(const struct launch *l, const char **step, struct step_err *e)
 {
-	struct rlimit core0 = {0, 0};
+	const struct plan *p = l->p;
 	const char *what = NULL;
 	int r, listener = -1;
 
@@ -130,8 +142,8 @@ static int job_setup(const struct plan *p, const struct sock_fprog *prog, int ms
 	if ((r = job_workdir(e)) < 0)
 		return r;
 	*step = "rlimits";
-	if (setrlimit(RLIMIT_CORE, &core0) < 0)
-		return -errno;
+	if ((r = limits_apply_rlimits(p, &l->cg, &what)) < 0)
+		return step_fail(e, r, "%s", what);
 	/* Only 0, 1, 2 reach the job: every other fd (the caller's, ours) closes at exec. */
 	*step = "close fds";
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
@@ -142,15 +154,15 @@ static int job_setup(const struct plan *p, const struct sock_fprog *prog, int ms
 	/* Last: from here on only the filter's syscalls work (sendmsg, close and execve among
 	 * them). */
 	*step = "seccomp";
-	if ((r = cis_seccomp_load(prog, p->seccomp.log_denied, &listener)) < 0)
+	if ((r = cis_seccomp_load(&l->prog, p->seccomp.log_denied, &listener)) < 0)
 		return r;
 	if (listener >= 0) {
 		char ack;
 
-		r = send_fd(msgfd, listener);
+		r = send_fd(l->msgfd, listener);
 		/* Wait until the launcher holds it: closing our socket (at exec) while an fd is
 		 * still in flight on it sends the kernel through unix-socket garbage collection. */
-		if (r == 0 && read(msgfd, &ack, 1) != 1)
+		if (r == 0 && read(l->msgfd, &ack, 1) != 1)
 			r = -EPIPE;
 		close(listener);
 		if (r < 0)
@@ -159,11 +171,13 @@ static int job_setup(const struct plan *p, const struct sock_fprog *prog, int ms
 	return 0;
 }
 
-static noreturn void job_main(const struct plan *p, const struct sock_fprog *prog, int msgfd)
+static noreturn void job_main(const struct launch *l)
 {
+	const struct plan *p = l->p;
 	struct step_err e = {0};
 	const char *step = NULL;
-	int r = job_setup(p, prog, msgfd, &step, &e);
+	int msgfd = l->msgfd;
+	int r = job_setup(l, &step, &e);
 
 	if (r < 0) {
 		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, step, e.detail);
@@ -266,13 +280,15 @@ static int cmp_int(const void *a, const void *b)
 }
 
 /* Keep only our pipes and the launcher's prepared mount fds; close the caller's. */
-static void init_close_fds(const struct plan *p, int msgfd, int syncfd, struct mount_fds *pre)
+static void init_close_fds(const struct launch *l)
 {
+	const struct mount_fds *pre = &l->pre;
+	const struct plan *p = l->p;
 	int keep[3 + 64];
 	size_t n = 0;
 
-	keep[n++] = msgfd;
-	keep[n++] = syncfd;
+	keep[n++] = l->msgfd;
+	keep[n++] = l->syncfd;
 	if (pre->ws >= 0)
 		keep[n++] = pre->ws;
 	for (size_t i = 0; pre->binds && i < p->n_mounts && n < ARRAY_SIZE(keep); i++)
@@ -282,9 +298,10 @@ static void init_close_fds(const struct plan *p, int msgfd, int syncfd, struct m
 	close_all_but(keep, n);
 }
 
-static noreturn void init_main(const struct plan *p, const struct sock_fprog *prog, int msgfd,
-                               int syncfd, struct mount_fds *pre)
+static noreturn void init_main(struct launch *l)
 {
+	const struct plan *p = l->p;
+	int msgfd = l->msgfd, syncfd = l->syncfd;
 	struct step_err e = {0};
 	const char *step = "startup", *what;
 	sigset_t mask;
@@ -297,7 +314,7 @@ static noreturn void init_main(const struct plan *p, const struct sock_fprog *pr
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read(syncfd, &c, 1) != 1)
 		_exit(CIS_EXIT_LAUNCHER);
-	init_close_fds(p, msgfd, syncfd, pre);
+	init_close_fds(l);
 	/* Non-dumpable: the job (same uid) cannot ptrace us, read our memory (a copy of the
 	 * launcher's, with the caller's environment) or open /proc/1/exe. */
 	prctl(PR_SET_DUMPABLE, 0);
@@ -306,7 +323,7 @@ static noreturn void init_main(const struct plan *p, const struct sock_fprog *pr
 	setsid();
 	signal_set(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	r = sfd < 0 ? -errno : init_setup(p, pre, syncfd, &step, &e);
+	r = sfd < 0 ? -errno : init_setup(p, &l->pre, syncfd, &step, &e);
 	close(syncfd);
 	if (r == 0 && (step = "fork job", job = fork()) < 0)
 		r = -errno;
@@ -316,7 +333,7 @@ static noreturn void init_main(const struct plan *p, const struct sock_fprog *pr
 	}
 	if (job == 0) {
 		close(sfd);
-		job_main(p, prog, msgfd);
+		job_main(l);
 	}
 	/* Init needs no privilege to reap and to signal processes of its own uid. */
 	if ((r = caps_drop_all(&what)) < 0) {
@@ -330,7 +347,8 @@ static noreturn void init_main(const struct plan *p, const struct sock_fprog *pr
 
 /* ---- launcher ---- */
 
-#define MAX_DENIALS 64 /* distinct syscalls remembered; the total is always counted */
+#define MAX_DENIALS         64  /* distinct syscalls remembered; the total is always counted */
+#define MAX_AUDITED_DENIALS 100 /* policy.deny events per run */
 
 struct denial {
 	int nr;
@@ -349,6 +367,7 @@ struct outcome {
 	struct denial denials[MAX_DENIALS];
 	size_t n_denials;
 	unsigned long denied_total;
+	const struct audit *audit;
 };
 
 /* One message; an attached fd (the job's seccomp listener) is kept. */
@@ -410,6 +429,16 @@ static void on_notification(const struct plan *p, struct outcome *o)
 		/* ENOENT: the caller died meanwhile; nothing to answer. */
 		(void)seccomp_notify_respond(o->listener, resp);
 		record_denial(o, req->data.nr, (pid_t)req->pid);
+		/* Each denial is an audit event, up to a bound: a job looping on a denied call
+		 * must not fill the disk. The count is always in sandbox.destroy. */
+		if (o->denied_total <= MAX_AUDITED_DENIALS) {
+			char *name =
+			    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, req->data.nr);
+
+			audit_policy_deny(o->audit, "syscall", name ? name : "?", (int)req->pid,
+			                  p->seccomp.err);
+			free(name);
+		}
 	}
 	seccomp_notify_free(req, resp);
 }
@@ -555,14 +584,18 @@ static void verbose_start(const struct plan *p)
 		        format_duration(p->kill_grace_ms, grace));
 }
 
-static pid_t clone_sandbox(void)
+static pid_t clone_sandbox(const struct cgroup *cg)
 {
-	/* Raw clone behaves like fork here (no stack argument); glibc's clone() wrapper would
-	 * want a separate stack and a function, which buys nothing for a fork-like start. */
-	return (pid_t)syscall(SYS_clone,
-	                      CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-	                          CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_NEWNET | SIGCHLD,
-	                      NULL, NULL, NULL, NULL);
+	const uint64_t ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
+	                    CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_NEWNET;
+	/* With a cgroup, init starts inside it (and its cgroup namespace is rooted there): every
+	 * process of the run is accounted from its first instruction. */
+	struct clone_args args = {.flags = ns | (cg->dirfd >= 0 ? CLONE_INTO_CGROUP : 0),
+	                          .exit_signal = SIGCHLD,
+	                          .cgroup = cg->dirfd >= 0 ? (uint64_t)cg->dirfd : 0};
+
+	/* Fork-like (no stack): the child returns here with 0. */
+	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
 static int start_failed(pid_t init, const char *what, int err)
@@ -575,32 +608,187 @@ static int start_failed(pid_t init, const char *what, int err)
 	return CIS_EXIT_LAUNCHER;
 }
 
-int supervise_run(const struct plan *p)
-{
-	_cleanup_close_ int sfd = -1, msg_r = -1, msg_w = -1, sync_r = -1, sync_w = -1;
-	struct mount_fds pre;
-	struct timespec t0;
-	struct outcome o = {.listener = -1};
-	struct sock_fprog prog = {0};
-	const char *what = NULL;
-	int fds[2], r;
-	sigset_t mask;
+/* The launcher's side of a run. */
+struct run {
+	struct launch l;
+	struct outcome o;
+	int sfd, msg_r, sync_w;
 	pid_t init;
+	struct timespec t0;
+	const struct audit *audit;
+};
+
+static void run_close(struct run *r)
+{
+	closep(&r->sfd);
+	closep(&r->msg_r);
+	closep(&r->sync_w);
+	closep(&r->l.msgfd);
+	closep(&r->l.syncfd);
+	mount_fds_close(&r->l.pre, r->l.p->n_mounts);
+	free(r->l.prog.filter);
+	r->l.prog.filter = NULL;
+}
+
+static void setup_error(const struct run *r, const char *msg)
+{
+	struct job_end e = {.reason = "setup-error",
+	                    .status = CIS_EXIT_LAUNCHER,
+	                    .exit_code = -1,
+	                    .duration_ms = elapsed_ms(&r->t0),
+	                    .error = msg};
+
+	audit_job_exit(r->audit, &e);
+}
+
+/* Everything before clone: channels, cgroup, idmapped sources, the seccomp program. */
+static int prepare(struct run *r)
+{
+	const struct plan *p = r->l.p;
+	struct cis_err err = {{0}};
+	sigset_t mask;
+	int fds[2], e;
 
 	/* Blocked before clone so that init inherits the mask and reads them from a signalfd. */
 	signal_set(&mask);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
-	    (sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
+	    (r->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
 		return start_failed(0, "signalfd", errno);
 	/* Datagram-like (atomic messages, EOF when every sender is gone) and able to carry the
 	 * job's seccomp listener fd. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
 		return start_failed(0, "socketpair", errno);
-	msg_r = fds[0], msg_w = fds[1];
+	r->msg_r = fds[0], r->l.msgfd = fds[1];
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return start_failed(0, "pipe", errno);
-	sync_r = fds[0], sync_w = fds[1];
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	r->l.syncfd = fds[0], r->sync_w = fds[1];
+	if (limits_cgroup_setup(p, r->audit->id, &r->l.cg, &err) < 0) {
+		fprintf(stderr, "cisandbox: %s\n", err.msg);
+		setup_error(r, err.msg);
+		return CIS_EXIT_LAUNCHER;
+	}
+	/* As root the launcher can idmap (the child, in its own user namespace, could not): the
+	 * host owner of the checkout appears as the job, host root stays unmapped. */
+	mount_prepare_idmapped(p, &r->l.pre);
+	/* Compiled once here, in our memory; the job only loads it (crun's order). */
+	if ((e = cis_seccomp_compile(&p->seccomp, &r->l.prog)) < 0)
+		return start_failed(0, "seccomp filter", -e);
+	return 0;
+}
+
+/* Clone init, map its ids, let it go. */
+static int start(struct run *r)
+{
+	const struct plan *p = r->l.p;
+	const char *what = NULL;
+	char why[512];
+	int e;
+
+	fflush(NULL);
+	r->init = clone_sandbox(&r->l.cg);
+	if (r->init < 0) {
+		snprintf(why, sizeof(why), "cannot create the sandbox namespaces: %s",
+		         userns_diagnose(errno, why + 256, 256));
+		fprintf(stderr, "cisandbox: %s\n", why);
+		setup_error(r, why);
+		return CIS_EXIT_LAUNCHER;
+	}
+	if (r->init == 0) {
+		close(r->msg_r);
+		close(r->sync_w);
+		close(r->sfd);
+		init_main(&r->l);
+	}
+	closep(&r->l.msgfd);
+	closep(&r->l.syncfd);
+	mount_fds_close(&r->l.pre, p->n_mounts);
+	free(r->l.prog.filter); /* the child has its copy */
+	r->l.prog.filter = NULL;
+	if ((e = userns_write_maps(p, r->init, &what)) < 0)
+		return start_failed(r->init, what, -e);
+	/* Non-dumpable from here on: nothing of the job may ptrace or read the launcher. (Until
+	 * the maps were written the child had to stay dumpable for an unprivileged writer.) */
+	prctl(PR_SET_DUMPABLE, 0);
+	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
+	if (write(r->sync_w, "1", 1) != 1)
+		return start_failed(r->init, "start sandbox", errno);
+	audit_job_start(r->audit, p, r->init);
+	return 0;
+}
+
+static struct job_end job_end(const struct run *r, int status, const struct cgroup_result *cr)
+{
+	const struct outcome *o = &r->o;
+	struct job_end e = {.status = status, .exit_code = -1, .duration_ms = elapsed_ms(&r->t0)};
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_CHILDREN, &ru) == 0) {
+		e.cpu_ms = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+		           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+		e.peak_bytes = (uint64_t)ru.ru_maxrss * 1024;
+	}
+	if (cr->peak)
+		e.peak_bytes = cr->peak;
+	if (o->have_error) {
+		e.reason = "setup-error";
+		e.error = o->error.step;
+	} else if (o->timed_out)
+		e.reason = "timeout";
+	else if (cr->oom)
+		e.reason = "oom";
+	else if (o->have_status && WIFSIGNALED(o->job_status))
+		e.reason = "signal";
+	else
+		e.reason = "exit";
+	if (o->have_status && WIFSIGNALED(o->job_status))
+		e.signal = WTERMSIG(o->job_status);
+	else if (o->have_status)
+		e.exit_code = WEXITSTATUS(o->job_status);
+	return e;
+}
+
+/* After init is reaped: the outcome, the cgroup's teardown, the audit trail. */
+static int finish(struct run *r)
+{
+	const struct plan *p = r->l.p;
+	bool had_cgroup = r->l.cg.dirfd >= 0;
+	struct cgroup_result cr;
+	struct job_end e;
+	int status = report(p, &r->o);
+
+	limits_cgroup_teardown(&r->l.cg, &cr);
+	if (cr.oom && status == 128 + SIGKILL)
+		fprintf(stderr, "cisandbox: the job ran out of memory (limit %llu bytes)\n",
+		        (unsigned long long)p->limits.memory);
+	e = job_end(r, status, &cr);
+	audit_job_exit(r->audit, &e);
+	audit_sandbox_destroy(r->audit, &cr, had_cgroup, r->o.denied_total);
+	if (p->verbose && r->o.denied_total)
+		report_denials(&r->o);
+	if (p->verbose)
+		fprintf(
+		    stderr,
+		    "cisandbox: %s, exit status %d after %.1f ms; init reaped, so every process, "
+		    "mount and namespace of the sandbox is gone%s\n",
+		    e.reason, status, e.duration_ms,
+		    !had_cgroup  ? ""
+		    : cr.removed ? "; cgroup removed"
+		                 : "; cgroup NOT removed");
+	return status;
+}
+
+int supervise_run(const struct plan *p, const struct audit *audit)
+{
+	struct run r = {.l = {.p = p, .msgfd = -1, .syncfd = -1, .pre = {.ws = -1}},
+	                .o = {.listener = -1, .audit = audit},
+	                .sfd = -1,
+	                .msg_r = -1,
+	                .sync_w = -1,
+	                .audit = audit};
+	char limits[512];
+	int status;
+
+	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 	if (p->verbose)
 		verbose_start(p);
 	if (p->kept_groups)
@@ -609,52 +797,23 @@ int supervise_run(const struct plan *p)
 		        "rootless, the kernel does not allow dropping them; run the runner "
 		        "account without extra groups, or cisandbox as root\n",
 		        p->kept_groups);
-	/* As root the launcher can idmap (the child, in its own user namespace, could not): the
-	 * host owner of the checkout appears as the job, host root stays unmapped. */
-	mount_prepare_idmapped(p, &pre);
-	/* Compiled once here, in our memory; the job only loads it (crun's order). */
-	if ((r = cis_seccomp_compile(&p->seccomp, &prog)) < 0) {
-		mount_fds_close(&pre, p->n_mounts);
-		return start_failed(0, "seccomp filter", -r);
+	if ((status = prepare(&r)) != 0) {
+		run_close(&r);
+		return status;
 	}
-	fflush(NULL);
-	init = clone_sandbox();
-	if (init < 0) {
-		char why[512];
+	if (p->verbose) {
+		limits_describe(p, &r.l.cg, limits, sizeof(limits));
+		fprintf(stderr, "cisandbox: limits: %s\n", limits);
+	}
+	audit_sandbox_create(audit, p, &r.l.cg);
+	if ((status = start(&r)) == 0) {
+		watch(p, r.init, r.sfd, r.msg_r, &r.o);
+		status = finish(&r);
+	} else {
+		struct cgroup_result cr;
 
-		mount_fds_close(&pre, p->n_mounts);
-		free(prog.filter);
-		fprintf(stderr, "cisandbox: cannot create the sandbox namespaces: %s\n",
-		        userns_diagnose(errno, why, sizeof(why)));
-		return CIS_EXIT_LAUNCHER;
+		limits_cgroup_teardown(&r.l.cg, &cr);
 	}
-	if (init == 0) {
-		close(msg_r);
-		close(sync_w);
-		close(sfd);
-		init_main(p, &prog, msg_w, sync_r, &pre);
-	}
-	closep(&msg_w);
-	closep(&sync_r);
-	mount_fds_close(&pre, p->n_mounts);
-	free(prog.filter); /* the child has its copy */
-	prog.filter = NULL;
-	if ((r = userns_write_maps(p, init, &what)) < 0)
-		return start_failed(init, what, -r);
-	/* Non-dumpable from here on: nothing of the job may ptrace or read the launcher. (Until
-	 * the maps were written the child had to stay dumpable for an unprivileged writer.) */
-	prctl(PR_SET_DUMPABLE, 0);
-	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
-	if (write(sync_w, "1", 1) != 1)
-		return start_failed(init, "start sandbox", errno);
-	watch(p, init, sfd, msg_r, &o);
-	r = report(p, &o);
-	if (p->verbose && o.denied_total)
-		report_denials(&o);
-	if (p->verbose)
-		fprintf(stderr,
-		        "cisandbox: exit status %d after %.1f ms; init reaped, so every "
-		        "process, mount and namespace of the sandbox is gone\n",
-		        r, elapsed_ms(&t0));
-	return r;
+	run_close(&r);
+	return status;
 }

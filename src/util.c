@@ -170,6 +170,40 @@ int parse_duration(const char *s, uint64_t *out_ms)
 	return -EINVAL;
 }
 
+int parse_count(const char *s, uint64_t *out)
+{
+	const char *end;
+	uint64_t v;
+	int r = parse_u64_prefix(s, &v, &end);
+
+	if (r < 0)
+		return r;
+	if (*end || v == 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_cpus(const char *s, uint64_t *milli)
+{
+	const char *end;
+	uint64_t whole, frac = 0, scale = 100;
+	int r = parse_u64_prefix(s, &whole, &end);
+
+	if (r < 0)
+		return r;
+	if (*end == '.') {
+		if (!end[1])
+			return -EINVAL;
+		for (end++; *end >= '0' && *end <= '9' && scale; end++, scale /= 10)
+			frac += (uint64_t)(*end - '0') * scale;
+	}
+	if (*end || whole > 1000000 || (whole == 0 && frac == 0))
+		return -EINVAL;
+	*milli = whole * 1000 + frac;
+	return 0;
+}
+
 bool path_is_clean_absolute(const char *p)
 {
 	if (p[0] != '/')

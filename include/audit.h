@@ -1,0 +1,46 @@
+/* audit.h — the audit trail: JSON Lines, one object per event, schema "v": 1 (cisandbox(1),
+ * AUDIT LOG). Each line is one write() to an O_APPEND file, so concurrent runs can share a log. */
+#ifndef CIS_AUDIT_H
+#define CIS_AUDIT_H
+
+#include "util.h"
+
+struct cJSON;
+
+struct audit {
+	int fd;      /* -1: no audit log */
+	char id[33]; /* the sandbox id: 128 random bits, hex */
+};
+
+/* A fresh sandbox id, audit off. */
+void audit_init(struct audit *a);
+/* Open PATH (appending, created 0640) or take fd:N. 0 or -errno with err set. */
+int audit_open(struct audit *a, const char *spec, struct cis_err *err);
+/* Append one event; takes ownership of fields (may be NULL). ts, v, event and sandbox are
+ * added. Errors are ignored: the audit log must never change how a job runs or ends. */
+void audit_event(const struct audit *a, const char *event, struct cJSON *fields);
+void audit_close(struct audit *a);
+
+/* The run's events (all no-ops without a log). */
+struct plan;
+struct cgroup;
+struct cgroup_result;
+void audit_sandbox_create(const struct audit *a, const struct plan *p, const struct cgroup *cg);
+void audit_job_start(const struct audit *a, const struct plan *p, int init_pid);
+void audit_policy_deny(const struct audit *a, const char *kind, const char *what, int pid, int err);
+/* reason: exit, signal, timeout, oom, setup-error. */
+struct job_end {
+	const char *reason;
+	int status;    /* the launcher's exit status */
+	int exit_code; /* -1 unless reason exit */
+	int signal;    /* 0 unless killed by a signal */
+	double duration_ms;
+	double cpu_ms;
+	uint64_t peak_bytes;
+	const char *error; /* setup errors */
+};
+void audit_job_exit(const struct audit *a, const struct job_end *e);
+void audit_sandbox_destroy(const struct audit *a, const struct cgroup_result *res, bool had_cgroup,
+                           unsigned long denials);
+
+#endif

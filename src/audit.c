@@ -1,0 +1,239 @@
+/* audit.c — append audit events (launcher only). */
+#define _GNU_SOURCE
+#include "audit.h"
+#include "cis_limits.h"
+#include "plan.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+void audit_init(struct audit *a)
+{
+	unsigned char raw[16] = {0};
+
+	a->fd = -1;
+	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw)) {
+		struct timespec t;
+
+		/* Not for secrecy, only to tell runs apart. */
+		clock_gettime(CLOCK_REALTIME, &t);
+		memcpy(raw, &t, sizeof(t) < sizeof(raw) ? sizeof(t) : sizeof(raw));
+		raw[15] ^= (unsigned char)getpid();
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(a->id + 2 * i, 3, "%02x", raw[i]);
+}
+
+int audit_open(struct audit *a, const char *spec, struct cis_err *err)
+{
+	if (strncmp(spec, "fd:", 3) == 0) {
+		char *end;
+		long fd = strtol(spec + 3, &end, 10);
+
+		if (end == spec + 3 || *end || fd < 0 || fd > 1 << 20 ||
+		    fcntl((int)fd, F_GETFL) < 0)
+			return cis_err_set(err, "--audit-log %s: not an open file descriptor",
+			                   spec);
+		/* Ours from now on: it must not reach the job. */
+		if (fcntl((int)fd, F_SETFD, FD_CLOEXEC) < 0)
+			return cis_err_set(err, "--audit-log %s: %s", spec, strerror(errno));
+		a->fd = (int)fd;
+		return 0;
+	}
+	a->fd = open(spec, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	if (a->fd < 0)
+		return cis_err_set(err, "--audit-log %s: %s", spec, strerror(errno));
+	return 0;
+}
+
+static void rfc3339_now(char *buf, size_t len)
+{
+	struct timespec t;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &t);
+	gmtime_r(&t.tv_sec, &tm);
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000);
+}
+
+void audit_event(const struct audit *a, const char *event, cJSON *fields)
+{
+	cJSON *o;
+	char ts[128], *text;
+	size_t n;
+
+	if (a->fd < 0) {
+		cJSON_Delete(fields);
+		return;
+	}
+	o = cJSON_CreateObject();
+	rfc3339_now(ts, sizeof(ts));
+	cJSON_AddNumberToObject(o, "v", 1);
+	cJSON_AddStringToObject(o, "ts", ts);
+	cJSON_AddStringToObject(o, "event", event);
+	cJSON_AddStringToObject(o, "sandbox", a->id);
+	for (cJSON *f = fields ? fields->child : NULL; f;) {
+		cJSON *next = f->next;
+
+		cJSON_AddItemToObject(o, f->string, cJSON_DetachItemViaPointer(fields, f));
+		f = next;
+	}
+	cJSON_Delete(fields);
+	text = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!text)
+		return;
+	n = strlen(text);
+	text = xrealloc(text, n + 2);
+	text[n] = '\n';
+	/* One write: with O_APPEND the kernel places it whole at the end of the file. */
+	(void)!write(a->fd, text, n + 1);
+	free(text);
+}
+
+void audit_close(struct audit *a)
+{
+	closep(&a->fd);
+}
+
+/* CI metadata worth keeping with the run: who, what, which attempt. Never tokens. */
+static const char *const ci_vars[] = {
+    "GITHUB_REPOSITORY", "GITHUB_RUN_ID",  "GITHUB_RUN_ATTEMPT", "GITHUB_JOB",
+    "GITHUB_WORKFLOW",   "GITHUB_SHA",     "GITHUB_REF",         "GITHUB_ACTOR",
+    "GITHUB_EVENT_NAME", "RUNNER_NAME",    "CI_PROJECT_PATH",    "CI_JOB_ID",
+    "CI_PIPELINE_ID",    "CI_COMMIT_SHA",  "CI_COMMIT_REF_NAME", "CI_JOB_NAME",
+    "CI_RUNNER_ID",      "CI_SERVER_HOST", "FORGEJO_REPOSITORY", "FORGEJO_RUN_ID",
+    "FORGEJO_SHA",       "FORGEJO_REF",    "GITEA_REPOSITORY",   "GITEA_RUN_ID"};
+
+/* FNV-1a of the plan as --dry-run prints it: equal hashes, equal sandboxes. */
+static void plan_hash(const struct plan *p, char out[17])
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	if (m) {
+		plan_print_json(p, m);
+		fclose(m);
+	}
+	for (size_t i = 0; text && i < len; i++)
+		h = (h ^ (unsigned char)text[i]) * 0x100000001b3ull;
+	free(text);
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}
+
+void audit_sandbox_create(const struct audit *a, const struct plan *p, const struct cgroup *cg)
+{
+	cJSON *f, *o;
+	char hash[17], map[64];
+
+	if (a->fd < 0)
+		return;
+	f = cJSON_CreateObject();
+	plan_hash(p, hash);
+	o = cJSON_AddObjectToObject(f, "profile");
+	cJSON_AddStringToObject(o, "name", p->profile_name);
+	cJSON_AddStringToObject(o, "source", p->profile_source);
+	cJSON_AddStringToObject(f, "plan_hash", hash);
+	o = cJSON_AddObjectToObject(f, "plan");
+	cJSON_AddStringToObject(o, "workspace_mode", ws_mode_name(p->ws_mode));
+	if (p->workspace)
+		cJSON_AddStringToObject(o, "workspace", p->workspace);
+	cJSON_AddStringToObject(o, "network", "none");
+	cJSON_AddBoolToObject(o, "seccomp_log_denied", p->seccomp.log_denied);
+	cJSON_AddNumberToObject(o, "timeout_ms", (double)p->timeout_ms);
+	json_limits(cJSON_AddObjectToObject(o, "limits"), &p->limits);
+	cJSON_AddStringToObject(o, "cgroup", cg->dirfd >= 0 ? cg->path : "none");
+	snprintf(map, sizeof(map), "%u %u 1", CIS_JOB_UID, p->host_uid);
+	cJSON_AddStringToObject(f, "uid_map", map);
+	snprintf(map, sizeof(map), "%u %u 1", CIS_JOB_GID, p->host_gid);
+	cJSON_AddStringToObject(f, "gid_map", map);
+	cJSON_AddBoolToObject(f, "as_root", p->as_root);
+	o = cJSON_AddObjectToObject(f, "ci");
+	for (size_t i = 0; i < ARRAY_SIZE(ci_vars); i++)
+		if (getenv(ci_vars[i]))
+			cJSON_AddStringToObject(o, ci_vars[i], getenv(ci_vars[i]));
+	cJSON_AddStringToObject(f, "version", CIS_VERSION);
+	audit_event(a, "sandbox.create", f);
+}
+
+void audit_job_start(const struct audit *a, const struct plan *p, int init_pid)
+{
+	cJSON *f;
+
+	if (a->fd < 0)
+		return;
+	f = cJSON_CreateObject();
+	cJSON_AddItemToObject(
+	    f, "argv", cJSON_CreateStringArray((const char *const *)p->argv.v, (int)p->argv.n));
+	cJSON_AddStringToObject(f, "cwd", "/workspace");
+	cJSON_AddNumberToObject(f, "pid", init_pid);
+	audit_event(a, "job.start", f);
+}
+
+void audit_policy_deny(const struct audit *a, const char *kind, const char *what, int pid, int err)
+{
+	cJSON *f;
+
+	if (a->fd < 0)
+		return;
+	f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "kind", kind);
+	cJSON_AddStringToObject(f, kind, what);
+	cJSON_AddNumberToObject(f, "pid", pid);
+	cJSON_AddStringToObject(f, "errno", strerrorname_np(err) ? strerrorname_np(err) : "?");
+	audit_event(a, "policy.deny", f);
+}
+
+void audit_job_exit(const struct audit *a, const struct job_end *e)
+{
+	cJSON *f;
+
+	if (a->fd < 0)
+		return;
+	f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "reason", e->reason);
+	cJSON_AddNumberToObject(f, "status", e->status);
+	if (e->exit_code >= 0)
+		cJSON_AddNumberToObject(f, "exit_code", e->exit_code);
+	if (e->signal)
+		cJSON_AddStringToObject(f, "signal",
+		                        sigabbrev_np(e->signal) ? sigabbrev_np(e->signal) : "?");
+	cJSON_AddNumberToObject(f, "duration_ms", e->duration_ms);
+	cJSON_AddNumberToObject(f, "cpu_ms", e->cpu_ms);
+	if (e->peak_bytes)
+		cJSON_AddNumberToObject(f, "peak_memory_bytes", (double)e->peak_bytes);
+	if (e->error)
+		cJSON_AddStringToObject(f, "error", e->error);
+	audit_event(a, "job.exit", f);
+}
+
+void audit_sandbox_destroy(const struct audit *a, const struct cgroup_result *res, bool had_cgroup,
+                           unsigned long denials)
+{
+	cJSON *f;
+
+	if (a->fd < 0)
+		return;
+	f = cJSON_CreateObject();
+	/* The launcher reaped init, and the kernel completes that only after every process of the
+	 * PID namespace is gone; with them go the mount and network namespaces and all tmpfs. */
+	cJSON_AddBoolToObject(f, "teardown_confirmed", !had_cgroup || res->removed);
+	cJSON_AddNumberToObject(f, "processes_left", 0);
+	cJSON_AddStringToObject(f, "cgroup",
+	                        !had_cgroup    ? "none"
+	                        : res->removed ? "removed"
+	                                       : "left");
+	if (had_cgroup && res->left)
+		cJSON_AddNumberToObject(f, "cgroup_killed_leftovers", res->left);
+	cJSON_AddNumberToObject(f, "seccomp_denials", (double)denials);
+	audit_event(a, "sandbox.destroy", f);
+}

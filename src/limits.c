@@ -1,0 +1,233 @@
+/* limits.c — cgroup v2 (launcher, around the run) and rlimits (job, before exec).
+ *
+ * A cgroup is used when the launcher can create a child of its own cgroup in a cgroup v2
+ * hierarchy: as root, or in a subtree systemd delegated to the user. The sandbox init is started
+ * inside it (clone3 CLONE_INTO_CGROUP), so every process of the run is accounted there from its
+ * first instruction, and cgroup.kill ends whatever might be left. Limits whose controller is not
+ * available fall back to rlimits, which the kernel counts per user namespace for RLIMIT_NPROC. */
+#define _GNU_SOURCE
+#include "cis_limits.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* The cgroup v2 mount point and our cgroup in it, as one path. */
+static int own_cgroup_dir(char *out, size_t len)
+{
+	char line[4096], mnt[1024] = "", rel[2048] = "";
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - cgroup2 ");
+
+		if (sep && sscanf(line, "%*s %*s %*s %*s %1023s", mnt) == 1)
+			break;
+		mnt[0] = '\0';
+	}
+	if (f)
+		fclose(f);
+	if (!mnt[0])
+		return -ENOENT;
+	f = fopen("/proc/self/cgroup", "re");
+	while (f && fgets(line, sizeof(line), f))
+		if (strncmp(line, "0::", 3) == 0 && sscanf(line + 3, "%2047s", rel) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (!rel[0])
+		return -ENOENT;
+	snprintf(out, len, "%s%s", mnt, strcmp(rel, "/") == 0 ? "" : rel);
+	return 0;
+}
+
+static int write_at(int dir, const char *file, const char *value)
+{
+	_cleanup_close_ int fd = openat(dir, file, O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	return write_all(fd, value, strlen(value));
+}
+
+static bool has_controller(int dir, const char *name)
+{
+	char buf[512] = "", *tok, *save = NULL;
+	_cleanup_close_ int fd = openat(dir, "cgroup.controllers", O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+		if (strcmp(tok, name) == 0)
+			return true;
+	return false;
+}
+
+/* Enable a controller for our children if our cgroup has it; then write the child's limit. */
+static bool limit(int parent, int child, const char *ctl, const char *file, const char *value)
+{
+	char plus[32];
+
+	snprintf(plus, sizeof(plus), "+%s", ctl);
+	if (!has_controller(child, ctl) && has_controller(parent, ctl))
+		(void)write_at(parent, "cgroup.subtree_control", plus);
+	return has_controller(child, ctl) && write_at(child, file, value) == 0;
+}
+
+static void write_limits(const struct plan *p, int parent, struct cgroup *cg)
+{
+	const struct limits *l = &p->limits;
+	char v[64];
+
+	if (l->memory) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->memory);
+		cg->memory = limit(parent, cg->dirfd, "memory", "memory.max", v);
+		/* No swap: a memory limit that spills to swap is no limit on a CI host. */
+		if (cg->memory)
+			(void)write_at(cg->dirfd, "memory.swap.max", "0");
+	}
+	if (l->pids) {
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)l->pids);
+		cg->pids = limit(parent, cg->dirfd, "pids", "pids.max", v);
+	}
+	if (l->cpus_milli) {
+		snprintf(v, sizeof(v), "%llu 100000", (unsigned long long)l->cpus_milli * 100);
+		cg->cpu = limit(parent, cg->dirfd, "cpu", "cpu.max", v);
+	}
+}
+
+static int require(const struct plan *p, const struct cgroup *cg, struct cis_err *err)
+{
+	const struct limits *l = &p->limits;
+
+	if (!p->limits.require_cgroup)
+		return 0;
+	if (cg->dirfd < 0)
+		return cis_err_set(err, "limits.require_cgroup: no usable cgroup v2: %s", cg->why);
+	if ((l->memory && !cg->memory) || (l->pids && !cg->pids) || (l->cpus_milli && !cg->cpu))
+		return cis_err_set(err,
+		                   "limits.require_cgroup: cgroup %s lacks the memory, pids or "
+		                   "cpu controller a limit needs",
+		                   cg->path);
+	return 0;
+}
+
+int limits_cgroup_setup(const struct plan *p, const char *id, struct cgroup *cg,
+                        struct cis_err *err)
+{
+	char base[3072];
+	_cleanup_close_ int parent = -1;
+	_cleanup_free_ char *name = xasprintf("cisandbox-%s", id);
+	int r = own_cgroup_dir(base, sizeof(base));
+
+	*cg = (struct cgroup){.dirfd = -1};
+	if (r < 0) {
+		snprintf(cg->why, sizeof(cg->why), "no cgroup v2 hierarchy is mounted");
+		return require(p, cg, err);
+	}
+	parent = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (parent < 0 || mkdirat(parent, name, 0755) < 0) {
+		snprintf(cg->why, sizeof(cg->why), "cannot create a cgroup under %.180s: %s", base,
+		         strerror(errno));
+		return require(p, cg, err);
+	}
+	cg->path = xasprintf("%s/%s", base, name);
+	cg->dirfd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cg->dirfd < 0) {
+		snprintf(cg->why, sizeof(cg->why), "%.180s: %s", cg->path, strerror(errno));
+		unlinkat(parent, name, AT_REMOVEDIR);
+		return require(p, cg, err);
+	}
+	write_limits(p, parent, cg);
+	if ((r = require(p, cg, err)) < 0) {
+		struct cgroup_result res;
+
+		limits_cgroup_teardown(cg, &res);
+	}
+	return r;
+}
+
+static uint64_t read_key(int dir, const char *file, const char *key)
+{
+	char buf[1024] = "", *at;
+	_cleanup_close_ int fd = openat(dir, file, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof(buf) - 1);
+
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (!key)
+		return strtoull(buf, NULL, 10);
+	for (at = buf; (at = strstr(at, key)); at += strlen(key))
+		if ((at == buf || at[-1] == '\n') && at[strlen(key)] == ' ')
+			return strtoull(at + strlen(key) + 1, NULL, 10);
+	return 0;
+}
+
+void limits_cgroup_teardown(struct cgroup *cg, struct cgroup_result *res)
+{
+	*res = (struct cgroup_result){0};
+	if (cg->dirfd < 0)
+		return;
+	res->oom = read_key(cg->dirfd, "memory.events", "oom_kill") > 0;
+	res->peak = read_key(cg->dirfd, "memory.peak", NULL);
+	res->left = (int)read_key(cg->dirfd, "cgroup.events", "populated");
+	/* Nothing should be left once init is reaped; if anything is, it dies here. */
+	if (res->left)
+		(void)write_at(cg->dirfd, "cgroup.kill", "1");
+	for (int i = 0; i < 1000 && read_key(cg->dirfd, "cgroup.events", "populated"); i++)
+		usleep(1000);
+	closep(&cg->dirfd);
+	res->removed = rmdir(cg->path) == 0;
+	free(cg->path);
+	cg->path = NULL;
+}
+
+void limits_describe(const struct plan *p, const struct cgroup *cg, char *buf, size_t len)
+{
+	const struct limits *l = &p->limits;
+
+	snprintf(buf, len, "%s%s; memory %s, pids %s, cpus %s", cg->dirfd >= 0 ? "cgroup " : "",
+	         cg->dirfd >= 0 ? cg->path : cg->why,
+	         !l->memory   ? "unlimited"
+	         : cg->memory ? "by cgroup"
+	                      : "by RLIMIT_DATA",
+	         !l->pids   ? "unlimited"
+	         : cg->pids ? "by cgroup"
+	                    : "by RLIMIT_NPROC",
+	         !l->cpus_milli ? "unlimited"
+	         : cg->cpu      ? "by cgroup"
+	                        : "NOT enforced (no cgroup)");
+}
+
+static int set(int res, uint64_t value)
+{
+	struct rlimit rl = {(rlim_t)value, (rlim_t)value};
+
+	return setrlimit(res, &rl) < 0 ? -errno : 0;
+}
+
+int limits_apply_rlimits(const struct plan *p, const struct cgroup *cg, const char **what)
+{
+	const struct limits *l = &p->limits;
+	int r;
+
+	/* No core dumps: they would land in the workspace with the job's memory in them. */
+	if ((r = set(RLIMIT_CORE, 0)) < 0)
+		return *what = "core", r;
+	if (l->nofile && (r = set(RLIMIT_NOFILE, l->nofile)) < 0)
+		return *what = "nofile", r;
+	if (l->fsize && (r = set(RLIMIT_FSIZE, l->fsize)) < 0)
+		return *what = "fsize", r;
+	if (l->memory && !cg->memory && (r = set(RLIMIT_DATA, l->memory)) < 0)
+		return *what = "memory (RLIMIT_DATA)", r;
+	if (l->pids && !cg->pids && (r = set(RLIMIT_NPROC, l->pids)) < 0)
+		return *what = "pids (RLIMIT_NPROC)", r;
+	return 0;
+}

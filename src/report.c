@@ -1,0 +1,309 @@
+/* report.c — summarize an audit log (cisandbox report). Every byte of the log is treated as
+ * untrusted input: lines that are not JSON objects of schema v1 are counted and skipped. */
+#define _GNU_SOURCE
+#include "report.h"
+#include "util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_SANDBOXES 4096
+#define MAX_DENIED    32
+
+struct sandbox {
+	char id[33];
+	char *profile;
+	char *command;
+	char *reason; /* NULL: no job.exit seen */
+	char *error;
+	int status;
+	double duration_ms;
+	struct {
+		char *what;
+		int count;
+	} denied[MAX_DENIED];
+	int n_denied;
+	bool destroyed;
+	bool teardown_ok;
+};
+
+struct log {
+	struct sandbox *s;
+	size_t n;
+	size_t bad_lines;
+};
+
+static const char *str(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+static struct sandbox *find(struct log *l, const char *id)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->s[i].id, id) == 0)
+			return &l->s[i];
+	if (l->n == MAX_SANDBOXES)
+		return NULL;
+	l->s = xrealloc(l->s, (l->n + 1) * sizeof(*l->s));
+	l->s[l->n] = (struct sandbox){0};
+	snprintf(l->s[l->n].id, sizeof(l->s[l->n].id), "%s", id);
+	return &l->s[l->n++];
+}
+
+static char *join_argv(const cJSON *argv)
+{
+	char *out = xstrdup("");
+	const cJSON *a;
+
+	cJSON_ArrayForEach(a, argv)
+	{
+		char *next;
+
+		if (!cJSON_IsString(a))
+			continue;
+		next = xasprintf("%s%s%s", out, *out ? " " : "", a->valuestring);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static void add_denial(struct sandbox *s, const char *what)
+{
+	for (int i = 0; i < s->n_denied; i++)
+		if (strcmp(s->denied[i].what, what) == 0) {
+			s->denied[i].count++;
+			return;
+		}
+	if (s->n_denied < MAX_DENIED) {
+		s->denied[s->n_denied].what = xstrdup(what);
+		s->denied[s->n_denied++].count = 1;
+	}
+}
+
+static void replace(char **field, const char *value)
+{
+	free(*field);
+	*field = value ? xstrdup(value) : NULL;
+}
+
+static void apply(struct sandbox *s, const char *event, const cJSON *o)
+{
+	const cJSON *prof = cJSON_GetObjectItemCaseSensitive(o, "profile");
+
+	if (strcmp(event, "sandbox.create") == 0) {
+		replace(&s->profile, str(prof, "name"));
+	} else if (strcmp(event, "job.start") == 0) {
+		free(s->command);
+		s->command = join_argv(cJSON_GetObjectItemCaseSensitive(o, "argv"));
+	} else if (strcmp(event, "policy.deny") == 0) {
+		const char *kind = str(o, "kind");
+		const char *what = kind ? str(o, kind) : NULL;
+
+		if (what)
+			add_denial(s, what);
+	} else if (strcmp(event, "job.exit") == 0) {
+		replace(&s->reason, str(o, "reason"));
+		replace(&s->error, str(o, "error"));
+		s->status = (int)num(o, "status");
+		s->duration_ms = num(o, "duration_ms");
+	} else if (strcmp(event, "sandbox.destroy") == 0) {
+		s->destroyed = true;
+		s->teardown_ok =
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "teardown_confirmed"));
+	}
+}
+
+static void read_line(struct log *l, const char *line)
+{
+	cJSON *o = cJSON_Parse(line);
+	const char *id = str(o, "sandbox"), *event = str(o, "event");
+	struct sandbox *s;
+
+	if (!cJSON_IsObject(o) || num(o, "v") != 1 || !id || !event || strlen(id) != 32 ||
+	    !(s = find(l, id)))
+		l->bad_lines++;
+	else
+		apply(s, event, o);
+	cJSON_Delete(o);
+}
+
+static char *denied_list(const struct sandbox *s)
+{
+	char *out = xstrdup("");
+
+	for (int i = 0; i < s->n_denied; i++) {
+		char *next = xasprintf("%s%s%s x%d", out, i ? ", " : "", s->denied[i].what,
+		                       s->denied[i].count);
+
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+static void print_text(const struct log *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		const struct sandbox *s = &l->s[i];
+		_cleanup_free_ char *denied = denied_list(s);
+
+		printf("sandbox %s (profile %s): %s\n", s->id, s->profile ? s->profile : "?",
+		       s->command ? s->command : "(no job started)");
+		if (s->reason)
+			printf("  ended: %s, exit status %d after %.0f ms%s%s\n", s->reason,
+			       s->status, s->duration_ms, s->error ? ": " : "",
+			       s->error ? s->error : "");
+		else
+			printf("  ended: unknown (no job.exit event; the launcher may have been "
+			       "killed)\n");
+		if (*denied)
+			printf("  denied: %s\n", denied);
+		printf("  teardown: %s\n", !s->destroyed    ? "not recorded"
+		                           : s->teardown_ok ? "confirmed"
+		                                            : "INCOMPLETE");
+	}
+	if (l->bad_lines)
+		printf("%zu line(s) were not cisandbox audit events and were skipped\n",
+		       l->bad_lines);
+}
+
+/* A workflow command's message: %, CR and LF must be escaped or the runner splits the line. */
+static void gh_escape(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '%')
+			fputs("%25", out);
+		else if (*s == '\r')
+			fputs("%0D", out);
+		else if (*s == '\n')
+			fputs("%0A", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+/* A Markdown table cell: no pipe or newline may end the cell early. */
+static void md_cell(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '|')
+			fputs("\\|", out);
+		else if (*s == '\n' || *s == '\r')
+			fputc(' ', out);
+		else
+			fputc(*s, out);
+	}
+}
+
+static void gh_annotation(const struct sandbox *s, const char *denied)
+{
+	static const struct {
+		const char *reason, *title, *what;
+	} bad[] = {{"timeout", "job timed out", "timed out"},
+	           {"oom", "out of memory", "ran out of memory"},
+	           {"setup-error", "sandbox setup failed", "could not be started"}};
+	const char *cmd = s->command ? s->command : "(no job)";
+
+	for (size_t i = 0; s->reason && i < ARRAY_SIZE(bad); i++) {
+		if (strcmp(s->reason, bad[i].reason) != 0)
+			continue;
+		printf("::error title=cisandbox: %s::", bad[i].title);
+		gh_escape(stdout, cmd);
+		printf(" %s (sandbox %.8s, profile %s, exit status %d)", bad[i].what, s->id,
+		       s->profile ? s->profile : "?", s->status);
+		if (s->error) {
+			fputs(": ", stdout);
+			gh_escape(stdout, s->error);
+		}
+		putchar('\n');
+	}
+	if (*denied) {
+		printf("::warning title=cisandbox: denied by policy::");
+		gh_escape(stdout, cmd);
+		printf(" (sandbox %.8s): ", s->id);
+		gh_escape(stdout, denied);
+		putchar('\n');
+	}
+	if (s->destroyed && !s->teardown_ok)
+		printf("::error title=cisandbox: teardown incomplete::sandbox %.8s left something "
+		       "behind\n",
+		       s->id);
+}
+
+static void print_github(const struct log *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		_cleanup_free_ char *denied = denied_list(&l->s[i]);
+
+		gh_annotation(&l->s[i], denied);
+	}
+	puts("### cisandbox\n");
+	puts("| sandbox | profile | command | result | duration | denied |");
+	puts("|---|---|---|---|---|---|");
+	for (size_t i = 0; i < l->n; i++) {
+		const struct sandbox *s = &l->s[i];
+		_cleanup_free_ char *denied = denied_list(s);
+
+		printf("| `%.8s` | ", s->id);
+		md_cell(stdout, s->profile ? s->profile : "?");
+		fputs(" | `", stdout);
+		md_cell(stdout, s->command ? s->command : "");
+		printf("` | %s (%d) | %.1f s | ", s->reason ? s->reason : "unknown", s->status,
+		       s->duration_ms / 1000.0);
+		md_cell(stdout, *denied ? denied : "none");
+		puts(" |");
+	}
+	if (l->bad_lines)
+		printf("\n%zu line(s) of the log were not cisandbox audit events.\n", l->bad_lines);
+}
+
+static void log_free(struct log *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		struct sandbox *s = &l->s[i];
+
+		free(s->profile);
+		free(s->command);
+		free(s->reason);
+		free(s->error);
+		for (int d = 0; d < s->n_denied; d++)
+			free(s->denied[d].what);
+	}
+	free(l->s);
+}
+
+int report_main(const char *path, const char *format)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	struct log l = {0};
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f) {
+		fprintf(stderr, "cisandbox: report %s: %m\n", path);
+		return CIS_EXIT_LAUNCHER;
+	}
+	while (getline(&line, &cap, f) > 0)
+		read_line(&l, line);
+	free(line);
+	if (f != stdin)
+		fclose(f);
+	if (strcmp(format, "github") == 0)
+		print_github(&l);
+	else
+		print_text(&l);
+	log_free(&l);
+	return 0;
+}

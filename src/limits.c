@@ -8,8 +8,11 @@
 #define _GNU_SOURCE
 #include "cis_limits.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -102,6 +105,37 @@ static void write_limits(const struct plan *p, int parent, struct cgroup *cg)
 	}
 }
 
+static uint64_t read_key(int dir, const char *file, const char *key);
+
+/* Remove the cgroups of runs whose launcher was killed before it could (cgroup v2 has no
+ * automatic removal). A live launcher holds an flock on its cgroup; an unlocked, empty
+ * cisandbox-* cgroup older than a few seconds (not one a concurrent launcher has just made and
+ * not yet locked) is an orphan. */
+static void sweep_orphans(int parent)
+{
+	_cleanup_close_ int dfd = fcntl(parent, F_DUPFD_CLOEXEC, 3);
+	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
+	struct dirent *e;
+	time_t now = time(NULL);
+
+	if (!d)
+		return;
+	dfd = -1; /* owned by d now */
+	while ((e = readdir(d))) {
+		_cleanup_close_ int fd = -1;
+		struct stat st;
+
+		if (strncmp(e->d_name, "cisandbox-", 10) != 0)
+			continue;
+		fd = openat(parent, e->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || fstat(fd, &st) < 0 || now - st.st_ctime < 10 ||
+		    flock(fd, LOCK_EX | LOCK_NB) < 0 || read_key(fd, "cgroup.events", "populated"))
+			continue;
+		(void)unlinkat(parent, e->d_name, AT_REMOVEDIR);
+	}
+	closedir(d);
+}
+
 static int require(const struct plan *p, const struct cgroup *cg, struct cis_err *err)
 {
 	const struct limits *l = &p->limits;
@@ -139,12 +173,16 @@ int limits_cgroup_setup(const struct plan *p, const char *id, struct cgroup *cg,
 	}
 	cg->path = xasprintf("%s/%s", base, name);
 	cg->dirfd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* Held until we remove it: tells sweep_orphans of other launchers that we are alive. */
+	if (cg->dirfd >= 0 && flock(cg->dirfd, LOCK_EX | LOCK_NB) < 0)
+		closep(&cg->dirfd);
 	if (cg->dirfd < 0) {
 		snprintf(cg->why, sizeof(cg->why), "%.180s: %s", cg->path, strerror(errno));
 		unlinkat(parent, name, AT_REMOVEDIR);
 		return require(p, cg, err);
 	}
 	write_limits(p, parent, cg);
+	sweep_orphans(parent);
 	if ((r = require(p, cg, err)) < 0) {
 		struct cgroup_result res;
 
@@ -184,7 +222,8 @@ void limits_cgroup_teardown(struct cgroup *cg, struct cgroup_result *res)
 	for (int i = 0; i < 1000 && read_key(cg->dirfd, "cgroup.events", "populated"); i++)
 		usleep(1000);
 	closep(&cg->dirfd);
-	res->removed = rmdir(cg->path) == 0;
+	/* ENOENT: a concurrent launcher swept it between our unlock and rmdir. */
+	res->removed = rmdir(cg->path) == 0 || errno == ENOENT;
 	free(cg->path);
 	cg->path = NULL;
 }
@@ -206,10 +245,17 @@ void limits_describe(const struct plan *p, const struct cgroup *cg, char *buf, s
 	                        : "NOT enforced (no cgroup)");
 }
 
+/* Set soft and hard to value, or to the inherited hard limit if that is lower: raising a hard
+ * limit takes privilege in the initial user namespace, and a lower one is already stricter. */
 static int set(int res, uint64_t value)
 {
-	struct rlimit rl = {(rlim_t)value, (rlim_t)value};
+	struct rlimit rl;
 
+	if (getrlimit(res, &rl) < 0)
+		return -errno;
+	if (rl.rlim_max != RLIM_INFINITY && (rlim_t)value > rl.rlim_max)
+		value = rl.rlim_max;
+	rl.rlim_cur = rl.rlim_max = (rlim_t)value;
 	return setrlimit(res, &rl) < 0 ? -errno : 0;
 }
 

@@ -102,7 +102,7 @@ $(BUILD)/unit-tests-asan: $(UNIT) $(ASANOBJS)
 	$(Q)$(CC) $(CFLAGS_BASE) $(ASANFL) -o $@ $^ $(LDLIBS_BASE) -lcriterion
 $(BUILD)/integration-tests: $(INTEG) tests/integration/harness.h | $(BUILD)/obj
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ $(INTEG) -lcriterion
+	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ $(INTEG) -lcriterion -lcjson
 # Probes run inside the sandbox: static, so they depend on nothing but the kernel.
 $(BUILD)/probes/%: tests/probes/%.c | $(BUILD)/probes
 	@$(if $(Q),echo "  CC      $@")

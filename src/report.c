@@ -236,6 +236,14 @@ static void gh_annotation(const struct sandbox *s, const char *denied)
 		gh_escape(stdout, denied);
 		putchar('\n');
 	}
+	if (!s->reason) {
+		printf("::warning title=cisandbox: no exit recorded::");
+		gh_escape(stdout, cmd);
+		printf(
+		    " (sandbox %.8s): the launcher did not record how the job ended; it may have "
+		    "been killed\n",
+		    s->id);
+	}
 	if (s->destroyed && !s->teardown_ok)
 		printf("::error title=cisandbox: teardown incomplete::sandbox %.8s left something "
 		       "behind\n",
@@ -260,8 +268,11 @@ static void print_github(const struct log *l)
 		md_cell(stdout, s->profile ? s->profile : "?");
 		fputs(" | `", stdout);
 		md_cell(stdout, s->command ? s->command : "");
-		printf("` | %s (%d) | %.1f s | ", s->reason ? s->reason : "unknown", s->status,
-		       s->duration_ms / 1000.0);
+		if (s->reason)
+			printf("` | %s (%d) | %.1f s | ", s->reason, s->status,
+			       s->duration_ms / 1000.0);
+		else
+			fputs("` | unknown | ? | ", stdout);
 		md_cell(stdout, *denied ? denied : "none");
 		puts(" |");
 	}

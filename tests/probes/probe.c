@@ -12,7 +12,10 @@
  *   probe int80               unshare through the i386 ABI (the filter must kill us)
  *   probe x32                 getpid through the x32 ABI (likewise)
  *   probe tiocsti             TIOCSTI | 1 << 32 on stdin: OK or the errno name
- *   probe keyctl-bpf          one keyctl and one bpf call, errno names */
+ *   probe keyctl-bpf          one keyctl and one bpf call, errno names
+ *   probe forkbomb N          fork up to N children that sleep; "COUNT ERRNO" (bounded: N)
+ *   probe hog BYTES           allocate and touch BYTES: OK or the errno name
+ *   probe nofile N            open /dev/null up to N times: "COUNT ERRNO" */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -76,6 +79,9 @@ static int list(const char *dir, int numeric_only, int skip_own_fd)
 static int do_fill(const char *path, long long bytes)
 {
 	static char buf[65536];
+
+	/* Past RLIMIT_FSIZE the kernel sends SIGXFSZ; ignored, the write fails with EFBIG. */
+	signal(SIGXFSZ, SIG_IGN);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 
 	if (fd < 0)
@@ -196,6 +202,57 @@ static int do_x32(void)
 	return 0;
 }
 
+static int do_forkbomb(long n)
+{
+	static pid_t kids[100000];
+	long count = 0;
+	const char *err = "none";
+
+	for (; count < n && count < 100000; count++) {
+		pid_t p = fork();
+
+		if (p == 0) {
+			sleep(30);
+			_exit(0);
+		}
+		if (p < 0) {
+			err = strerrorname_np(errno);
+			break;
+		}
+		kids[count] = p;
+	}
+	printf("%ld %s\n", count, err);
+	/* The bounded bomb defuses itself. */
+	for (long i = 0; i < count; i++)
+		kill(kids[i], SIGKILL);
+	return 0;
+}
+
+static int do_hog(long long bytes)
+{
+	char *p = malloc((size_t)bytes);
+
+	if (!p)
+		return result(0);
+	for (long long i = 0; i < bytes; i += 4096)
+		p[i] = 1;
+	return result(1);
+}
+
+static int do_nofile(long n)
+{
+	long count = 0;
+	const char *err = "none";
+
+	for (; count < n; count++)
+		if (open("/dev/null", O_RDONLY) < 0) {
+			err = strerrorname_np(errno);
+			break;
+		}
+	printf("%ld %s\n", count, err);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -239,6 +296,12 @@ int main(int argc, char **argv)
 		printf("bpf=%s\n", err_name(b));
 		return 0;
 	}
+	if (!strcmp(cmd, "forkbomb"))
+		return do_forkbomb(atol(arg));
+	if (!strcmp(cmd, "hog"))
+		return do_hog(atoll(arg));
+	if (!strcmp(cmd, "nofile"))
+		return do_nofile(atol(arg));
 	if (!strcmp(cmd, "ls"))
 		return list(arg, 0, 0);
 	fprintf(stderr, "probe: unknown command %s\n", cmd);

@@ -504,7 +504,7 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 {
 	static const char *const keys[] = {"version",    "name",         "description", "extends",
 	                                   "filesystem", "env",          "limits",      "network",
-	                                   "seccomp",    "capabilities", NULL};
+	                                   "seccomp",    "capabilities", "audit",       NULL};
 	const cJSON *v;
 	const char *s = NULL;
 	int r = check_keys(c, root, "", keys);

@@ -175,3 +175,39 @@ DUAL_TEST(lifecycle, group_sigkill_kills_sandbox, .timeout = 60)
 	close(fd);
 	dir_done(ws);
 }
+
+/* A SIGKILLed launcher cannot remove its cgroup; the next run removes it once it is unlocked,
+ * empty and older than 10 s. Root only (a rootless launcher has no cgroup here). */
+Test(lifecycle, orphaned_cgroup_swept, .timeout = 90)
+{
+	char *ws = tmpdir_for(ROOT), buf[8] = "", line[512] = "";
+	struct result r;
+	FILE *f;
+	int fd;
+	pid_t pid;
+
+	cis_run(ROOT, &r, NULL, ARGS("run", "-v", "-w", ws, "--", "true"));
+	if (!strstr(r.err, "limits: cgroup ")) {
+		result_free(&r);
+		dir_done(ws);
+		cr_skip_test("no writable cgroup v2 hierarchy here");
+	}
+	result_free(&r);
+	pid = cis_spawn(ROOT, NULL,
+	                ARGS("run", "-v", "-w", ws, "--", "sh", "-c", "echo ready; sleep 60"), &fd);
+	cr_assert(read(fd, buf, 6) == 6);
+	kill(pid, SIGKILL);
+	wait_status(pid);
+	close(fd);
+	f = popen("ls -d /sys/fs/cgroup/*/cisandbox-* /sys/fs/cgroup/cisandbox-* 2>/dev/null", "r");
+	cr_assert(f && fgets(line, sizeof(line), f), "the killed run left no cgroup to sweep");
+	pclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	cr_assert(access(line, F_OK) == 0);
+	sleep(11);
+	cis_run(ROOT, &r, NULL, ARGS("run", "-w", ws, "--", "true"));
+	cr_assert_eq(r.status, 0);
+	cr_assert(access(line, F_OK) != 0, "%s was not swept", line);
+	result_free(&r);
+	dir_done(ws);
+}

@@ -267,3 +267,33 @@ Test(profile, seccomp_section_validated)
 	             "\"deny\": [\"ptrace\"], \"errno\": \"ENOSYS\", \"log_denied\": false}}");
 	cr_assert_null(load_err("sc_ok"));
 }
+
+Test(profile, limits_and_audit_validated)
+{
+	struct profile p;
+	struct cis_err err = {{0}};
+
+	put("lim_ok", "{\"limits\": {\"memory\": \"2G\", \"pids\": 100, \"cpus\": \"1.5\", "
+	              "\"nofile\": \"1024\", \"fsize\": \"1G\", \"require_cgroup\": true}, "
+	              "\"audit\": {\"log\": \"/var/log/cisandbox.jsonl\"}}");
+	cr_assert_eq(profile_load("lim_ok", &p, &err), 0, "%s", err.msg);
+	cr_assert_eq(p.limits.memory, 2ull << 30);
+	cr_assert_eq(p.limits.pids, 100);
+	cr_assert_eq(p.limits.cpus_milli, 1500);
+	cr_assert_eq(p.limits.nofile, 1024);
+	cr_assert_eq(p.limits.require_cgroup, 1);
+	cr_assert_str_eq(p.audit_log, "/var/log/cisandbox.jsonl");
+	profile_free(&p);
+	put("lim_pids", "{\"limits\": {\"pids\": \"many\"}}");
+	cr_assert_err("lim_pids", "limits.pids: \"many\" is not a positive count");
+	put("lim_cpus", "{\"limits\": {\"cpus\": true}}");
+	cr_assert_err("lim_cpus", "limits.cpus: must be a string or a number");
+	put("lim_mem", "{\"limits\": {\"memory\": \"0\"}}");
+	cr_assert_err("lim_mem", "limits.memory");
+	put("lim_req", "{\"limits\": {\"require_cgroup\": 1}}");
+	cr_assert_err("lim_req", "limits.require_cgroup: must be true or false");
+	put("audit_rel", "{\"audit\": {\"log\": \"audit.jsonl\"}}");
+	cr_assert_err("audit_rel", "audit.log: \"audit.jsonl\": must be an absolute path or fd:N");
+	put("audit_key", "{\"audit\": {\"path\": \"/x\"}}");
+	cr_assert_err("audit_key", "audit: unknown key \"path\"");
+}

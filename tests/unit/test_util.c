@@ -128,3 +128,27 @@ Test(util, strv)
 	strv_free(&v);
 	cr_assert_eq(v.n, 0);
 }
+
+Test(util, parse_cpus_and_counts)
+{
+	uint64_t v;
+
+	cr_assert_eq(parse_cpus("2", &v), 0);
+	cr_assert_eq(v, 2000);
+	cr_assert_eq(parse_cpus("1.5", &v), 0);
+	cr_assert_eq(v, 1500);
+	cr_assert_eq(parse_cpus("0.25", &v), 0);
+	cr_assert_eq(v, 250);
+	cr_assert_eq(parse_cpus("0.001", &v), 0);
+	cr_assert_eq(v, 1);
+	cr_assert_neq(parse_cpus("0", &v), 0);
+	cr_assert_neq(parse_cpus("1.", &v), 0);
+	cr_assert_neq(parse_cpus("1.0001", &v), 0);
+	cr_assert_neq(parse_cpus("-1", &v), 0);
+	cr_assert_neq(parse_cpus("two", &v), 0);
+	cr_assert_eq(parse_count("4096", &v), 0);
+	cr_assert_eq(v, 4096);
+	cr_assert_neq(parse_count("0", &v), 0);
+	cr_assert_neq(parse_count("12k", &v), 0);
+	cr_assert_neq(parse_count("", &v), 0);
+}

@@ -115,7 +115,7 @@ asan: $(BUILD)/unit-tests-asan
 integration: $(BUILD)/cisandbox $(BUILD)/integration-tests $(PROBES)
 	CISANDBOX=$(abspath $(BUILD)/cisandbox) CIS_PROBES=$(abspath $(BUILD)/probes) \
 		CIS_GOLDEN=$(abspath tests/golden) CIS_TESTS=$(abspath tests) \
-		$(BUILD)/integration-tests -j2
+		$(BUILD)/integration-tests -j2 --verbose
 	@sh tests/check-install.sh
 
 # Sequenced so that the deps are installed before anything reads pkg-config.

@@ -5,7 +5,42 @@
 #ifndef CIS_SUPERVISE_H
 #define CIS_SUPERVISE_H
 
+#include "cis_limits.h"
+#include "mount.h"
 #include "plan.h"
+
+#include <linux/filter.h>
+#include <signal.h>
+
+enum msg_type { MSG_SETUP_ERROR = 1, MSG_EXEC_ERROR, MSG_STATUS, MSG_LISTENER };
+
+/* One message from the sandbox to the launcher; smaller than PIPE_BUF, so each write is atomic
+ * even when init and job both write. */
+struct msg {
+	int type;
+	int err;    /* errno, for errors */
+	int status; /* wait status of the job, for MSG_STATUS */
+	char step[32];
+	char detail[384];
+};
+
+/* What the sandbox side inherits from the launcher (a copy, through clone). */
+struct launch {
+	const struct plan *p;
+	struct sock_fprog prog; /* the compiled seccomp filter */
+	struct cgroup cg;
+	struct mount_fds pre;
+	int msgfd;  /* sandbox end of the message socket */
+	int syncfd; /* read end of the sync pipe */
+};
+
+/* The signals the launcher blocks and init reads from a signalfd: the forwarded ones
+ * (SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2) and SIGCHLD. */
+void signal_set(sigset_t *set);
+
+/* Sandbox side (ns.c): the init, PID 1 of the new namespaces. Builds the sandbox, runs the job,
+ * reports its status and exits; never returns. */
+_Noreturn void ns_init_main(struct launch *l);
 
 struct audit;
 

@@ -1,0 +1,313 @@
+/* ns.c — the sandbox side: init (PID 1 of the new user, mount, PID, UTS, IPC, cgroup and network
+ * namespaces, cloned by the launcher in supervise.c) and the job it forks.
+ *
+ * In this fixed order (each step reports {step, errno, detail} to the launcher and exits 125 on
+ * failure):
+ *   init:  wait for id maps → non-dumpable → own session → job identity → build root (/ private,
+ *          new root on tmpfs, /proc while the host's is still visible) → pivot_root + detach old
+ *          root + read-only / → hostname → network → fork the job → drop own capabilities
+ *   job:   default signals → new session → /workspace → rlimits → close fds → capabilities +
+ *          no_new_privs → seccomp (last) → execve */
+#define _GNU_SOURCE
+#include "supervise.h"
+#include "caps.h"
+#include "net.h"
+#include "seccomp.h"
+#include "userns.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdnoreturn.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Signals a CI runner uses to cancel or talk to a job: forwarded launcher → init → job. */
+static const int forwarded[] = {SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+
+void signal_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(set, forwarded[i]);
+	sigaddset(set, SIGCHLD);
+}
+
+static void send_msg(int fd, int type, int err, int status, const char *step, const char *detail)
+{
+	struct msg m = {.type = type, .err = err, .status = status};
+
+	snprintf(m.step, sizeof(m.step), "%s", step ? step : "");
+	snprintf(m.detail, sizeof(m.detail), "%s", detail ? detail : "");
+	(void)write_all(fd, &m, sizeof(m));
+}
+
+/* Pass fd to the launcher over the message socket. */
+static int send_fd(int sock, int fd)
+{
+	struct msg m = {.type = MSG_LISTENER};
+	char ctl[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+/* ---- job process (forked by init; becomes the user's command) ---- */
+
+static int job_signals(void)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	return sigprocmask(SIG_SETMASK, &none, NULL) < 0 ? -errno : 0;
+}
+
+static int job_workdir(struct step_err *e)
+{
+	char cwd[PATH_MAX];
+
+	if (chdir("/workspace") < 0)
+		return step_fail(e, -errno, "chdir /workspace");
+	/* A path outside the new root would read "(unreachable)/..." here. */
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/workspace") != 0)
+		return step_fail(e, -EXDEV, "working directory is outside the sandbox root");
+	return 0;
+}
+
+static int job_setup(const struct launch *l, const char **step, struct step_err *e)
+{
+	const struct plan *p = l->p;
+	const char *what = NULL;
+	int r, listener = -1;
+
+	*step = "signals";
+	if ((r = job_signals()) < 0)
+		return r;
+	/* Its own session: no controlling terminal of the caller (TIOCSTI, CVE-2017-5226), and a
+	 * process group init can signal as a whole. */
+	*step = "session";
+	if (setsid() < 0)
+		return -errno;
+	*step = "workdir";
+	if ((r = job_workdir(e)) < 0)
+		return r;
+	*step = "rlimits";
+	if ((r = limits_apply_rlimits(p, &l->cg, &what)) < 0)
+		return step_fail(e, r, "%s", what);
+	/* Only 0, 1, 2 reach the job: every other fd (the caller's, ours) closes at exec. */
+	*step = "close fds";
+	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		return -errno;
+	*step = "capabilities";
+	if ((r = caps_drop_all(&what)) < 0)
+		return step_fail(e, r, "%s", what);
+	/* Last: from here on only the filter's syscalls work (sendmsg, close and execve among
+	 * them). */
+	*step = "seccomp";
+	if ((r = cis_seccomp_load(&l->prog, p->seccomp.log_denied, &listener)) < 0)
+		return r;
+	if (listener >= 0) {
+		char ack;
+
+		r = send_fd(l->msgfd, listener);
+		/* Wait until the launcher holds it: closing our socket (at exec) while an fd is
+		 * still in flight on it sends the kernel through unix-socket garbage collection. */
+		if (r == 0 && read(l->msgfd, &ack, 1) != 1)
+			r = -EPIPE;
+		close(listener);
+		if (r < 0)
+			return step_fail(e, r, "hand the notification fd to the supervisor");
+	}
+	return 0;
+}
+
+static noreturn void job_main(const struct launch *l)
+{
+	const struct plan *p = l->p;
+	struct step_err e = {0};
+	const char *step = NULL;
+	int msgfd = l->msgfd;
+	int r = job_setup(l, &step, &e);
+
+	if (r < 0) {
+		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, step, e.detail);
+		_exit(CIS_EXIT_LAUNCHER);
+	}
+	/* execvp searches the PATH of environ: the job's, not the launcher's. */
+	environ = p->env.v;
+	execvp(p->argv.v[0], p->argv.v);
+	r = errno;
+	send_msg(msgfd, MSG_EXEC_ERROR, r, 0, "exec", p->argv.v[0]);
+	_exit(r == ENOENT ? CIS_EXIT_NOTFOUND : CIS_EXIT_CANNOT);
+}
+
+/* ---- sandbox init (PID 1 inside) ---- */
+
+/* Close every fd but those in keep (sorted ascending): the caller's fds must not be held open by
+ * the sandbox, e.g. a runner waiting for EOF on a pipe it gave the launcher. */
+static void close_all_but(const int *keep, size_t n)
+{
+	unsigned lo = 3;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned)keep[i] > lo)
+			close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	close_range(lo, ~0U, 0);
+}
+
+static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, const char **step,
+                      struct step_err *e)
+{
+	_cleanup_close_ int root = -1;
+	int r;
+
+	*step = "identity";
+	if ((r = userns_enter_identity(p)) < 0)
+		return r;
+	/* The kernel clears the parent-death signal on any euid/egid change: arm it again, then
+	 * make sure the launcher did not die in between (its end of the sync pipe stays open
+	 * for as long as it lives). */
+	*step = "parent-death signal";
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		return -errno;
+	if (poll(&(struct pollfd){syncfd, POLLIN, 0}, 1, 0) != 0)
+		return -ESRCH;
+	*step = "mount";
+	if ((r = mount_build_root(p, pre, &root, e)) < 0)
+		return r;
+	*step = "pivot_root";
+	if ((r = mount_pivot(root, e)) < 0)
+		return r;
+	*step = "hostname";
+	if (sethostname(CIS_HOSTNAME, strlen(CIS_HOSTNAME)) < 0)
+		return -errno;
+	*step = "network";
+	if ((r = net_setup(p)) < 0)
+		return step_fail(e, r, "lo up");
+	return 0;
+}
+
+static void forward(pid_t job, int sig)
+{
+	/* The job leads its own process group: signal all of it, like a terminal or a runner
+	 * would; before its setsid() the group does not exist yet. */
+	if (kill(-job, sig) < 0)
+		kill(job, sig);
+}
+
+/* Reap until the job's main process exits; return its status. Init then exits, and the kernel
+ * kills and reaps everything left in the PID namespace before init's own exit completes
+ * (zap_pid_ns_processes): no daemon the job started outlives the run, and the launcher's
+ * waitpid(init) returns only once they are all gone. That is much faster than killing and
+ * reaping them one by one from here. */
+static int init_loop(pid_t job, int sfd)
+{
+	struct signalfd_siginfo si;
+	int st;
+	pid_t w;
+
+	for (;;) {
+		if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
+			if (errno == EINTR)
+				continue;
+			return 0x7f00; /* signalfd broke: report a failure, never hang */
+		}
+		if (si.ssi_signo != SIGCHLD) {
+			forward(job, (int)si.ssi_signo);
+			continue;
+		}
+		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+			if (w == job)
+				return st;
+	}
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Keep only our pipes and the launcher's prepared mount fds; close the caller's. */
+static void init_close_fds(const struct launch *l)
+{
+	const struct mount_fds *pre = &l->pre;
+	const struct plan *p = l->p;
+	int keep[3 + 64];
+	size_t n = 0;
+
+	keep[n++] = l->msgfd;
+	keep[n++] = l->syncfd;
+	if (pre->ws >= 0)
+		keep[n++] = pre->ws;
+	for (size_t i = 0; pre->binds && i < p->n_mounts && n < ARRAY_SIZE(keep); i++)
+		if (pre->binds[i] >= 0)
+			keep[n++] = pre->binds[i];
+	qsort(keep, n, sizeof(int), cmp_int);
+	close_all_but(keep, n);
+}
+
+noreturn void ns_init_main(struct launch *l)
+{
+	const struct plan *p = l->p;
+	int msgfd = l->msgfd, syncfd = l->syncfd;
+	struct step_err e = {0};
+	const char *step = "startup", *what;
+	sigset_t mask;
+	pid_t job = -1;
+	char c;
+	int r, sfd;
+
+	/* The sandbox dies with the launcher, even on SIGKILL. If the launcher is already gone,
+	 * the sync pipe reads EOF and we stop here. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (read(syncfd, &c, 1) != 1)
+		_exit(CIS_EXIT_LAUNCHER);
+	init_close_fds(l);
+	/* Non-dumpable: the job (same uid) cannot ptrace us, read our memory (a copy of the
+	 * launcher's, with the caller's environment) or open /proc/1/exe. */
+	prctl(PR_SET_DUMPABLE, 0);
+	/* Leave the launcher's process group: a runner's group-wide SIGTERM reaches the job once,
+	 * through the launcher; PDEATHSIG still ties us to it. */
+	setsid();
+	signal_set(&mask);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	r = sfd < 0 ? -errno : init_setup(p, &l->pre, syncfd, &step, &e);
+	close(syncfd);
+	if (r == 0 && (step = "fork job", job = fork()) < 0)
+		r = -errno;
+	if (r < 0) {
+		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, step, e.detail);
+		_exit(CIS_EXIT_LAUNCHER);
+	}
+	if (job == 0) {
+		close(sfd);
+		job_main(l);
+	}
+	/* Init needs no privilege to reap and to signal processes of its own uid. */
+	if ((r = caps_drop_all(&what)) < 0) {
+		kill(job, SIGKILL);
+		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, "init capabilities", what);
+		_exit(CIS_EXIT_LAUNCHER);
+	}
+	send_msg(msgfd, MSG_STATUS, 0, init_loop(job, sfd), "exit", NULL);
+	_exit(0);
+}

@@ -286,16 +286,6 @@ static pid_t clone_sandbox(const struct cgroup *cg)
 	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 }
 
-static int start_failed(pid_t init, const char *what, int err)
-{
-	if (init > 0) {
-		kill(init, SIGKILL);
-		waitpid(init, NULL, 0);
-	}
-	fprintf(stderr, "cisandbox: %s: %s\n", what, strerror(err));
-	return CIS_EXIT_LAUNCHER;
-}
-
 /* The launcher's side of a run. */
 struct run {
 	struct launch l;
@@ -304,7 +294,22 @@ struct run {
 	pid_t init;
 	struct timespec t0;
 	const struct audit *audit;
+	char error[512]; /* why the run could not start */
 };
+
+/* The run cannot start: kill init if it exists, say why once, remember it for the audit log.
+ * Returns the launcher's status. */
+static int start_failed(struct run *r, const char *what, const char *why)
+{
+	if (r->init > 0) {
+		kill(r->init, SIGKILL);
+		waitpid(r->init, NULL, 0);
+		r->init = 0;
+	}
+	snprintf(r->error, sizeof(r->error), "%s: %s", what, why);
+	fprintf(stderr, "cisandbox: %s\n", r->error);
+	return CIS_EXIT_LAUNCHER;
+}
 
 static void run_close(struct run *r)
 {
@@ -341,26 +346,23 @@ static int prepare(struct run *r)
 	signal_set(&mask);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL) < 0 ||
 	    (r->sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK)) < 0)
-		return start_failed(0, "signalfd", errno);
+		return start_failed(r, "signalfd", strerror(errno));
 	/* Datagram-like (atomic messages, EOF when every sender is gone) and able to carry the
 	 * job's seccomp listener fd. */
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
-		return start_failed(0, "socketpair", errno);
+		return start_failed(r, "socketpair", strerror(errno));
 	r->msg_r = fds[0], r->l.msgfd = fds[1];
 	if (pipe2(fds, O_CLOEXEC) < 0)
-		return start_failed(0, "pipe", errno);
+		return start_failed(r, "pipe", strerror(errno));
 	r->l.syncfd = fds[0], r->sync_w = fds[1];
-	if (limits_cgroup_setup(p, r->audit->id, &r->l.cg, &err) < 0) {
-		fprintf(stderr, "cisandbox: %s\n", err.msg);
-		setup_error(r, err.msg);
-		return CIS_EXIT_LAUNCHER;
-	}
+	if (limits_cgroup_setup(p, r->audit->id, &r->l.cg, &err) < 0)
+		return start_failed(r, "cgroup", err.msg);
 	/* As root the launcher can idmap (the child, in its own user namespace, could not): the
 	 * host owner of the checkout appears as the job, host root stays unmapped. */
 	mount_prepare_idmapped(p, &r->l.pre);
 	/* Compiled once here, in our memory; the job only loads it (crun's order). */
 	if ((e = cis_seccomp_compile(&p->seccomp, &r->l.prog)) < 0)
-		return start_failed(0, "seccomp filter", -e);
+		return start_failed(r, "seccomp filter", strerror(-e));
 	return 0;
 }
 
@@ -375,11 +377,9 @@ static int start(struct run *r)
 	fflush(NULL);
 	r->init = clone_sandbox(&r->l.cg);
 	if (r->init < 0) {
-		snprintf(why, sizeof(why), "cannot create the sandbox namespaces: %s",
-		         userns_diagnose(errno, why + 256, 256));
-		fprintf(stderr, "cisandbox: %s\n", why);
-		setup_error(r, why);
-		return CIS_EXIT_LAUNCHER;
+		r->init = 0;
+		return start_failed(r, "cannot create the sandbox namespaces",
+		                    userns_diagnose(errno, why, sizeof(why)));
 	}
 	if (r->init == 0) {
 		close(r->msg_r);
@@ -393,18 +393,18 @@ static int start(struct run *r)
 	free(r->l.prog.filter); /* the child has its copy */
 	r->l.prog.filter = NULL;
 	if ((e = userns_write_maps(p, r->init, &what)) < 0)
-		return start_failed(r->init, what, -e);
+		return start_failed(r, what, strerror(-e));
 	/* Non-dumpable from here on: nothing of the job may ptrace or read the launcher. (Until
 	 * the maps were written the child had to stay dumpable for an unprivileged writer.) */
 	prctl(PR_SET_DUMPABLE, 0);
 	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
 	if (write(r->sync_w, "1", 1) != 1)
-		return start_failed(r->init, "start sandbox", errno);
+		return start_failed(r, "start sandbox", strerror(errno));
 	audit_job_start(r->audit, p, r->init);
 	return 0;
 }
 
-static struct job_end job_end(const struct run *r, int status, const struct cgroup_result *cr)
+static struct job_end job_end(struct run *r, int status, const struct cgroup_result *cr)
 {
 	const struct outcome *o = &r->o;
 	struct job_end e = {.status = status, .exit_code = -1, .duration_ms = elapsed_ms(&r->t0)};
@@ -417,10 +417,9 @@ static struct job_end job_end(const struct run *r, int status, const struct cgro
 	}
 	if (cr->peak)
 		e.peak_bytes = cr->peak;
-	if (o->have_error) {
-		e.reason = "setup-error";
-		e.error = o->error.step;
-	} else if (o->timed_out)
+	if (o->have_error)
+		e.reason = o->error.type == MSG_EXEC_ERROR ? "exit" : "setup-error";
+	else if (o->timed_out)
 		e.reason = "timeout";
 	else if (cr->oom)
 		e.reason = "oom";
@@ -449,6 +448,13 @@ static int finish(struct run *r)
 		fprintf(stderr, "cisandbox: the job ran out of memory (limit %llu bytes)\n",
 		        (unsigned long long)p->limits.memory);
 	e = job_end(r, status, &cr);
+	if (r->o.have_error) {
+		/* The same words as on stderr: step, detail, errno. */
+		snprintf(r->error, sizeof(r->error), "%s%s%s: %s", r->o.error.step,
+		         r->o.error.detail[0] ? ": " : "", r->o.error.detail,
+		         strerror(r->o.error.err));
+		e.error = r->error;
+	}
 	audit_job_exit(r->audit, &e);
 	audit_sandbox_destroy(r->audit, &cr, had_cgroup, r->o.denied_total);
 	if (p->verbose && r->o.denied_total)
@@ -463,6 +469,17 @@ static int finish(struct run *r)
 		    : cr.removed ? "; cgroup removed"
 		                 : "; cgroup NOT removed");
 	return status;
+}
+
+/* Nothing of a run that could not start may stay: its cgroup goes, the audit log says why. */
+static int not_started(struct run *r)
+{
+	struct cgroup_result cr;
+
+	limits_cgroup_teardown(&r->l.cg, &cr);
+	setup_error(r, r->error);
+	run_close(r);
+	return CIS_EXIT_LAUNCHER;
 }
 
 int supervise_run(const struct plan *p, const struct audit *audit)
@@ -485,23 +502,17 @@ int supervise_run(const struct plan *p, const struct audit *audit)
 		        "rootless, the kernel does not allow dropping them; run the runner "
 		        "account without extra groups, or cisandbox as root\n",
 		        p->kept_groups);
-	if ((status = prepare(&r)) != 0) {
-		run_close(&r);
-		return status;
-	}
+	if ((status = prepare(&r)) != 0)
+		return not_started(&r);
 	if (p->verbose) {
 		limits_describe(p, &r.l.cg, limits, sizeof(limits));
 		fprintf(stderr, "cisandbox: limits: %s\n", limits);
 	}
 	audit_sandbox_create(audit, p, &r.l.cg);
-	if ((status = start(&r)) == 0) {
-		watch(p, r.init, r.sfd, r.msg_r, &r.o);
-		status = finish(&r);
-	} else {
-		struct cgroup_result cr;
-
-		limits_cgroup_teardown(&r.l.cg, &cr);
-	}
+	if (start(&r) != 0)
+		return not_started(&r);
+	watch(p, r.init, r.sfd, r.msg_r, &r.o);
+	status = finish(&r);
 	run_close(&r);
 	return status;
 }

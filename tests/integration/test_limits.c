@@ -298,3 +298,27 @@ Test(audit, report_golden, .timeout = 30)
 		result_free(&r);
 	}
 }
+
+/* require_cgroup without a usable cgroup (rootless here): a launcher error, recorded, and no
+ * sandbox or cgroup left behind. */
+Test(limits, require_cgroup_refused_rootless, .timeout = 30)
+{
+	char *ws = tmpdir_for(ROOTLESS), prof[512], log[512], *text;
+	struct result r;
+
+	snprintf(prof, sizeof(prof), "%s/strict.json", ws);
+	snprintf(log, sizeof(log), "%s/audit.jsonl", ws);
+	write_text(prof, "{\"extends\": \"untrusted\", \"limits\": {\"memory\": \"1G\", "
+	                 "\"require_cgroup\": true}}");
+	cis_run(ROOTLESS, &r, NULL,
+	        ARGS("run", "-p", prof, "--audit-log", log, "-w", ws, "--", "true"));
+	cr_assert_eq(r.status, 125, "%s", r.err);
+	cr_assert(strstr(r.err, "limits.require_cgroup"), "%s", r.err);
+	text = read_text(log);
+	cr_assert(text && strstr(text, "\"reason\":\"setup-error\"") &&
+	              strstr(text, "limits.require_cgroup"),
+	          "%s", text);
+	free(text);
+	result_free(&r);
+	dir_done(ws);
+}

@@ -340,3 +340,19 @@ int host_mount_count(void)
 	free(s);
 	return n;
 }
+
+void golden_compare(const char *name, const char *text)
+{
+	const char *dir = getenv("CIS_GOLDEN");
+	char path[512];
+	char *want;
+
+	cr_assert(dir, "CIS_GOLDEN is not set (make integration sets it)");
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (getenv("CIS_UPDATE_GOLDEN"))
+		write_text(path, text);
+	want = read_text(path);
+	cr_assert(want, "missing golden file %s (CIS_UPDATE_GOLDEN=1 creates it)", path);
+	cr_assert_str_eq(text, want, "differs from %s", path);
+	free(want);
+}

@@ -54,6 +54,9 @@ void rm_rf(const char *path);
 void write_text(const char *path, const char *text);
 char *read_text(const char *path);
 
+/* Compare text with tests/golden/NAME ($CIS_GOLDEN); CIS_UPDATE_GOLDEN=1 rewrites it first. */
+void golden_compare(const char *name, const char *text);
+
 /* Host directory holding the probe binaries; tests bind it at /probes. */
 const char *probe_dir(void);
 /* "DIR:/probes", for --ro-bind. */

@@ -277,24 +277,17 @@ DUAL_TEST(audit, concurrent_appends, .timeout = 120)
 /* cisandbox report on a committed sample log, against golden files. */
 Test(audit, report_golden, .timeout = 30)
 {
-	const char *dir = getenv("CIS_GOLDEN");
 	const char *formats[] = {"text", "github"};
-	char log[512], golden[512];
+	char log[512], name[64];
 
-	snprintf(log, sizeof(log), "%s/audit-sample.jsonl", dir);
+	snprintf(log, sizeof(log), "%s/audit-sample.jsonl", getenv("CIS_GOLDEN"));
 	for (int i = 0; i < 2; i++) {
 		struct result r;
-		char *want;
 
 		cis_run(ROOT, &r, NULL, ARGS("report", "--format", formats[i], log));
 		cr_assert_eq(r.status, 0, "%s", r.err);
-		snprintf(golden, sizeof(golden), "%s/report-%s.txt", dir, formats[i]);
-		if (getenv("CIS_UPDATE_GOLDEN"))
-			write_text(golden, r.out);
-		want = read_text(golden);
-		cr_assert(want, "missing %s", golden);
-		cr_assert_str_eq(r.out, want, "differs from %s", golden);
-		free(want);
+		snprintf(name, sizeof(name), "report-%s.txt", formats[i]);
+		golden_compare(name, r.out);
 		result_free(&r);
 	}
 }

@@ -104,6 +104,11 @@ int json_emit(struct cJSON *root, FILE *out);
 
 /* Write all of buf, retrying on EINTR/short writes. Returns 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);
+/* Read fd (or a file) to EOF into a malloc'd string; NULL if the file cannot be opened. */
+char *slurp_fd(int fd);
+char *read_text_file(const char *path);
+/* Create or replace a file with text. 0 or -errno. */
+int write_text_file(const char *path, const char *text);
 /* Write a small string to a file (for /proc files). Returns 0 or -errno. */
 int write_file(const char *path, const char *s);
 

@@ -13,6 +13,7 @@ PKGS    := libseccomp libcap-ng libmnl libnftnl libcjson
 DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-dev libnftnl-dev \
              libcjson-dev
 DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar nftables \
+             slirp4netns \
              login
 DEB_BENCH := bubblewrap hyperfine passt
 
@@ -47,6 +48,9 @@ deps:
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || \
 			missing="$$missing $$p"; done; \
+	if [ "$$(id -u)" = 0 ] && [ -c /dev/net/tun ] && [ "$$(stat -c %a /dev/net/tun)" = 600 ]; then \
+		echo "deps: /dev/net/tun is 0600; making it 0666 as Debian's udev rules do (rootless" \
+		     "network helpers open it)"; chmod 0666 /dev/net/tun; fi; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$$(id -u)" = 0 ]; then \
 		echo "deps: installing$$missing"; \

@@ -16,10 +16,11 @@ struct cgroup {
 };
 
 struct cgroup_result {
-	bool oom;      /* the kernel OOM-killed something in the run */
-	uint64_t peak; /* memory.peak in bytes, 0 if unknown */
-	bool removed;  /* the cgroup is gone */
-	int left;      /* processes found in it before cgroup.kill */
+	bool oom;         /* the kernel OOM-killed something in the run */
+	uint64_t peak;    /* memory.peak in bytes, 0 if unknown */
+	bool removed;     /* the cgroup is gone */
+	int left;         /* processes found in it before cgroup.kill */
+	bool helper_left; /* the network helper did not exit (set by the launcher) */
 };
 
 /* Launcher, before clone: create the run's cgroup (named after id) and write its limits. Never

@@ -24,6 +24,9 @@ struct cli {
 	uint64_t kill_grace_ms;
 	struct limits limits; /* 0: not given */
 	const char *audit_log;
+	bool has_net_mode;
+	enum net_mode net_mode;
+	struct strv allow; /* --allow entries, validated */
 	bool dry_run;
 	bool verbose;
 	const char *format; /* report: text | github */

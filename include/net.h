@@ -5,22 +5,30 @@
 #include "plan.h"
 
 #include <stdbool.h>
+#include <sys/types.h>
 
-/* Mode none: bring up lo; nothing else exists in the namespace. 0 or -errno. */
-int net_setup(const struct plan *p);
+/* In the sandbox init: bring up lo; with egress, install the nftables policy (the helper has
+ * configured tap0 by then). 0 or -errno, e->detail set. */
+int net_setup(const struct plan *p, struct step_err *e);
 
-/* One egress allowlist entry: CIDR, IP, IP:PORT, IP:PORT-PORT, [IPv6]:PORT, [IPv6]:PORT-PORT,
- * each optionally followed by /tcp or /udp (default tcp). Without a port, every port. */
-struct net_allow {
-	int family;                      /* AF_INET or AF_INET6 */
-	unsigned char addr[16];          /* network byte order, host bits cleared */
-	unsigned char prefix;            /* 0..32 or 0..128 */
-	unsigned short port_lo, port_hi; /* host order; 0-65535 for every port */
-	unsigned char proto;             /* IPPROTO_TCP or IPPROTO_UDP */
+/* Launcher side: the rootless connectivity helper (slirp4netns) attached to the sandbox's
+ * network namespace. It dies with the launcher (PDEATHSIG, --exit-fd); no port is forwarded into
+ * the sandbox, host loopback and the helper's own DNS are off. */
+struct net_helper {
+	pid_t pid;  /* 0: none */
+	int exit_w; /* closing it tells slirp4netns to exit */
 };
+
+/* Start the helper on init's namespaces and wait (bounded) until tap0 is configured. 0 or
+ * -errno with why set. */
+int net_helper_start(const struct plan *p, pid_t init, struct net_helper *h, char *why, size_t len);
+/* Stop it and reap it; true when it is gone. */
+bool net_helper_stop(struct net_helper *h);
 
 /* Parse spec; NULL on success, else the reason (static text). Pure: no system calls. */
 const char *net_parse_allow(const char *spec, struct net_allow *out);
+/* Back to text: "198.51.100.0/24:80-81/tcp", "[2001:db8::1]:443/udp", "10.0.0.0/8". */
+void net_format_allow(const struct net_allow *a, char *buf, size_t len);
 /* Does the entry cover the whole address range range (same family, prefix at most range's)? */
 bool net_allow_covers(const struct net_allow *entry, const struct net_allow *range);
 

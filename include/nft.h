@@ -14,6 +14,8 @@ struct nft_policy {
 	size_t n_deny;
 	const struct net_allow *allow; /* allowlist entries */
 	size_t n_allow;
+	const struct net_allow *private_ok; /* holes in the deny list (network.allow_private) */
+	size_t n_private;
 	bool allowlist; /* true: only allowed destinations pass; false: all but the deny list */
 };
 

@@ -22,7 +22,29 @@
 #define CIS_HOSTNAME          "cisandbox"
 
 enum ws_mode { WS_OVERLAY, WS_TMPFS, WS_BIND };
-enum net_mode { NET_NONE };
+enum net_mode { NET_NONE, NET_ALLOWLIST, NET_OPEN };
+
+/* One egress destination: CIDR, IP, IP:PORT, IP:PORT-PORT, [IPv6]:PORT, [IPv6]:PORT-PORT, each
+ * optionally followed by /tcp or /udp (default tcp). Without a port, every port. */
+struct net_allow {
+	int family;                      /* AF_INET or AF_INET6 */
+	unsigned char addr[16];          /* network byte order, host bits clear */
+	unsigned char prefix;            /* 0..32 or 0..128 */
+	unsigned short port_lo, port_hi; /* host order; 0-65535 for every port */
+	unsigned char proto;             /* IPPROTO_TCP or IPPROTO_UDP */
+};
+
+struct net_plan {
+	enum net_mode mode;
+	struct net_allow *allow; /* allowlist (mode allowlist) */
+	size_t n_allow;
+	struct net_allow *private_ok; /* network.allow_private: holes in the deny set */
+	size_t n_private;
+	struct net_allow *deny; /* always refused: metadata, private ranges, the host's addresses */
+	size_t n_deny;
+	char *helper;      /* path of slirp4netns */
+	char *nameservers; /* resolv.conf for the sandbox: the host's servers */
+};
 
 enum mount_kind {
 	MNT_RO_BIND, /* host src shown read-only at dst */
@@ -67,7 +89,7 @@ struct plan {
 	uint64_t kill_grace_ms;
 	struct limits limits;
 	char *audit_log; /* PATH or fd:N, or NULL */
-	enum net_mode net_mode;
+	struct net_plan net;
 	struct cis_seccomp seccomp;
 	/* Rootless: supplementary groups the kernel will not let us drop (setgroups denied). */
 	int kept_groups;
@@ -100,6 +122,8 @@ int plan_print_json(const struct plan *p, FILE *out);
 void plan_free(struct plan *p);
 
 const char *ws_mode_name(enum ws_mode m);
+const char *net_mode_name(enum net_mode m);
+int net_mode_parse(const char *s, enum net_mode *out);
 int ws_mode_parse(const char *s, enum ws_mode *out);
 
 #endif

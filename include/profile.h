@@ -26,8 +26,11 @@ struct profile {
 	uint64_t kill_grace_ms;
 	struct limits limits; /* 0 / -1: not set in the chain */
 	char *audit_log;
+	bool has_net_mode;
 	enum net_mode net_mode;
-	struct strv sc_allow; /* seccomp names and @groups, as written */
+	struct strv net_allow;   /* as written; validated at load */
+	struct strv net_private; /* network.allow_private */
+	struct strv sc_allow;    /* seccomp names and @groups, as written */
 	struct strv sc_deny;
 	bool has_sc_errno;
 	int sc_errno;

@@ -147,7 +147,7 @@ void audit_sandbox_create(const struct audit *a, const struct plan *p, const str
 	cJSON_AddStringToObject(o, "workspace_mode", ws_mode_name(p->ws_mode));
 	if (p->workspace)
 		cJSON_AddStringToObject(o, "workspace", p->workspace);
-	cJSON_AddStringToObject(o, "network", "none");
+	cJSON_AddStringToObject(o, "network", net_mode_name(p->net.mode));
 	cJSON_AddBoolToObject(o, "seccomp_log_denied", p->seccomp.log_denied);
 	cJSON_AddNumberToObject(o, "timeout_ms", (double)p->timeout_ms);
 	json_limits(cJSON_AddObjectToObject(o, "limits"), &p->limits);
@@ -226,7 +226,10 @@ void audit_sandbox_destroy(const struct audit *a, const struct cgroup_result *re
 	f = cJSON_CreateObject();
 	/* The launcher reaped init, and the kernel completes that only after every process of the
 	 * PID namespace is gone; with them go the mount and network namespaces and all tmpfs. */
-	cJSON_AddBoolToObject(f, "teardown_confirmed", !had_cgroup || res->removed);
+	cJSON_AddBoolToObject(f, "teardown_confirmed",
+	                      (!had_cgroup || res->removed) && !res->helper_left);
+	if (res->helper_left)
+		cJSON_AddStringToObject(f, "network_helper", "left");
 	cJSON_AddNumberToObject(f, "processes_left", 0);
 	cJSON_AddStringToObject(f, "cgroup",
 	                        !had_cgroup    ? "none"

@@ -2,6 +2,7 @@
  * that the job's own flags are never ours. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "net.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -24,6 +25,8 @@ enum {
 	OPT_NOFILE,
 	OPT_FSIZE,
 	OPT_AUDIT_LOG,
+	OPT_NET,
+	OPT_ALLOW,
 };
 
 static const struct option run_opts[] = {
@@ -45,6 +48,8 @@ static const struct option run_opts[] = {
     {"nofile", required_argument, NULL, OPT_NOFILE},
     {"fsize", required_argument, NULL, OPT_FSIZE},
     {"audit-log", required_argument, NULL, OPT_AUDIT_LOG},
+    {"net", required_argument, NULL, OPT_NET},
+    {"allow", required_argument, NULL, OPT_ALLOW},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -71,6 +76,9 @@ void cli_usage(FILE *out)
 	      "      --nofile N             open files limit\n"
 	      "      --fsize SIZE           largest file the job may write\n"
 	      "      --audit-log PATH|fd:N  append JSON Lines events (see cisandbox(1))\n"
+	      "      --net MODE             none (loopback only) | allowlist | open\n"
+	      "      --allow DEST           allow egress to IP[/LEN][:PORT[-PORT]][/tcp|/udp]\n"
+	      "                             ([IPv6]:PORT); implies --net allowlist (repeatable)\n"
 	      "      --dry-run              print the resolved plan as JSON and exit\n"
 	      "  -v, --verbose              say what is being set up and why\n\n"
 	      "       cisandbox profile check FILE...\n"
@@ -159,6 +167,20 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 	case OPT_AUDIT_LOG:
 		c->audit_log = arg;
 		return 0;
+	case OPT_NET:
+		if (net_mode_parse(arg, &c->net_mode) < 0)
+			return cis_err_set(err, "--net %s: must be none, allowlist or open", arg);
+		c->has_net_mode = true;
+		return 0;
+	case OPT_ALLOW: {
+		struct net_allow a;
+		const char *why = net_parse_allow(arg, &a);
+
+		if (why)
+			return cis_err_set(err, "--allow %s: %s", arg, why);
+		strv_push(&c->allow, arg);
+		return 0;
+	}
 	case 'e': {
 		_cleanup_free_ char *name = strndup(arg, strcspn(arg, "="));
 
@@ -289,5 +311,6 @@ int cli_parse(int argc, char **argv, struct cli *c, struct cis_err *err)
 void cli_free(struct cli *c)
 {
 	mount_ops_free(c->mounts, c->n_mounts);
+	strv_free(&c->allow);
 	strv_free(&c->env);
 }

@@ -382,7 +382,7 @@ static int write_meta(int meta, const char *name, const char *content)
 
 /* Files the sandbox shows instead of the host's: an empty file for masks, and passwd/group that
  * name only the job's user (no list of the host's accounts). */
-static int build_meta(int root, struct step_err *e)
+static int build_meta(const struct plan *p, int root, struct step_err *e)
 {
 	static const char passwd[] = "root:x:0:0:root:/root:/usr/sbin/nologin\n"
 	                             "ci:x:1000:1000:CI job:" CIS_JOB_HOME ":/bin/sh\n"
@@ -395,7 +395,9 @@ static int build_meta(int root, struct step_err *e)
 		return step_fail(e, r, "mkdir /%s", META_DIR);
 	if ((r = write_meta(meta, "empty", "")) < 0 ||
 	    (r = write_meta(meta, "passwd", passwd)) < 0 ||
-	    (r = write_meta(meta, "group", group)) < 0)
+	    (r = write_meta(meta, "group", group)) < 0 ||
+	    (p->net.mode != NET_NONE &&
+	     (r = write_meta(meta, "resolv.conf", p->net.nameservers)) < 0))
 		return step_fail(e, r, "write /%s", META_DIR);
 	return 0;
 }
@@ -436,6 +438,20 @@ static int apply_mask(int root, const char *dst, struct step_err *e)
 	if (!S_ISDIR(st.st_mode))
 		return bind_meta(root, "empty", dst, e);
 	return attach_new_tmpfs(root, dst, 4096, "0555", MOUNT_ATTR_RDONLY, e);
+}
+
+/* With egress, the host's nameservers (reachable only if allowlisted until DNS filtering). A
+ * host whose resolv.conf is a symlink (systemd-resolved's stub) keeps it: the target is not in
+ * the sandbox, and mountpoints are never reached through symlinks. */
+static int bind_resolv_conf(int root, struct step_err *e)
+{
+	_cleanup_close_ int target = -1;
+	int r = walk(root, "/etc/resolv.conf", false, 0, &target);
+
+	if (r == -ELOOP || r == -ENOENT)
+		return 0;
+	return r < 0 ? step_fail(e, r, "/etc/resolv.conf")
+	             : bind_meta(root, "resolv.conf", "/etc/resolv.conf", e);
 }
 
 static int replay(const struct plan *p, size_t from, size_t to, int root, struct sources *s,
@@ -482,7 +498,7 @@ static int build_tree(const struct plan *p, int root, struct sources *s, struct 
 {
 	int r;
 
-	if ((r = build_meta(root, e)) < 0 || (r = replay(p, 0, p->n_system, root, s, e)) < 0 ||
+	if ((r = build_meta(p, root, e)) < 0 || (r = replay(p, 0, p->n_system, root, s, e)) < 0 ||
 	    (r = build_dev(p, root, s, e)) < 0 ||
 	    (r = attach_new_tmpfs(root, "/tmp", p->tmp_size, "1777", 0, e)) < 0 ||
 	    (r = build_home(p, root, e)) < 0 || (r = build_workspace(p, root, s, e)) < 0 ||
@@ -490,6 +506,8 @@ static int build_tree(const struct plan *p, int root, struct sources *s, struct 
 		return r;
 	if ((r = bind_meta(root, "passwd", "/etc/passwd", e)) < 0 ||
 	    (r = bind_meta(root, "group", "/etc/group", e)) < 0)
+		return r;
+	if (p->net.mode != NET_NONE && (r = bind_resolv_conf(root, e)) < 0)
 		return r;
 	return replay(p, p->n_system, p->n_mounts, root, s, e);
 }

@@ -1,8 +1,16 @@
 /* net.c — network namespace setup in the sandbox child: lo up (mode none). */
 #define _GNU_SOURCE
 #include "net.h"
+#include "nft.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -27,10 +35,27 @@ static int lo_up(void)
 	return 0;
 }
 
-int net_setup(const struct plan *p)
+int net_setup(const struct plan *p, struct step_err *e)
 {
-	(void)p->net_mode; /* only NET_NONE exists in this version */
-	return lo_up();
+	const struct net_plan *n = &p->net;
+	struct nft_policy pol = {n->deny,
+	                         n->n_deny,
+	                         n->allow,
+	                         n->n_allow,
+	                         n->private_ok,
+	                         n->n_private,
+	                         n->mode == NET_ALLOWLIST};
+	char why[160] = "";
+	int r;
+
+	if ((r = lo_up()) < 0)
+		return step_fail(e, r, "lo up");
+	if (n->mode == NET_NONE)
+		return 0;
+	/* Before the job exists: there is no moment at which it could send unfiltered. */
+	if ((r = nft_apply(&pol, why, sizeof(why))) < 0)
+		return step_fail(e, r, "nftables: %s", why);
+	return 0;
 }
 
 static const char *parse_port(const char *s, unsigned short *out)
@@ -148,4 +173,126 @@ bool net_allow_covers(const struct net_allow *e, const struct net_allow *range)
 			return false;
 	}
 	return true;
+}
+
+void net_format_allow(const struct net_allow *a, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN], pfx[8] = "", ports[16] = "";
+	bool all_ports = a->port_lo == 0 && a->port_hi == 65535;
+	bool v6 = a->family == AF_INET6;
+
+	inet_ntop(a->family, a->addr, addr, sizeof(addr));
+	if (a->prefix != (v6 ? 128 : 32))
+		snprintf(pfx, sizeof(pfx), "/%u", a->prefix);
+	if (!all_ports && a->port_lo == a->port_hi)
+		snprintf(ports, sizeof(ports), ":%u", a->port_lo);
+	else if (!all_ports)
+		snprintf(ports, sizeof(ports), ":%u-%u", a->port_lo, a->port_hi);
+	snprintf(buf, len, "%s%s%s%s%s%s", v6 && *ports ? "[" : "", addr, pfx,
+	         v6 && *ports ? "]" : "", ports,
+	         all_ports                 ? ""
+	         : a->proto == IPPROTO_UDP ? "/udp"
+	                                   : "/tcp");
+}
+
+/* In the helper's child, before exec: die with the launcher, keep only fds 3 (exit) and 4
+ * (ready), nothing on stdout. */
+static void helper_child(const struct plan *p, pid_t init, int exit_r, int ready_w)
+{
+	char net[64], user[80], exitfd[] = "--exit-fd=3", readyfd[] = "--ready-fd=4";
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	const char *argv[16];
+	int a = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (dup2(exit_r, 3) < 0 || dup2(ready_w, 4) < 0 || null < 0 || dup2(null, 0) < 0 ||
+	    dup2(null, 1) < 0 || (!p->verbose && dup2(null, 2) < 0))
+		_exit(126);
+	close_range(5, ~0U, 0);
+	snprintf(net, sizeof(net), "/proc/%d/ns/net", init);
+	snprintf(user, sizeof(user), "--userns-path=/proc/%d/ns/user", init);
+	argv[a++] = "slirp4netns";
+	argv[a++] = "--configure";
+	argv[a++] = "--mtu=65520";
+	/* 10.0.2.2 would otherwise be the host's loopback; the helper's DNS forwarder is off. */
+	argv[a++] = "--disable-host-loopback";
+	argv[a++] = "--disable-dns";
+	argv[a++] = "--enable-seccomp";
+	argv[a++] = exitfd;
+	argv[a++] = readyfd;
+	/* Rootless, the helper needs the sandbox's user namespace to configure its network. */
+	if (!p->as_root)
+		argv[a++] = user;
+	argv[a++] = "--netns-type=path";
+	argv[a++] = net;
+	argv[a++] = "tap0";
+	argv[a] = NULL;
+	execv(p->net.helper, (char **)argv);
+	_exit(127);
+}
+
+int net_helper_start(const struct plan *p, pid_t init, struct net_helper *h, char *why, size_t len)
+{
+	int ex[2] = {-1, -1}, ready[2] = {-1, -1}, st, r = 0;
+	char c = 0;
+
+	*h = (struct net_helper){.exit_w = -1};
+	if (pipe2(ex, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+		r = -errno;
+		snprintf(why, len, "pipe");
+		goto out;
+	}
+	h->pid = fork();
+	if (h->pid < 0) {
+		r = -errno;
+		h->pid = 0;
+		snprintf(why, len, "fork");
+		goto out;
+	}
+	if (h->pid == 0)
+		helper_child(p, init, ex[0], ready[1]);
+	h->exit_w = TAKE_FD(ex[1]);
+	closep(&ready[1]);
+	/* Bounded: a helper that never comes up must not hang the launch. */
+	if (poll(&(struct pollfd){ready[0], POLLIN, 0}, 1, 10000) <= 0 ||
+	    read(ready[0], &c, 1) != 1 || c != '1') {
+		r = -ECHILD;
+		if (waitpid(h->pid, &st, WNOHANG) == h->pid)
+			snprintf(why, len, "%s exited with status %d%s", p->net.helper,
+			         WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
+			         WIFEXITED(st) && WEXITSTATUS(st) == 1 &&
+			                 access("/dev/net/tun", R_OK | W_OK)
+			             ? " (cannot open /dev/net/tun: it must be mode 0666, as "
+			               "Debian's udev makes it)"
+			             : "");
+		else
+			snprintf(why, len, "%s did not report ready within 10 s", p->net.helper);
+		net_helper_stop(h);
+	}
+out:
+	closep(&ex[0]);
+	closep(&ex[1]);
+	closep(&ready[0]);
+	closep(&ready[1]);
+	return r;
+}
+
+bool net_helper_stop(struct net_helper *h)
+{
+	bool gone = true;
+
+	if (h->pid <= 0)
+		return true;
+	closep(&h->exit_w);
+	for (int i = 0; i < 200; i++) {
+		if (waitpid(h->pid, NULL, WNOHANG) == h->pid) {
+			h->pid = 0;
+			return true;
+		}
+		usleep(5000);
+	}
+	kill(h->pid, SIGKILL);
+	gone = waitpid(h->pid, NULL, 0) == h->pid;
+	h->pid = 0;
+	return gone;
 }

@@ -185,15 +185,21 @@ static void emit_deny(struct batch *bt, const struct net_allow *d)
 
 struct family_layout {
 	int family;
-	const char *set;
-	uint32_t id;
 	unsigned addr_len, daddr_off, key_len;
 	uint32_t proto_reg, port_reg;
 };
 
 static const struct family_layout layouts[] = {
-    {AF_INET, "allow4", 1, 4, 16, 12, NFT_REG32_01, NFT_REG32_02},
-    {AF_INET6, "allow6", 2, 16, 24, 24, NFT_REG32_04, NFT_REG32_05},
+    {AF_INET, 4, 16, 12, NFT_REG32_01, NFT_REG32_02},
+    {AF_INET6, 16, 24, 24, NFT_REG32_04, NFT_REG32_05},
+};
+
+/* A set of destinations: "allow4", "private6", ... */
+struct dest_set {
+	const char *name;
+	uint32_t id;
+	const struct net_allow *v;
+	size_t n;
 };
 
 /* Key: address . protocol . port, each field padded to 4 bytes (the set's concat layout). */
@@ -211,16 +217,16 @@ static void make_key(const struct family_layout *f, const struct net_allow *a, b
 	memcpy(key + f->addr_len + 4, &port, sizeof(port));
 }
 
-static void emit_set(struct batch *bt, const struct family_layout *f, const struct nft_policy *p)
+static void emit_set(struct batch *bt, const struct family_layout *f, const struct dest_set *d)
 {
 	const uint8_t fields[] = {(uint8_t)f->addr_len, 1, 2, 0};
 	struct nftnl_set *s = nftnl_set_alloc();
 	size_t n = 0;
 
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, TABLE);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, f->set);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, d->name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nftnl_set_set_u32(s, NFTNL_SET_ID, f->id);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, d->id);
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL | NFT_SET_CONCAT);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, f->key_len);
 	/* ipv4_addr/ipv6_addr . inet_proto . inet_service, as nft(8) encodes the type. */
@@ -229,14 +235,14 @@ static void emit_set(struct batch *bt, const struct family_layout *f, const stru
 	nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, sizeof(fields));
 	nftnl_set_nlmsg_build_payload(msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE), s);
 	next(bt);
-	for (size_t i = 0; i < p->n_allow; i++) {
+	for (size_t i = 0; i < d->n; i++) {
 		struct nftnl_set_elem *e;
 		unsigned char key[24], kend[24];
 
-		if (p->allow[i].family != f->family)
+		if (d->v[i].family != f->family)
 			continue;
-		make_key(f, &p->allow[i], false, key);
-		make_key(f, &p->allow[i], true, kend);
+		make_key(f, &d->v[i], false, key);
+		make_key(f, &d->v[i], true, kend);
 		e = nftnl_set_elem_alloc();
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, f->key_len);
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, kend, f->key_len);
@@ -250,8 +256,9 @@ static void emit_set(struct batch *bt, const struct family_layout *f, const stru
 	nftnl_set_free(s);
 }
 
-/* ip daddr . meta l4proto . th dport @allowN accept */
-static void emit_allow_rule(struct batch *bt, const struct family_layout *f)
+/* ip daddr . meta l4proto . th dport @SET accept */
+static void emit_lookup_rule(struct batch *bt, const struct family_layout *f,
+                             const struct dest_set *d)
 {
 	struct nftnl_rule *r = rule("output");
 	struct nftnl_expr *e;
@@ -262,8 +269,8 @@ static void emit_allow_rule(struct batch *bt, const struct family_layout *f)
 	add_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, f->port_reg);
 	e = ex("lookup");
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, f->set);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, f->id);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, d->name);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, d->id);
 	nftnl_rule_add_expr(r, e);
 	add_verdict(r, NF_ACCEPT);
 	emit_rule(bt, r);
@@ -287,6 +294,10 @@ static void emit_chain(struct batch *bt, const char *name, uint32_t hook, int po
 
 static void build(struct batch *bt, const struct nft_policy *p)
 {
+	const struct dest_set allow[] = {{"allow4", 1, p->allow, p->n_allow},
+	                                 {"allow6", 2, p->allow, p->n_allow}};
+	const struct dest_set priv[] = {{"private4", 3, p->private_ok, p->n_private},
+	                                {"private6", 4, p->private_ok, p->n_private}};
 	struct nftnl_table *t = nftnl_table_alloc();
 	struct nftnl_rule *r;
 	const uint8_t tcp = IPPROTO_TCP;
@@ -298,16 +309,24 @@ static void build(struct batch *bt, const struct nft_policy *p)
 	next(bt);
 	emit_chain(bt, "output", NF_INET_LOCAL_OUT, p->allowlist ? NF_DROP : NF_ACCEPT);
 	emit_chain(bt, "input", NF_INET_LOCAL_IN, NF_DROP);
-	for (size_t i = 0; i < ARRAY_SIZE(layouts); i++)
-		emit_set(bt, &layouts[i], p);
+	for (size_t i = 0; i < ARRAY_SIZE(layouts); i++) {
+		if (p->n_private)
+			emit_set(bt, &layouts[i], &priv[i]);
+		if (p->allowlist)
+			emit_set(bt, &layouts[i], &allow[i]);
+	}
 	emit_base_rules(bt, "output", NFT_META_OIF);
 	emit_base_rules(bt, "input", NFT_META_IIF);
+	/* The profile's explicit holes come first, then every denied range, then the allowlist:
+	 * a broad allow (0.0.0.0/0:443) never opens metadata or private ranges. */
+	for (size_t i = 0; p->n_private && i < ARRAY_SIZE(layouts); i++)
+		emit_lookup_rule(bt, &layouts[i], &priv[i]);
 	for (size_t i = 0; i < p->n_deny; i++)
 		emit_deny(bt, &p->deny[i]);
 	if (!p->allowlist)
 		return;
 	for (size_t i = 0; i < ARRAY_SIZE(layouts); i++)
-		emit_allow_rule(bt, &layouts[i]);
+		emit_lookup_rule(bt, &layouts[i], &allow[i]);
 	/* Refuse loudly: a reset or an ICMP error fails the job's connect at once. */
 	r = rule("output");
 	add_meta(r, NFT_META_L4PROTO, NFT_REG_1);

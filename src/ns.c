@@ -201,8 +201,8 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, c
 	if (sethostname(CIS_HOSTNAME, strlen(CIS_HOSTNAME)) < 0)
 		return -errno;
 	*step = "network";
-	if ((r = net_setup(p)) < 0)
-		return step_fail(e, r, "lo up");
+	if ((r = net_setup(p, e)) < 0)
+		return r;
 	return 0;
 }
 

@@ -4,7 +4,11 @@
 #include "plan.h"
 #include "cli.h"
 #include "profile.h"
+#include "net.h"
 #include "userns.h"
+
+#include <ifaddrs.h>
+#include <netinet/in.h>
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
@@ -88,6 +92,24 @@ static const char *const token_vars[] = {"GITHUB_TOKEN",
 const char *ws_mode_name(enum ws_mode m)
 {
 	return m == WS_OVERLAY ? "overlay" : m == WS_TMPFS ? "tmpfs" : "bind";
+}
+
+const char *net_mode_name(enum net_mode m)
+{
+	return m == NET_NONE ? "none" : m == NET_ALLOWLIST ? "allowlist" : "open";
+}
+
+int net_mode_parse(const char *s, enum net_mode *out)
+{
+	if (strcmp(s, "none") == 0)
+		*out = NET_NONE;
+	else if (strcmp(s, "allowlist") == 0)
+		*out = NET_ALLOWLIST;
+	else if (strcmp(s, "open") == 0)
+		*out = NET_OPEN;
+	else
+		return -EINVAL;
+	return 0;
 }
 
 int ws_mode_parse(const char *s, enum ws_mode *out)
@@ -318,6 +340,148 @@ static void plan_limits(struct limits *out, const struct limits *cli, const stru
 	out->require_cgroup = prof->require_cgroup > 0;
 }
 
+/* Refused in every network mode unless network.allow_private opens a part of them: cloud
+ * metadata (169.254.169.254 in link-local, 100.100.100.200 in CGNAT, fd00:ec2::254 in ULA),
+ * link-local, RFC 1918, CGNAT, ULA, loopback, multicast and reserved ranges. */
+static const char *const always_denied[] = {
+    "0.0.0.0/8",     "10.0.0.0/8",     "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+    "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4",   "240.0.0.0/4", "::/128",
+    "::1/128",       "::ffff:0:0/96",  "fc00::/7",      "fe80::/10",   "ff00::/8"};
+
+static void push_entry(struct net_allow **v, size_t *n, const struct net_allow *a)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = *a;
+}
+
+/* Entries already validated by cli/profile; a failure here is a bug, reported all the same. */
+static int push_specs(struct net_allow **v, size_t *n, const struct strv *specs, const char *origin,
+                      struct cis_err *err)
+{
+	for (size_t i = 0; i < specs->n; i++) {
+		struct net_allow a;
+		const char *why = net_parse_allow(specs->v[i], &a);
+
+		if (why)
+			return cis_err_set(err, "%s %s: %s", origin, specs->v[i], why);
+		push_entry(v, n, &a);
+	}
+	return 0;
+}
+
+/* The host's own addresses: the runner host must not be reachable through the helper. */
+static void deny_host_addresses(struct net_plan *net)
+{
+	struct ifaddrs *ifs = NULL;
+
+	if (getifaddrs(&ifs) < 0)
+		return;
+	for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
+		struct net_allow a = {.port_hi = 65535, .proto = IPPROTO_TCP};
+
+		if (!i->ifa_addr ||
+		    (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
+			continue;
+		a.family = i->ifa_addr->sa_family;
+		if (a.family == AF_INET) {
+			memcpy(a.addr, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
+			a.prefix = 32;
+		} else {
+			memcpy(a.addr, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
+			a.prefix = 128;
+		}
+		push_entry(&net->deny, &net->n_deny, &a);
+	}
+	freeifaddrs(ifs);
+}
+
+static char *host_nameservers(void)
+{
+	FILE *f = fopen("/etc/resolv.conf", "re");
+	char line[512], addr[256];
+	char *out = xstrdup("");
+
+	while (f && fgets(line, sizeof(line), f)) {
+		char *next;
+
+		if (sscanf(line, " nameserver %255s", addr) != 1)
+			continue;
+		next = xasprintf("%snameserver %s\n", out, addr);
+		free(out);
+		out = next;
+	}
+	if (f)
+		fclose(f);
+	return out;
+}
+
+static char *find_in_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	_cleanup_free_ char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	char *save = NULL;
+
+	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *full = xasprintf("%s/%s", d, name);
+
+		if (d[0] == '/' && access(full, X_OK) == 0)
+			return full;
+		free(full);
+	}
+	return NULL;
+}
+
+static int plan_net(struct plan *p, const struct cli *c, const struct profile *prof,
+                    struct cis_err *err)
+{
+	struct net_plan *net = &p->net;
+	int r;
+
+	net->mode = c->has_net_mode      ? c->net_mode
+	            : c->allow.n         ? NET_ALLOWLIST
+	            : prof->has_net_mode ? prof->net_mode
+	                                 : NET_NONE;
+	if (net->mode == NET_NONE && (c->allow.n || prof->net_allow.n))
+		return cis_err_set(err, "%s: allowed destinations need network mode allowlist",
+		                   c->allow.n ? "--allow" : "network.allow");
+	if (net->mode == NET_NONE)
+		return 0;
+	if ((r = push_specs(&net->allow, &net->n_allow, &prof->net_allow, "network.allow", err)) <
+	        0 ||
+	    (r = push_specs(&net->allow, &net->n_allow, &c->allow, "--allow", err)) < 0 ||
+	    (r = push_specs(&net->private_ok, &net->n_private, &prof->net_private,
+	                    "network.allow_private", err)) < 0)
+		return r;
+	for (size_t i = 0; i < ARRAY_SIZE(always_denied); i++) {
+		struct net_allow a;
+
+		net_parse_allow(always_denied[i], &a);
+		push_entry(&net->deny, &net->n_deny, &a);
+	}
+	/* allow_private opens part of the denied set, nothing else: anything outside it belongs
+	 * in network.allow. */
+	for (size_t i = 0; i < net->n_private; i++) {
+		bool inside = false;
+
+		for (size_t d = 0; d < net->n_deny && !inside; d++)
+			inside = net_allow_covers(&net->deny[d], &net->private_ok[i]);
+		if (!inside)
+			return cis_err_set(
+			    err,
+			    "network.allow_private[%zu]: %s is not in an always-denied "
+			    "range; use network.allow",
+			    i, prof->net_private.v[i]);
+	}
+	deny_host_addresses(net);
+	net->nameservers = host_nameservers();
+	if (!(net->helper = find_in_path("slirp4netns")))
+		return cis_err_set(err,
+		                   "network mode %s: slirp4netns not found in PATH; install the "
+		                   "slirp4netns package",
+		                   net_mode_name(net->mode));
+	return 0;
+}
+
 /* Supplementary groups other than our own gid. */
 static int count_extra_groups(void)
 {
@@ -362,7 +526,7 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	p->host_gid = p->as_root ? CIS_ROOT_MODE_HOST_ID : p->caller_gid;
 	p->verbose = c->verbose;
 	p->dry_run = c->dry_run;
-	p->net_mode = prof->net_mode;
+
 	p->timeout_ms = c->has_timeout ? c->timeout_ms : prof->timeout_ms;
 	p->kill_grace_ms = c->has_kill_grace      ? c->kill_grace_ms
 	                   : prof->has_kill_grace ? prof->kill_grace_ms
@@ -380,7 +544,7 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	    (r = plan_user_mounts(p, c->mounts, c->n_mounts, err)) < 0)
 		goto fail;
 	plan_env(p, c, prof);
-	if ((r = plan_seccomp(p, prof, err)) < 0)
+	if ((r = plan_seccomp(p, prof, err)) < 0 || (r = plan_net(p, c, prof, err)) < 0)
 		goto fail;
 	p->kept_groups = p->as_root ? 0 : count_extra_groups();
 	return 0;
@@ -408,6 +572,11 @@ void plan_free(struct plan *p)
 	strv_free(&p->argv);
 	strv_free(&p->env);
 	cis_seccomp_free(&p->seccomp);
+	free(p->net.allow);
+	free(p->net.private_ok);
+	free(p->net.deny);
+	free(p->net.helper);
+	free(p->net.nameservers);
 	*p = (struct plan){0};
 }
 
@@ -450,6 +619,32 @@ static void json_env(cJSON *root, const struct plan *p)
 
 		cJSON_AddStringToObject(env, name, from_caller ? "(from caller)" : e + n + 1);
 	}
+}
+
+static void json_entries(cJSON *o, const char *key, const struct net_allow *v, size_t n)
+{
+	cJSON *arr = cJSON_AddArrayToObject(o, key);
+
+	for (size_t i = 0; i < n; i++) {
+		char buf[96];
+
+		net_format_allow(&v[i], buf, sizeof(buf));
+		cJSON_AddItemToArray(arr, cJSON_CreateString(buf));
+	}
+}
+
+static void json_network(cJSON *root, const struct plan *p)
+{
+	cJSON *o = cJSON_AddObjectToObject(root, "network");
+
+	cJSON_AddStringToObject(o, "mode", net_mode_name(p->net.mode));
+	if (p->net.mode == NET_NONE)
+		return;
+	cJSON_AddStringToObject(o, "helper", p->net.helper);
+	if (p->net.mode == NET_ALLOWLIST)
+		json_entries(o, "allow", p->net.allow, p->net.n_allow);
+	json_entries(o, "allow_private", p->net.private_ok, p->net.n_private);
+	json_entries(o, "deny", p->net.deny, p->net.n_deny);
 }
 
 static void json_seccomp(cJSON *root, const struct plan *p)
@@ -518,8 +713,7 @@ int plan_print_json(const struct plan *p, FILE *out)
 	if (p->audit_log)
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "audit"), "log",
 		                        p->audit_log);
-	o = cJSON_AddObjectToObject(root, "network");
-	cJSON_AddStringToObject(o, "mode", "none");
+	json_network(root, p);
 	json_seccomp(root, p);
 	return json_emit(root, out);
 }

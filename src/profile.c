@@ -2,6 +2,7 @@
  * Every error names the file and the field path: "profile FILE: filesystem.bind[1]: reason". */
 #define _GNU_SOURCE
 #include "profile.h"
+#include "net.h"
 #include "seccomp.h"
 
 #include <cjson/cJSON.h>
@@ -396,20 +397,52 @@ static int apply_audit(const struct ctx *c, const cJSON *audit, struct profile *
 	return 0;
 }
 
+/* An array of allowlist entries, each checked now so that the error names it. */
+static int apply_entries(const struct ctx *c, const cJSON *net, const char *key, struct strv *out)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(net, key), *it;
+	int i = 0;
+
+	if (arr && !cJSON_IsArray(arr))
+		return fail(c, key, "network.%s must be an array of destinations", key);
+	cJSON_ArrayForEach(it, arr)
+	{
+		char field[48];
+		struct net_allow a;
+		const char *why;
+
+		snprintf(field, sizeof(field), "network.%s[%d]", key, i++);
+		if (!cJSON_IsString(it))
+			return fail(c, field, "must be a string");
+		if ((why = net_parse_allow(it->valuestring, &a)))
+			return fail(c, field, "\"%s\": %s", it->valuestring, why);
+		strv_push(out, it->valuestring);
+	}
+	return 0;
+}
+
 static int apply_network(const struct ctx *c, const cJSON *net, struct profile *p)
 {
-	static const char *const keys[] = {"mode", NULL};
-	const char *mode = NULL;
+	static const char *const keys[] = {"mode", "allow", "allow_private", "backend", NULL};
+	const char *mode = NULL, *backend = NULL;
 	int r = check_keys(c, net, "network", keys);
 
-	if (r < 0)
+	if (r < 0 || (r = get_string(c, net, "mode", "network.mode", &mode)) < 0)
 		return r;
-	r = get_string(c, net, "mode", "network.mode", &mode);
-	if (r < 0)
+	if (r > 0) {
+		if (net_mode_parse(mode, &p->net_mode) < 0)
+			return fail(c, "network.mode", "\"%s\": must be none, allowlist or open",
+			            mode);
+		p->has_net_mode = true;
+	}
+	if ((r = apply_entries(c, net, "allow", &p->net_allow)) < 0 ||
+	    (r = apply_entries(c, net, "allow_private", &p->net_private)) < 0 ||
+	    (r = get_string(c, net, "backend", "network.backend", &backend)) < 0)
 		return r;
-	if (r > 0 && strcmp(mode, "none") != 0)
-		return fail(c, "network.mode", "\"%s\": this version supports only \"none\"", mode);
-	p->net_mode = NET_NONE;
+	if (r > 0 && strcmp(backend, "auto") != 0 && strcmp(backend, "slirp4netns") != 0)
+		return fail(c, "network.backend",
+		            "\"%s\": must be auto or slirp4netns (pasta is not supported yet)",
+		            backend);
 	return 0;
 }
 
@@ -613,6 +646,8 @@ void profile_free(struct profile *p)
 	strv_free(&p->env_set);
 	strv_free(&p->sc_allow);
 	strv_free(&p->sc_deny);
+	strv_free(&p->net_allow);
+	strv_free(&p->net_private);
 	*p = (struct profile){0};
 }
 
@@ -699,7 +734,15 @@ int profile_print_json(const struct profile *p, FILE *out)
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "audit"), "log",
 		                        p->audit_log);
 	net = cJSON_AddObjectToObject(root, "network");
-	cJSON_AddStringToObject(net, "mode", "none");
+	cJSON_AddStringToObject(net, "mode", net_mode_name(p->net_mode));
+	if (p->net_allow.n)
+		cJSON_AddItemToObject(net, "allow",
+		                      cJSON_CreateStringArray((const char *const *)p->net_allow.v,
+		                                              (int)p->net_allow.n));
+	if (p->net_private.n)
+		cJSON_AddItemToObject(net, "allow_private",
+		                      cJSON_CreateStringArray((const char *const *)p->net_private.v,
+		                                              (int)p->net_private.n));
 	sc = cJSON_AddObjectToObject(root, "seccomp");
 	cJSON_AddItemToObject(
 	    sc, "allow",

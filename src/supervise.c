@@ -6,6 +6,7 @@
 #include "audit.h"
 #include "cis_limits.h"
 #include "mount.h"
+#include "net.h"
 #include "seccomp.h"
 #include "userns.h"
 
@@ -294,6 +295,7 @@ struct run {
 	pid_t init;
 	struct timespec t0;
 	const struct audit *audit;
+	struct net_helper helper;
 	char error[512]; /* why the run could not start */
 };
 
@@ -397,6 +399,11 @@ static int start(struct run *r)
 	/* Non-dumpable from here on: nothing of the job may ptrace or read the launcher. (Until
 	 * the maps were written the child had to stay dumpable for an unprivileged writer.) */
 	prctl(PR_SET_DUMPABLE, 0);
+	/* Egress: the helper attaches to init's network namespace and configures tap0 while init
+	 * still waits, so the ruleset init installs next sees it, long before the job exists. */
+	if (p->net.mode != NET_NONE &&
+	    (e = net_helper_start(p, r->init, &r->helper, why, sizeof(why))) < 0)
+		return start_failed(r, "network helper", why);
 	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
 	if (write(r->sync_w, "1", 1) != 1)
 		return start_failed(r, "start sandbox", strerror(errno));
@@ -444,6 +451,7 @@ static int finish(struct run *r)
 	int status = report(p, &r->o);
 
 	limits_cgroup_teardown(&r->l.cg, &cr);
+	cr.helper_left = !net_helper_stop(&r->helper);
 	if (cr.oom && status == 128 + SIGKILL)
 		fprintf(stderr, "cisandbox: the job ran out of memory (limit %llu bytes)\n",
 		        (unsigned long long)p->limits.memory);
@@ -476,6 +484,7 @@ static int not_started(struct run *r)
 {
 	struct cgroup_result cr;
 
+	net_helper_stop(&r->helper);
 	limits_cgroup_teardown(&r->l.cg, &cr);
 	setup_error(r, r->error);
 	run_close(r);

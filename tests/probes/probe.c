@@ -15,7 +15,10 @@
  *   probe keyctl-bpf          one keyctl and one bpf call, errno names
  *   probe forkbomb N          fork up to N children that sleep; "COUNT ERRNO" (bounded: N)
  *   probe hog BYTES           allocate and touch BYTES: OK or the errno name
- *   probe nofile N            open /dev/null up to N times: "COUNT ERRNO" */
+ *   probe nofile N            open /dev/null up to N times: "COUNT ERRNO"
+ *   probe tcp ADDR PORT       connect (2 s at most) and read a line: "OK line" or the errno name
+ *   probe serve PORT...       (test world) answer every TCP connection on each port with
+ *                             "hello ADDR:PORT" and close; runs until killed */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -32,6 +35,9 @@
 #include <sys/syscall.h>
 #include <termios.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <unistd.h>
 
 static int result(int ok)
@@ -253,6 +259,95 @@ static int do_nofile(long n)
 	return 0;
 }
 
+static int do_tcp(const char *addr, int port)
+{
+	struct sockaddr_storage ss = {0};
+	socklen_t len;
+	char line[128] = "";
+	int fd, err = 0;
+	socklen_t elen = sizeof(err);
+	struct pollfd pf;
+	ssize_t n;
+
+	if (strchr(addr, ':')) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		inet_pton(AF_INET6, addr, &a->sin6_addr);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		inet_pton(AF_INET, addr, &a->sin_addr);
+		len = sizeof(*a);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return result(0);
+	if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)
+		return result(0);
+	pf = (struct pollfd){fd, POLLOUT, 0};
+	if (poll(&pf, 1, 2000) == 0) {
+		puts("ETIMEDOUT");
+		return 0;
+	}
+	getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+	if (err) {
+		errno = err;
+		return result(0);
+	}
+	pf = (struct pollfd){fd, POLLIN, 0};
+	poll(&pf, 1, 2000);
+	n = read(fd, line, sizeof(line) - 1);
+	line[n > 0 ? n : 0] = '\0';
+	line[strcspn(line, "\n")] = '\0';
+	printf("OK %s\n", line);
+	return 0;
+}
+
+static int do_serve(int argc, char **argv)
+{
+	struct pollfd pf[16];
+	int n = 0;
+
+	for (int i = 2; i < argc && n < 16; i++) {
+		struct sockaddr_in6 a = {.sin6_family = AF_INET6,
+		                         .sin6_port = htons((uint16_t)atoi(argv[i]))};
+		int fd = socket(AF_INET6, SOCK_STREAM, 0), one = 1, zero = 0;
+
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 64) < 0)
+			return result(0);
+		pf[n++] = (struct pollfd){fd, POLLIN, 0};
+	}
+	puts("serving");
+	fflush(stdout);
+	for (;;) {
+		if (poll(pf, (nfds_t)n, -1) < 0)
+			continue;
+		for (int i = 0; i < n; i++) {
+			struct sockaddr_in6 local;
+			socklen_t l = sizeof(local);
+			char ip[INET6_ADDRSTRLEN], msg[160];
+			int c;
+
+			if (!(pf[i].revents & POLLIN) || (c = accept(pf[i].fd, NULL, NULL)) < 0)
+				continue;
+			getsockname(c, (struct sockaddr *)&local, &l);
+			inet_ntop(AF_INET6, &local.sin6_addr, ip, sizeof(ip));
+			snprintf(msg, sizeof(msg), "hello %s:%d\n",
+			         strncmp(ip, "::ffff:", 7) == 0 ? ip + 7 : ip,
+			         ntohs(local.sin6_port));
+			(void)!write(c, msg, strlen(msg));
+			close(c);
+		}
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -302,6 +397,10 @@ int main(int argc, char **argv)
 		return do_hog(atoll(arg));
 	if (!strcmp(cmd, "nofile"))
 		return do_nofile(atol(arg));
+	if (!strcmp(cmd, "tcp") && argc > 3)
+		return do_tcp(arg, atoi(argv[3]));
+	if (!strcmp(cmd, "serve"))
+		return do_serve(argc, argv);
 	if (!strcmp(cmd, "ls"))
 		return list(arg, 0, 0);
 	fprintf(stderr, "probe: unknown command %s\n", cmd);

@@ -68,7 +68,8 @@ static void check(bool rootless)
 	struct net_allow allow[] = {entry("198.51.100.10:80"), entry("0.0.0.0/0:443"),
 	                            entry("[2001:db8::1]:443/udp"),
 	                            entry("203.0.113.0/24:8000-8100/udp")};
-	struct nft_policy p = {deny, 3, allow, 4, true};
+	struct net_allow priv[] = {entry("169.254.169.254:80")};
+	struct nft_policy p = {deny, 3, allow, 4, priv, 1, true};
 	char *text = apply_and_list(rootless, &p), *want;
 
 	if (getenv("CIS_UPDATE_GOLDEN"))

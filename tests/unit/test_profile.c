@@ -113,7 +113,7 @@ Test(profile, strict_errors_name_the_field)
 	cr_assert_err("bad_env", "env.pass[0]");
 	put("bad_env_set", "{\"env\": {\"set\": {\"X\": 1}}}");
 	cr_assert_err("bad_env_set", "env.set.X: must be a string");
-	put("bad_net", "{\"network\": {\"mode\": \"open\"}}");
+	put("bad_net", "{\"network\": {\"mode\": \"wide-open\"}}");
 	cr_assert_err("bad_net", "network.mode");
 	put("reserved", "{\"capabilities\": {\"add\": [\"CAP_NET_RAW\"]}}");
 	cr_assert_err("reserved", "capabilities: reserved section");

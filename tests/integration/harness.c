@@ -3,6 +3,8 @@
 #include "harness.h"
 
 #include <dirent.h>
+#include <sched.h>
+#include <stdarg.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -84,14 +86,21 @@ const char *probes_bind(void)
 	return buf;
 }
 
+const char *cis_netns;
+
 static void exec_cis(enum mode m, const char *const *env, const char *const *args)
 {
-	char bin[256];
+	char bin[256], netns[96];
 	const char *argv[64];
 	char *envp[64];
 	int a = 0, e = 0;
 
 	snprintf(bin, sizeof(bin), "%s/cisandbox", getenv("CIS_IT_DIR"));
+	if (cis_netns) {
+		snprintf(netns, sizeof(netns), "--net=/run/netns/%s", cis_netns);
+		argv[a++] = "/usr/bin/nsenter";
+		argv[a++] = netns;
+	}
 	if (m == ROOTLESS) {
 		argv[a++] = "/usr/bin/setpriv";
 		argv[a++] = "--reuid=65534";
@@ -355,4 +364,124 @@ void golden_compare(const char *name, const char *text)
 	cr_assert(want, "missing golden file %s (CIS_UPDATE_GOLDEN=1 creates it)", path);
 	cr_assert_str_eq(text, want, "differs from %s", path);
 	free(want);
+}
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+	char cmd[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	cr_assert_eq(system(cmd), 0, "test world: %s", cmd);
+}
+
+/* Run the probe's server inside netns name. */
+static pid_t serve_in(const char *name, const char *const *ports)
+{
+	char path[128], probe[300];
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "/run/netns/%s", name);
+	snprintf(probe, sizeof(probe), "%s/probe", probe_dir());
+	pid = fork();
+	if (pid == 0) {
+		int fd = open(path, O_RDONLY | O_CLOEXEC), null = open("/dev/null", O_WRONLY);
+		const char *argv[8] = {probe, "serve"};
+		int a = 2;
+
+		for (; *ports && a < 7; ports++)
+			argv[a++] = *ports;
+		argv[a] = NULL;
+		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+			_exit(1);
+		dup2(null, 1);
+		execv(probe, (char **)argv);
+		_exit(2);
+	}
+	return pid;
+}
+
+void world_up(struct world *wd)
+{
+	int id = getpid() % 100000;
+
+	snprintf(wd->w, sizeof(wd->w), "cisw%d", id);
+	snprintf(wd->s, sizeof(wd->s), "ciss%d", id);
+	sh("ip netns add %s && ip netns add %s", wd->w, wd->s);
+	sh("ip link add vw%d type veth peer name vs%d && ip link set vw%d netns %s && "
+	   "ip link set vs%d netns %s",
+	   id, id, id, wd->w, id, wd->s);
+	sh("ip -n %s addr add 192.0.2.1/24 dev vw%d && ip -n %s link set vw%d up && "
+	   "ip -n %s link set lo up && ip -n %s route add default via 192.0.2.2",
+	   wd->w, id, wd->w, id, wd->w, wd->w);
+	sh("ip -n %s addr add 192.0.2.2/24 dev vs%d && ip -n %s link set vs%d up && "
+	   "ip -n %s link set lo up",
+	   wd->s, id, wd->s, id, wd->s);
+	sh("for a in 198.51.100.10 203.0.113.7 169.254.169.254 10.1.2.3; do "
+	   "ip -n %s addr add $a/32 dev lo || exit 1; done",
+	   wd->s);
+	wd->servers = serve_in(wd->s, (const char *const[]){"80", "8443", NULL});
+	wd->local = serve_in(wd->w, (const char *const[]){"9999", NULL});
+	/* Until both answer: then the world is up. */
+	for (int i = 0; i < 200; i++) {
+		char cmd[256];
+
+		snprintf(cmd, sizeof(cmd),
+		         "ip netns exec %s %s/probe tcp 198.51.100.10 80 | grep -q OK && "
+		         "ip netns exec %s %s/probe tcp 127.0.0.1 9999 | grep -q OK",
+		         wd->w, probe_dir(), wd->w, probe_dir());
+		if (system(cmd) == 0)
+			break;
+		usleep(10000);
+	}
+	cis_netns = wd->w;
+}
+
+void world_down(struct world *wd)
+{
+	cis_netns = NULL;
+	kill(wd->servers, SIGKILL);
+	kill(wd->local, SIGKILL);
+	waitpid(wd->servers, NULL, 0);
+	waitpid(wd->local, NULL, 0);
+	sh("ip netns del %s; ip netns del %s", wd->w, wd->s);
+}
+
+pid_t child_named(pid_t parent, const char *comm)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	pid_t found = 0;
+
+	while (d && (e = readdir(d)) && !found) {
+		char path[300], name[64];
+		int ppid = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if (!(f = fopen(path, "r")))
+			continue;
+		if (fscanf(f, "%*d (%63[^)]) %*c %d", name, &ppid) == 2 && ppid == parent &&
+		    strcmp(name, comm) == 0)
+			found = atoi(e->d_name);
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+bool pid_alive(pid_t pid)
+{
+	char path[64], *stat;
+	bool alive;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	stat = read_text(path);
+	alive = stat && !strstr(stat, ") Z ");
+	free(stat);
+	return alive;
 }

@@ -54,6 +54,19 @@ void rm_rf(const char *path);
 void write_text(const char *path, const char *text);
 char *read_text(const char *path);
 
+/* A test "internet", all in namespaces the test makes: W, where the launcher runs, linked by a
+ * veth pair to S, which holds servers on ports 80 and 8443 at 198.51.100.10, 203.0.113.7, the
+ * fake metadata endpoint 169.254.169.254 and the fake internal service 10.1.2.3; W itself listens
+ * on 127.0.0.1:9999 and its own address 192.0.2.1:9999 (the "host"). */
+struct world {
+	char w[32], s[32];
+	pid_t servers, local;
+};
+void world_up(struct world *wd);
+void world_down(struct world *wd);
+/* When set, cis_run and cis_spawn start the launcher inside this network namespace. */
+extern const char *cis_netns;
+
 /* Compare text with tests/golden/NAME ($CIS_GOLDEN); CIS_UPDATE_GOLDEN=1 rewrites it first. */
 void golden_compare(const char *name, const char *text);
 
@@ -65,6 +78,11 @@ const char *probes_bind(void);
 bool host_process_exists(const char *needle);
 /* Wait up to ms for no such process; true if none remains. */
 bool host_process_gone(const char *needle, int ms);
+/* The pid of a child of parent whose command name is comm, or 0. */
+pid_t child_named(pid_t parent, const char *comm);
+/* Is pid alive (not gone, not a zombie)? */
+bool pid_alive(pid_t pid);
+
 /* Count of lines in /proc/self/mountinfo of the host (mount namespace of the tests). */
 int host_mount_count(void);
 

@@ -1,0 +1,166 @@
+/* Egress: the job reaches exactly what is allowed, never metadata, private ranges or the host,
+ * and nothing of the run (helper, rules) is left on the host. Every packet stays in namespaces
+ * the test made (see world_up in harness.c). */
+#include "harness.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define P "/probes/probe"
+
+static char *host_ruleset(const struct world *wd)
+{
+	char cmd[128];
+	FILE *f;
+	char *text;
+
+	snprintf(cmd, sizeof(cmd), "ip netns exec %s nft list ruleset", wd->w);
+	f = popen(cmd, "r");
+	text = slurp(fileno(f));
+	pclose(f);
+	return text;
+}
+
+static void egress_run(enum mode m, struct result *r, const char *ws, const char *const *flags,
+                       const char *script)
+{
+	const char *argv[32] = {"run", "-w", ws, "--ro-bind", probes_bind()};
+	int a = 5;
+
+	for (; *flags; flags++)
+		argv[a++] = *flags;
+	argv[a++] = "--";
+	argv[a++] = "sh";
+	argv[a++] = "-c";
+	argv[a++] = script;
+	argv[a] = NULL;
+	cis_run(m, r, NULL, argv);
+}
+
+DUAL_TEST(egress, allowlist_exact, .timeout = 60)
+{
+	struct world wd;
+	char *ws = tmpdir_for(m), *before, *after;
+	struct result r;
+
+	world_up(&wd);
+	before = host_ruleset(&wd);
+	egress_run(
+	    m, &r, ws, ARGS("--allow", "198.51.100.10:80"),
+	    P " tcp 198.51.100.10 80; " P " tcp 198.51.100.10 8443; " P
+	      " tcp 203.0.113.7 80; cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' ' | sort");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* Refused at once (reset), not dropped into a 2 s timeout. */
+	cr_assert_str_eq(r.out,
+	                 "OK hello 198.51.100.10:80\nECONNREFUSED\nECONNREFUSED\nlo\ntap0\n");
+	after = host_ruleset(&wd);
+	cr_assert_str_eq(after, before, "the host's ruleset changed");
+	free(before);
+	free(after);
+	result_free(&r);
+	world_down(&wd);
+	dir_done(ws);
+}
+
+/* Metadata and internal services stay refused under the broadest allow, and open only for an
+ * explicit allow_private entry. The host (its loopback, its address, slirp's gateway) never. */
+DUAL_TEST(egress, private_and_host_denied, .timeout = 60)
+{
+	const char *script =
+	    P " tcp 169.254.169.254 80; " P " tcp 10.1.2.3 80; " P " tcp 127.0.0.1 9999; " P
+	      " tcp 10.0.2.2 9999; " P " tcp 192.0.2.1 9999; " P " tcp 203.0.113.7 80";
+	struct world wd;
+	char *ws = tmpdir_for(m), prof[512];
+	struct result r;
+
+	world_up(&wd);
+	egress_run(m, &r, ws, ARGS("--allow", "0.0.0.0/0"), script);
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "EHOSTUNREACH\nEHOSTUNREACH\nECONNREFUSED\nEHOSTUNREACH\n"
+	                        "EHOSTUNREACH\nOK hello 203.0.113.7:80\n");
+	result_free(&r);
+	egress_run(m, &r, ws, ARGS("--net", "open"), script);
+	cr_assert_str_eq(r.out, "EHOSTUNREACH\nEHOSTUNREACH\nECONNREFUSED\nEHOSTUNREACH\n"
+	                        "EHOSTUNREACH\nOK hello 203.0.113.7:80\n");
+	result_free(&r);
+	snprintf(prof, sizeof(prof), "%s/meta.json", ws);
+	write_text(prof, "{\"extends\": \"untrusted\", \"network\": {\"mode\": \"allowlist\", "
+	                 "\"allow_private\": [\"169.254.169.254:80\"]}}");
+	egress_run(m, &r, ws, ARGS("-p", prof), P " tcp 169.254.169.254 80; " P " tcp 10.1.2.3 80");
+	cr_assert_str_eq(r.out, "OK hello 169.254.169.254:80\nEHOSTUNREACH\n");
+	result_free(&r);
+	world_down(&wd);
+	dir_done(ws);
+}
+
+/* The job can neither read nor change its rules (no CAP_NET_ADMIN in its namespace). */
+DUAL_TEST(egress, ruleset_out_of_reach, .timeout = 60)
+{
+	struct world wd;
+	char *ws = tmpdir_for(m);
+	struct result r;
+
+	world_up(&wd);
+	egress_run(m, &r, ws, ARGS("--allow", "198.51.100.10:80"),
+	           "nft list ruleset >/dev/null 2>&1 && echo read; "
+	           "nft flush ruleset >/dev/null 2>&1 && echo flushed; " P " tcp 203.0.113.7 80");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "ECONNREFUSED\n");
+	result_free(&r);
+	world_down(&wd);
+	dir_done(ws);
+}
+
+/* The helper dies with the launcher, also on SIGKILL. */
+DUAL_TEST(egress, helper_gone_after_sigkill, .timeout = 60)
+{
+	struct world wd;
+	char *ws = tmpdir_for(m), buf[8] = "", marker[32], needle[64];
+	int fd;
+	pid_t pid, helper;
+
+	world_up(&wd);
+	snprintf(marker, sizeof(marker), "%d%d", 60000 + getpid() % 9999, m);
+	snprintf(needle, sizeof(needle), "sleep %s", marker);
+	{
+		char script[128];
+
+		snprintf(script, sizeof(script), "echo ready; sleep %s", marker);
+		pid = cis_spawn(
+		    m, NULL,
+		    ARGS("run", "-w", ws, "--allow", "198.51.100.10:80", "--", "sh", "-c", script),
+		    &fd);
+	}
+	cr_assert(read(fd, buf, 6) == 6);
+	helper = child_named(pid, "slirp4netns");
+	cr_assert(helper > 0, "no slirp4netns under launcher %d", pid);
+	kill(pid, SIGKILL);
+	wait_status(pid);
+	cr_assert(host_process_gone(needle, 1000));
+	for (int i = 0; i < 100 && pid_alive(helper); i++)
+		usleep(10000);
+	cr_assert_not(pid_alive(helper), "slirp4netns %d outlived the launcher", helper);
+	close(fd);
+	world_down(&wd);
+	dir_done(ws);
+}
+
+DUAL_TEST(egress, bad_entries_refused, .timeout = 30)
+{
+	char *ws = tmpdir_for(m);
+	struct result r;
+
+	cis_run(m, &r, NULL, ARGS("run", "-w", ws, "--allow", "1.2.3.4:99999", "--", "true"));
+	cr_assert_eq(r.status, 125);
+	cr_assert_str_eq(r.err, "cisandbox: --allow 1.2.3.4:99999: port above 65535\n");
+	result_free(&r);
+	cis_run(m, &r, NULL,
+	        ARGS("run", "-w", ws, "--net", "none", "--allow", "1.2.3.4", "--", "true"));
+	cr_assert_eq(r.status, 125);
+	cr_assert(strstr(r.err, "need network mode allowlist"), "%s", r.err);
+	result_free(&r);
+	dir_done(ws);
+}

@@ -15,13 +15,15 @@ int net_setup(const struct plan *p, struct step_err *e);
  * network namespace. It dies with the launcher (PDEATHSIG, --exit-fd); no port is forwarded into
  * the sandbox, host loopback and the helper's own DNS are off. */
 struct net_helper {
-	pid_t pid;  /* 0: none */
-	int exit_w; /* closing it tells slirp4netns to exit */
+	pid_t pid;   /* 0: none */
+	int exit_w;  /* closing it tells slirp4netns to exit */
+	int ready_r; /* slirp4netns writes "1" here once tap0 is configured */
 };
 
-/* Start the helper on init's namespaces and wait (bounded) until tap0 is configured. 0 or
- * -errno with why set. */
+/* Start the helper on init's namespaces. 0 or -errno with why set. */
 int net_helper_start(const struct plan *p, pid_t init, struct net_helper *h, char *why, size_t len);
+/* Wait (bounded) until tap0 is configured. 0 or -errno with why set. */
+int net_helper_ready(const struct plan *p, struct net_helper *h, char *why, size_t len);
 /* Stop it and reap it; true when it is gone. */
 bool net_helper_stop(struct net_helper *h);
 

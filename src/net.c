@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -197,20 +198,28 @@ void net_format_allow(const struct net_allow *a, char *buf, size_t len)
 
 /* In the helper's child, before exec: die with the launcher, keep only fds 3 (exit) and 4
  * (ready), nothing on stdout. */
-static void helper_child(const struct plan *p, pid_t init, int exit_r, int ready_w)
+/* In the helper's child, before exec: die with the launcher, keep only fds 3 (exit), 4 (ready),
+ * 5 (the sandbox's user namespace) and 6 (its network namespace), nothing on stdout. */
+static void helper_child(const struct plan *p, const int fds[4])
 {
-	char net[64], user[80], exitfd[] = "--exit-fd=3", readyfd[] = "--ready-fd=4";
+	char exitfd[] = "--exit-fd=3", readyfd[] = "--ready-fd=4";
+	char user[] = "--userns-path=/proc/self/fd/5", net[] = "/proc/self/fd/6";
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	const char *argv[16];
-	int a = 0;
+	int a = 0, high[4];
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (dup2(exit_r, 3) < 0 || dup2(ready_w, 4) < 0 || null < 0 || dup2(null, 0) < 0 ||
-	    dup2(null, 1) < 0 || (!p->verbose && dup2(null, 2) < 0))
+	/* Out of the way first: a source may itself be numbered 3..6. */
+	for (int i = 0; i < 4; i++)
+		if ((high[i] = fcntl(fds[i], F_DUPFD, 100)) < 0)
+			_exit(126);
+	for (int i = 0; i < 4; i++)
+		if (dup2(high[i], 3 + i) < 0)
+			_exit(126);
+	if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
+	    (!p->verbose && dup2(null, 2) < 0))
 		_exit(126);
-	close_range(5, ~0U, 0);
-	snprintf(net, sizeof(net), "/proc/%d/ns/net", init);
-	snprintf(user, sizeof(user), "--userns-path=/proc/%d/ns/user", init);
+	close_range(7, ~0U, 0);
 	argv[a++] = "slirp4netns";
 	argv[a++] = "--configure";
 	argv[a++] = "--mtu=65520";
@@ -233,65 +242,78 @@ static void helper_child(const struct plan *p, pid_t init, int exit_r, int ready
 
 int net_helper_start(const struct plan *p, pid_t init, struct net_helper *h, char *why, size_t len)
 {
-	int ex[2] = {-1, -1}, ready[2] = {-1, -1}, st, r = 0;
-	char c = 0;
+	int ex[2] = {-1, -1}, ready[2] = {-1, -1}, userns = -1, netns = -1, r = 0;
+	char path[64];
 
-	*h = (struct net_helper){.exit_w = -1};
-	if (pipe2(ex, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+	*h = (struct net_helper){.exit_w = -1, .ready_r = -1};
+	/* Opened now, while init is still dumpable: once it runs it is not, and its /proc/PID/ns
+	 * links are out of an unprivileged helper's reach. */
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", init);
+	userns = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", init);
+	netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (userns < 0 || netns < 0 || pipe2(ex, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
 		r = -errno;
-		snprintf(why, len, "pipe");
-		goto out;
-	}
-	h->pid = fork();
-	if (h->pid < 0) {
+		snprintf(why, len, "namespaces of the sandbox");
+	} else if ((h->pid = fork()) < 0) {
 		r = -errno;
 		h->pid = 0;
 		snprintf(why, len, "fork");
-		goto out;
+	} else if (h->pid == 0) {
+		helper_child(p, (const int[]){ex[0], ready[1], userns, netns});
+	} else {
+		h->exit_w = TAKE_FD(ex[1]);
+		h->ready_r = TAKE_FD(ready[0]);
 	}
-	if (h->pid == 0)
-		helper_child(p, init, ex[0], ready[1]);
-	h->exit_w = TAKE_FD(ex[1]);
-	closep(&ready[1]);
-	/* Bounded: a helper that never comes up must not hang the launch. */
-	if (poll(&(struct pollfd){ready[0], POLLIN, 0}, 1, 10000) <= 0 ||
-	    read(ready[0], &c, 1) != 1 || c != '1') {
-		r = -ECHILD;
-		if (waitpid(h->pid, &st, WNOHANG) == h->pid)
-			snprintf(why, len, "%s exited with status %d%s", p->net.helper,
-			         WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
-			         WIFEXITED(st) && WEXITSTATUS(st) == 1 &&
-			                 access("/dev/net/tun", R_OK | W_OK)
-			             ? " (cannot open /dev/net/tun: it must be mode 0666, as "
-			               "Debian's udev makes it)"
-			             : "");
-		else
-			snprintf(why, len, "%s did not report ready within 10 s", p->net.helper);
-		net_helper_stop(h);
-	}
-out:
 	closep(&ex[0]);
 	closep(&ex[1]);
 	closep(&ready[0]);
 	closep(&ready[1]);
+	closep(&userns);
+	closep(&netns);
 	return r;
+}
+
+int net_helper_ready(const struct plan *p, struct net_helper *h, char *why, size_t len)
+{
+	char c = 0;
+	int st;
+
+	/* Bounded: a helper that never comes up must not hang the launch. */
+	if (poll(&(struct pollfd){h->ready_r, POLLIN, 0}, 1, 10000) > 0 &&
+	    read(h->ready_r, &c, 1) == 1 && c == '1') {
+		closep(&h->ready_r);
+		return 0;
+	}
+	if (waitpid(h->pid, &st, WNOHANG) == h->pid) {
+		h->pid = 0;
+		snprintf(why, len, "%s exited with status %d%s", p->net.helper,
+		         WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st),
+		         access("/dev/net/tun", R_OK | W_OK)
+		             ? " (cannot open /dev/net/tun: it must "
+		               "be mode 0666, as Debian's udev "
+		               "makes it)"
+		             : "");
+	} else {
+		snprintf(why, len, "%s did not report ready within 10 s", p->net.helper);
+	}
+	net_helper_stop(h);
+	return -ECHILD;
 }
 
 bool net_helper_stop(struct net_helper *h)
 {
-	bool gone = true;
+	_cleanup_close_ int pidfd = -1;
+	bool gone;
 
+	closep(&h->ready_r);
 	if (h->pid <= 0)
 		return true;
+	pidfd = (int)syscall(SYS_pidfd_open, h->pid, 0);
 	closep(&h->exit_w);
-	for (int i = 0; i < 200; i++) {
-		if (waitpid(h->pid, NULL, WNOHANG) == h->pid) {
-			h->pid = 0;
-			return true;
-		}
-		usleep(5000);
-	}
-	kill(h->pid, SIGKILL);
+	/* slirp4netns exits as soon as its exit fd closes; a pidfd wakes us the moment it does. */
+	if (pidfd < 0 || poll(&(struct pollfd){pidfd, POLLIN, 0}, 1, 1000) <= 0)
+		kill(h->pid, SIGKILL);
 	gone = waitpid(h->pid, NULL, 0) == h->pid;
 	h->pid = 0;
 	return gone;

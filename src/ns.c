@@ -189,8 +189,13 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, c
 	*step = "parent-death signal";
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
 		return -errno;
-	if (poll(&(struct pollfd){syncfd, POLLIN, 0}, 1, 0) != 0)
-		return -ESRCH;
+	{
+		/* Hang-up only: data may be waiting (the launcher's "network ready"). */
+		struct pollfd pf = {syncfd, 0, 0};
+
+		if (poll(&pf, 1, 0) < 0 || (pf.revents & (POLLHUP | POLLERR)))
+			return -ESRCH;
+	}
 	*step = "mount";
 	if ((r = mount_build_root(p, pre, &root, e)) < 0)
 		return r;
@@ -201,6 +206,14 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, c
 	if (sethostname(CIS_HOSTNAME, strlen(CIS_HOSTNAME)) < 0)
 		return -errno;
 	*step = "network";
+	/* With egress the helper started while we built the filesystem; the launcher says when
+	 * tap0 is configured. EOF: the launcher (or the helper) failed. */
+	if (p->net.mode != NET_NONE) {
+		char c = 0;
+
+		if (read(syncfd, &c, 1) != 1 || c != 'N')
+			return step_fail(e, -ENETDOWN, "network helper did not come up");
+	}
 	if ((r = net_setup(p, e)) < 0)
 		return r;
 	return 0;

@@ -57,6 +57,7 @@ struct outcome {
 	size_t n_denials;
 	unsigned long denied_total;
 	const struct audit *audit;
+	struct net_helper *helper;
 };
 
 /* One message; an attached fd (the job's seccomp listener) is kept. */
@@ -82,6 +83,10 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 	} else if (m.type == MSG_STATUS) {
 		o->have_status = true;
 		o->job_status = m.status;
+		/* The job is over: let the network helper go now, so that its exit (the tap
+		 * device's teardown waits for an RCU grace period) overlaps init's. */
+		if (o->helper)
+			closep(&o->helper->exit_w);
 	} else if (m.type != MSG_LISTENER && !o->have_error) {
 		o->error = m;
 		o->have_error = true;
@@ -400,13 +405,20 @@ static int start(struct run *r)
 	 * the maps were written the child had to stay dumpable for an unprivileged writer.) */
 	prctl(PR_SET_DUMPABLE, 0);
 	/* Egress: the helper attaches to init's network namespace and configures tap0 while init
-	 * still waits, so the ruleset init installs next sees it, long before the job exists. */
+	 * builds the filesystem; init waits for our "N" before it installs the ruleset, long
+	 * before the job exists. */
 	if (p->net.mode != NET_NONE &&
 	    (e = net_helper_start(p, r->init, &r->helper, why, sizeof(why))) < 0)
 		return start_failed(r, "network helper", why);
 	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
 	if (write(r->sync_w, "1", 1) != 1)
 		return start_failed(r, "start sandbox", strerror(errno));
+	if (p->net.mode != NET_NONE) {
+		if ((e = net_helper_ready(p, &r->helper, why, sizeof(why))) < 0)
+			return start_failed(r, "network helper", why);
+		if (write(r->sync_w, "N", 1) != 1)
+			return start_failed(r, "start sandbox", strerror(errno));
+	}
 	audit_job_start(r->audit, p, r->init);
 	return 0;
 }
@@ -498,7 +510,8 @@ int supervise_run(const struct plan *p, const struct audit *audit)
 	                .sfd = -1,
 	                .msg_r = -1,
 	                .sync_w = -1,
-	                .audit = audit};
+	                .audit = audit,
+	                .helper = {.exit_w = -1, .ready_r = -1}};
 	char limits[512];
 	int status;
 
@@ -520,6 +533,7 @@ int supervise_run(const struct plan *p, const struct audit *audit)
 	audit_sandbox_create(audit, p, &r.l.cg);
 	if (start(&r) != 0)
 		return not_started(&r);
+	r.o.helper = &r.helper;
 	watch(p, r.init, r.sfd, r.msg_r, &r.o);
 	status = finish(&r);
 	run_close(&r);

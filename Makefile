@@ -141,7 +141,7 @@ $(BUILD)/bench/%: tests/bench/%.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) -std=gnu17 -O2 -Wall -Wextra -Werror -static -o $@ $<
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/sysloop $(BUILD)/bench/teardown
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/sysloop $(BUILD)/bench/teardown $(PROBES)
 	@sh tests/bench/bench.sh $(BUILD)
 
 demo: deps

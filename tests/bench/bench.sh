@@ -9,7 +9,7 @@ src=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(mktemp -d /tmp/cis-bench-XXXXXX)
 trap 'rm -rf "$B"' EXIT INT TERM
 chmod 755 "$B"
-cp "$build/cisandbox" "$build/bench/sysloop" "$build/bench/teardown" "$B/"
+cp "$build/cisandbox" "$build/bench/sysloop" "$build/bench/teardown" "$build/probes/probe" "$B/"
 mkdir "$B/ws" "$B/proj" "$B/out"
 cp -r "$src/src" "$src/include" "$B/proj/"
 printf 'SRCS := $(wildcard src/*.c)\nall: $(SRCS:.c=.o)\n%%.o: %%.c\n\t$(CC) -O2 -std=gnu17 -iquote include -I/usr/include/cjson -DCIS_VERSION=\\"b\\" -DCIS_DATADIR=\\"/b\\" -c -o $@ $<\n' \
@@ -42,6 +42,11 @@ set -- -N -w 20 -r 200 --export-json "$B/out/startup.json" \
 if command -v firejail >/dev/null; then
 	set -- "$@" -n "firejail" "firejail --quiet --noprofile --net=none --private --caps.drop=all --seccomp /bin/true"
 fi
+egress_ok=no
+if as_user "$B/cisandbox" run -w "$B/ws" --allow 198.51.100.10:80 -- /bin/true >/dev/null 2>&1; then
+	egress_ok=yes
+	set -- "$@" -n "cisandbox run --allow (egress)" "$cis --allow 198.51.100.10:80 -- /bin/true"
+fi
 pasta_ok=no
 if command -v pasta >/dev/null &&
 	as_user timeout 5 pasta --config-net -- /bin/true >/dev/null 2>&1 </dev/null; then
@@ -65,7 +70,7 @@ if [ "$pasta_ok" = no ]; then
 		echo "   pasta: cannot run as this user here ($(ls -l /dev/net/tun 2>&1 | cut -d' ' -f1) /dev/net/tun?)"
 	fi
 fi
-echo "   cisandbox with an egress allowlist: not measured (network egress is not implemented yet)"
+[ "$egress_ok" = yes ] || echo "   cisandbox with an egress allowlist: cannot run here (slirp4netns, /dev/net/tun?)"
 
 # 2. Steady-state overhead -------------------------------------------------------------------------
 echo
@@ -88,6 +93,31 @@ done
 bare_ms=$(sort -n "$B/out/bare.ms" | sed -n 4p)
 in_ms=$(sort -n "$B/out/inside.ms" | sed -n 4p)
 python3 -c "print(f'   syscall loop (1e6 getppid + 1e5 openat/close), median of 7: bare {$bare_ms:.1f} ms, inside {$in_ms:.1f} ms: {$in_ms/$bare_ms:.3f}× bare (seccomp filter cost)')"
+
+# 2b. Egress throughput ---------------------------------------------------------------------------
+if [ "$egress_ok" = yes ] && [ "$(id -u)" = 0 ]; then
+	echo
+	echo "2b. TCP throughput, 1 GiB from a server in a test-made namespace (198.51.100.10)"
+	W=cisbw$$ S=cisbs$$
+	ip netns add $W && ip netns add $S
+	ip link add vbw$$ type veth peer name vbs$$
+	ip link set vbw$$ netns $W && ip link set vbs$$ netns $S
+	ip -n $W addr add 192.0.2.1/24 dev vbw$$ && ip -n $W link set vbw$$ up && ip -n $W link set lo up
+	ip -n $S addr add 192.0.2.2/24 dev vbs$$ && ip -n $S link set vbs$$ up && ip -n $S link set lo up
+	ip -n $S addr add 198.51.100.10/32 dev lo && ip -n $W route add default via 192.0.2.2
+	ip netns exec $S "$B/probe" blast 5001 1024 >/dev/null &
+	blaster=$!
+	sleep 0.3
+	host=$(ip netns exec $W "$B/probe" sink 198.51.100.10 5001 | cut -d' ' -f2)
+	inside=$(ip netns exec $W setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$B/cisandbox" run -w "$B/ws" --allow 198.51.100.10:5001 --ro-bind "$B:/bench" -- \
+		/bench/probe sink 198.51.100.10 5001 | cut -d' ' -f2)
+	kill $blaster
+	ip netns del $W
+	ip netns del $S
+	python3 -c "print(f'   direct (the launcher\'s namespace): {$host} Mbit/s; through slirp4netns: {$inside} Mbit/s: {$inside/$host:.2f}× direct')"
+	echo "   pasta: not supported yet"
+fi
 
 # 3. Footprint ------------------------------------------------------------------------------------
 echo

@@ -18,7 +18,9 @@
  *   probe nofile N            open /dev/null up to N times: "COUNT ERRNO"
  *   probe tcp ADDR PORT       connect (2 s at most) and read a line: "OK line" or the errno name
  *   probe serve PORT...       (test world) answer every TCP connection on each port with
- *                             "hello ADDR:PORT" and close; runs until killed */
+ *                             "hello ADDR:PORT" and close; runs until killed
+ *   probe blast PORT MIB      (bench) send MIB mebibytes to every TCP client of PORT, forever
+ *   probe sink ADDR PORT      (bench) read to EOF; print "MIB Mbit/s" */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -34,6 +36,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
+#include <time.h>
 #include <sys/un.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -348,6 +351,49 @@ static int do_serve(int argc, char **argv)
 	}
 }
 
+static int do_blast(int port, long mib)
+{
+	static char buf[1 << 20];
+	struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port)};
+	int fd = socket(AF_INET6, SOCK_STREAM, 0), one = 1, zero = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero));
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(fd, 8) < 0)
+		return result(0);
+	for (;;) {
+		int c = accept(fd, NULL, NULL);
+
+		for (long i = 0; c >= 0 && i < mib; i++)
+			if (write(c, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+				break;
+		if (c >= 0)
+			close(c);
+	}
+}
+
+static int do_sink(const char *addr, int port)
+{
+	static char buf[1 << 20];
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	struct timespec t0, t1;
+	long long total = 0;
+	ssize_t n;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	inet_pton(AF_INET, addr, &a.sin_addr);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return result(0);
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += n;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	printf("%lld %.0f\n", total >> 20,
+	       (double)total * 8 / 1e6 /
+	               ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -399,6 +445,10 @@ int main(int argc, char **argv)
 		return do_nofile(atol(arg));
 	if (!strcmp(cmd, "tcp") && argc > 3)
 		return do_tcp(arg, atoi(argv[3]));
+	if (!strcmp(cmd, "blast") && argc > 3)
+		return do_blast(atoi(arg), atol(argv[3]));
+	if (!strcmp(cmd, "sink") && argc > 3)
+		return do_sink(arg, atoi(argv[3]));
 	if (!strcmp(cmd, "serve"))
 		return do_serve(argc, argv);
 	if (!strcmp(cmd, "ls"))

@@ -28,6 +28,8 @@ struct cgroup_result;
 void audit_sandbox_create(const struct audit *a, const struct plan *p, const struct cgroup *cg);
 void audit_job_start(const struct audit *a, const struct plan *p, int init_pid);
 void audit_policy_deny(const struct audit *a, const char *kind, const char *what, int pid, int err);
+struct net_flow;
+void audit_egress_flow(const struct audit *a, const struct net_flow *f);
 /* reason: exit, signal, timeout, oom, setup-error. */
 struct job_end {
 	const char *reason;

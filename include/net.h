@@ -8,8 +8,31 @@
 #include <sys/types.h>
 
 /* In the sandbox init: bring up lo; with egress, install the nftables policy (the helper has
- * configured tap0 by then). 0 or -errno, e->detail set. */
-int net_setup(const struct plan *p, struct step_err *e);
+ * configured tap0 by then). In audit mode *nflog is a socket receiving every new outbound flow,
+ * for the launcher (else -1). 0 or -errno, e->detail set. */
+int net_setup(const struct plan *p, int *nflog, struct step_err *e);
+
+/* Launcher, audit mode: the destinations the job contacted. */
+#define NET_MAX_FLOWS 256
+struct net_flow {
+	int family;
+	unsigned char addr[16];
+	unsigned short port;
+	unsigned char proto;
+	unsigned count;
+	bool denied; /* in the always-denied set: the ruleset refused it */
+};
+struct net_flows {
+	struct net_flow v[NET_MAX_FLOWS];
+	size_t n;
+	unsigned long total;
+};
+/* Read what is pending on the NFLOG socket; returns the index of each new destination through
+ * fresh (at most max), so the caller can report it once. */
+size_t net_flows_read(const struct plan *p, int nflog, struct net_flows *f, size_t *fresh,
+                      size_t max);
+/* "tcp 198.51.100.10:80" */
+void net_flow_format(const struct net_flow *fl, char *buf, size_t len);
 
 /* Launcher side: the rootless connectivity helper (slirp4netns) attached to the sandbox's
  * network namespace. It dies with the launcher (PDEATHSIG, --exit-fd); no port is forwarded into

@@ -17,6 +17,7 @@ struct nft_policy {
 	const struct net_allow *private_ok; /* holes in the deny list (network.allow_private) */
 	size_t n_private;
 	bool allowlist; /* true: only allowed destinations pass; false: all but the deny list */
+	int log_group;  /* > 0: every new outbound flow goes to this NFLOG group (audit mode) */
 };
 
 /* Install the policy in the current network namespace (needs CAP_NET_ADMIN there). 0 or -errno;

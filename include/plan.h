@@ -22,7 +22,7 @@
 #define CIS_HOSTNAME          "cisandbox"
 
 enum ws_mode { WS_OVERLAY, WS_TMPFS, WS_BIND };
-enum net_mode { NET_NONE, NET_ALLOWLIST, NET_OPEN };
+enum net_mode { NET_NONE, NET_ALLOWLIST, NET_OPEN, NET_AUDIT };
 
 /* One egress destination: CIDR, IP, IP:PORT, IP:PORT-PORT, [IPv6]:PORT, [IPv6]:PORT-PORT, each
  * optionally followed by /tcp or /udp (default tcp). Without a port, every port. */

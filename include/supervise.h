@@ -12,7 +12,7 @@
 #include <linux/filter.h>
 #include <signal.h>
 
-enum msg_type { MSG_SETUP_ERROR = 1, MSG_EXEC_ERROR, MSG_STATUS, MSG_LISTENER };
+enum msg_type { MSG_SETUP_ERROR = 1, MSG_EXEC_ERROR, MSG_STATUS, MSG_LISTENER, MSG_NFLOG };
 
 /* One message from the sandbox to the launcher; smaller than PIPE_BUF, so each write is atomic
  * even when init and job both write. */

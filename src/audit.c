@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "audit.h"
 #include "cis_limits.h"
+#include "net.h"
 #include "plan.h"
 
 #include <cjson/cJSON.h>
@@ -239,4 +240,22 @@ void audit_sandbox_destroy(const struct audit *a, const struct cgroup_result *re
 		cJSON_AddNumberToObject(f, "cgroup_killed_leftovers", res->left);
 	cJSON_AddNumberToObject(f, "seccomp_denials", (double)denials);
 	audit_event(a, "sandbox.destroy", f);
+}
+
+void audit_egress_flow(const struct audit *a, const struct net_flow *f)
+{
+	char buf[96];
+	cJSON *o;
+
+	if (a->fd < 0)
+		return;
+	net_flow_format(f, buf, sizeof(buf));
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "proto",
+	                        buf[0] == 't'   ? "tcp"
+	                        : buf[0] == 'u' ? "udp"
+	                                        : "other");
+	cJSON_AddStringToObject(o, "destination", strchr(buf, ' ') + 1);
+	cJSON_AddBoolToObject(o, "denied", f->denied);
+	audit_event(a, "egress.flow", o);
 }

@@ -76,7 +76,7 @@ void cli_usage(FILE *out)
 	      "      --nofile N             open files limit\n"
 	      "      --fsize SIZE           largest file the job may write\n"
 	      "      --audit-log PATH|fd:N  append JSON Lines events (see cisandbox(1))\n"
-	      "      --net MODE             none (loopback only) | allowlist | open\n"
+	      "      --net MODE             none (loopback only) | allowlist | open | audit\n"
 	      "      --allow DEST           allow egress to IP[/LEN][:PORT[-PORT]][/tcp|/udp]\n"
 	      "                             ([IPv6]:PORT); implies --net allowlist (repeatable)\n"
 	      "      --dry-run              print the resolved plan as JSON and exit\n"
@@ -169,7 +169,8 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		return 0;
 	case OPT_NET:
 		if (net_mode_parse(arg, &c->net_mode) < 0)
-			return cis_err_set(err, "--net %s: must be none, allowlist or open", arg);
+			return cis_err_set(err, "--net %s: must be none, allowlist, open or audit",
+			                   arg);
 		c->has_net_mode = true;
 		return 0;
 	case OPT_ALLOW: {

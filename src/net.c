@@ -13,6 +13,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <linux/netfilter/nfnetlink_log.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -36,7 +39,56 @@ static int lo_up(void)
 	return 0;
 }
 
-int net_setup(const struct plan *p, struct step_err *e)
+#define NFLOG_GROUP 7
+
+/* An NFLOG socket bound to our group in the current network namespace, copying the first 64
+ * bytes of each packet (enough for the IP and transport headers). */
+static int nflog_open(int *out)
+{
+	char buf[256];
+	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct nlmsghdr *h;
+	struct nfgenmsg *g;
+	struct nfulnl_msg_config_cmd cmd = {NFULNL_CFG_CMD_BIND};
+	struct nfulnl_msg_config_mode mode = {.copy_range = htonl(64),
+	                                      .copy_mode = NFULNL_COPY_PACKET};
+	int r = 0;
+
+	if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		r = -errno;
+	const uint32_t qthresh = htonl(1);
+
+	/* Bind, copy mode, and a queue threshold of 1: nfnetlink_log otherwise batches up to 100
+	 * messages or a second, and a short job's flows would die with its namespace unsent. */
+	for (int step = 0; r == 0 && step < 3; step++) {
+		h = mnl_nlmsg_put_header(buf);
+		h->nlmsg_type = (NFNL_SUBSYS_ULOG << 8) | NFULNL_MSG_CONFIG;
+		h->nlmsg_flags = NLM_F_REQUEST;
+		g = mnl_nlmsg_put_extra_header(h, sizeof(*g));
+		g->nfgen_family = AF_UNSPEC;
+		g->version = NFNETLINK_V0;
+		g->res_id = htons(NFLOG_GROUP);
+		if (step == 0)
+			mnl_attr_put(h, NFULA_CFG_CMD, sizeof(cmd), &cmd);
+		else if (step == 1)
+			mnl_attr_put(h, NFULA_CFG_MODE, sizeof(mode), &mode);
+		else
+			mnl_attr_put(h, NFULA_CFG_QTHRESH, sizeof(qthresh), &qthresh);
+		if (mnl_socket_sendto(nl, h, h->nlmsg_len) < 0)
+			r = -errno;
+	}
+	if (r < 0) {
+		if (nl)
+			mnl_socket_close(nl);
+		return r;
+	}
+	/* The launcher keeps the fd; the libmnl wrapper (ours alone) can go. */
+	*out = fcntl(mnl_socket_get_fd(nl), F_DUPFD_CLOEXEC, 3);
+	mnl_socket_close(nl);
+	return *out < 0 ? -errno : 0;
+}
+
+int net_setup(const struct plan *p, int *nflog, struct step_err *e)
 {
 	const struct net_plan *n = &p->net;
 	struct nft_policy pol = {n->deny,
@@ -45,14 +97,19 @@ int net_setup(const struct plan *p, struct step_err *e)
 	                         n->n_allow,
 	                         n->private_ok,
 	                         n->n_private,
-	                         n->mode == NET_ALLOWLIST};
+	                         n->mode == NET_ALLOWLIST,
+	                         n->mode == NET_AUDIT ? NFLOG_GROUP : 0};
 	char why[160] = "";
 	int r;
 
+	*nflog = -1;
 	if ((r = lo_up()) < 0)
 		return step_fail(e, r, "lo up");
 	if (n->mode == NET_NONE)
 		return 0;
+	/* Bound before the rules exist, so that no flow of the job can pass unrecorded. */
+	if (n->mode == NET_AUDIT && (r = nflog_open(nflog)) < 0)
+		return step_fail(e, r, "NFLOG socket for audit mode");
 	/* Before the job exists: there is no moment at which it could send unfiltered. */
 	if ((r = nft_apply(&pol, why, sizeof(why))) < 0)
 		return step_fail(e, r, "nftables: %s", why);
@@ -317,4 +374,102 @@ bool net_helper_stop(struct net_helper *h)
 	gone = waitpid(h->pid, NULL, 0) == h->pid;
 	h->pid = 0;
 	return gone;
+}
+
+/* One logged packet: the destination of a new flow. */
+static void flow_seen(const struct plan *p, const unsigned char *pkt, size_t len,
+                      struct net_flows *f, size_t *fresh, size_t *n_fresh, size_t max)
+{
+	struct net_flow fl = {0};
+	struct net_allow as_entry = {0};
+	size_t hl;
+
+	if (len >= 20 && pkt[0] >> 4 == 4) {
+		fl.family = AF_INET;
+		memcpy(fl.addr, pkt + 16, 4);
+		fl.proto = pkt[9];
+		hl = (size_t)(pkt[0] & 0xf) * 4;
+	} else if (len >= 40 && pkt[0] >> 4 == 6) {
+		fl.family = AF_INET6;
+		memcpy(fl.addr, pkt + 24, 16);
+		fl.proto = pkt[6]; /* extension headers are not followed: the port stays 0 */
+		hl = 40;
+	} else {
+		return;
+	}
+	if ((fl.proto == IPPROTO_TCP || fl.proto == IPPROTO_UDP) && len >= hl + 4)
+		fl.port = (unsigned short)(pkt[hl + 2] << 8 | pkt[hl + 3]);
+	f->total++;
+	for (size_t i = 0; i < f->n; i++) {
+		struct net_flow *o = &f->v[i];
+
+		if (o->family == fl.family && o->proto == fl.proto && o->port == fl.port &&
+		    memcmp(o->addr, fl.addr, 16) == 0) {
+			o->count++;
+			return;
+		}
+	}
+	if (f->n == NET_MAX_FLOWS)
+		return;
+	as_entry.family = fl.family;
+	memcpy(as_entry.addr, fl.addr, 16);
+	as_entry.prefix = fl.family == AF_INET ? 32 : 128;
+	for (size_t d = 0; d < p->net.n_deny && !fl.denied; d++)
+		fl.denied = net_allow_covers(&p->net.deny[d], &as_entry);
+	fl.count = 1;
+	f->v[f->n] = fl;
+	if (*n_fresh < max)
+		fresh[(*n_fresh)++] = f->n;
+	f->n++;
+}
+
+static int nflog_attr(const struct nlattr *a, void *data)
+{
+	const struct nlattr **tb = data;
+
+	if (mnl_attr_get_type(a) <= NFULA_MAX)
+		tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+size_t net_flows_read(const struct plan *p, int nflog, struct net_flows *f, size_t *fresh,
+                      size_t max)
+{
+	char buf[16384];
+	size_t n_fresh = 0;
+	ssize_t n;
+
+	while ((n = recv(nflog, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
+		int len = (int)n;
+
+		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
+		     h = mnl_nlmsg_next(h, &len)) {
+			const struct nlattr *tb[NFULA_MAX + 1] = {0};
+
+			if ((h->nlmsg_type & 0xff) != NFULNL_MSG_PACKET ||
+			    mnl_attr_parse(h, sizeof(struct nfgenmsg), nflog_attr, tb) < 0 ||
+			    !tb[NFULA_PAYLOAD])
+				continue;
+			flow_seen(p, mnl_attr_get_payload(tb[NFULA_PAYLOAD]),
+			          mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]), f, fresh, &n_fresh,
+			          max);
+		}
+	}
+	return n_fresh;
+}
+
+void net_flow_format(const struct net_flow *fl, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const char *proto = fl->proto == IPPROTO_TCP                                   ? "tcp"
+	                    : fl->proto == IPPROTO_UDP                                 ? "udp"
+	                    : fl->proto == IPPROTO_ICMP || fl->proto == IPPROTO_ICMPV6 ? "icmp"
+	                                                                               : "ip";
+
+	inet_ntop(fl->family, fl->addr, addr, sizeof(addr));
+	if (fl->port)
+		snprintf(buf, len, "%s %s%s%s:%u", proto, fl->family == AF_INET6 ? "[" : "", addr,
+		         fl->family == AF_INET6 ? "]" : "", fl->port);
+	else
+		snprintf(buf, len, "%s %s", proto, addr);
 }

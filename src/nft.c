@@ -292,6 +292,24 @@ static void emit_chain(struct batch *bt, const char *name, uint32_t hook, int po
 	next(bt);
 }
 
+/* ct state new log group N: every new outbound flow, refused ones too, reaches the launcher. */
+static void emit_log_new(struct batch *bt, int group)
+{
+	const uint32_t zero = 0, state = NF_CT_STATE_BIT(IP_CT_NEW);
+	struct nftnl_rule *r = rule("output");
+	struct nftnl_expr *e = ex("ct");
+
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_KEY, NFT_CT_STATE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CT_DREG, NFT_REG_1);
+	nftnl_rule_add_expr(r, e);
+	add_bitwise(r, &state, sizeof(state));
+	add_cmp(r, NFT_CMP_NEQ, &zero, sizeof(zero));
+	e = ex("log");
+	nftnl_expr_set_u16(e, NFTNL_EXPR_LOG_GROUP, (uint16_t)group);
+	nftnl_rule_add_expr(r, e);
+	emit_rule(bt, r);
+}
+
 static void build(struct batch *bt, const struct nft_policy *p)
 {
 	const struct dest_set allow[] = {{"allow4", 1, p->allow, p->n_allow},
@@ -317,6 +335,8 @@ static void build(struct batch *bt, const struct nft_policy *p)
 	}
 	emit_base_rules(bt, "output", NFT_META_OIF);
 	emit_base_rules(bt, "input", NFT_META_IIF);
+	if (p->log_group > 0)
+		emit_log_new(bt, p->log_group);
 	/* The profile's explicit holes come first, then every denied range, then the allowlist:
 	 * a broad allow (0.0.0.0/0:443) never opens metadata or private ranges. */
 	for (size_t i = 0; p->n_private && i < ARRAY_SIZE(layouts); i++)

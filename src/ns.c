@@ -51,9 +51,9 @@ static void send_msg(int fd, int type, int err, int status, const char *step, co
 }
 
 /* Pass fd to the launcher over the message socket. */
-static int send_fd(int sock, int fd)
+static int send_fd(int sock, int type, int fd)
 {
-	struct msg m = {.type = MSG_LISTENER};
+	struct msg m = {.type = type};
 	char ctl[CMSG_SPACE(sizeof(int))] = {0};
 	struct iovec iov = {&m, sizeof(m)};
 	struct msghdr mh = {
@@ -126,7 +126,7 @@ static int job_setup(const struct launch *l, const char **step, struct step_err 
 	if (listener >= 0) {
 		char ack;
 
-		r = send_fd(l->msgfd, listener);
+		r = send_fd(l->msgfd, MSG_LISTENER, listener);
 		/* Wait until the launcher holds it: closing our socket (at exec) while an fd is
 		 * still in flight on it sends the kernel through unix-socket garbage collection. */
 		if (r == 0 && read(l->msgfd, &ack, 1) != 1)
@@ -174,10 +174,10 @@ static void close_all_but(const int *keep, size_t n)
 	close_range(lo, ~0U, 0);
 }
 
-static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, const char **step,
-                      struct step_err *e)
+static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, int msgfd,
+                      const char **step, struct step_err *e)
 {
-	_cleanup_close_ int root = -1;
+	_cleanup_close_ int root = -1, nflog = -1;
 	int r;
 
 	*step = "identity";
@@ -214,8 +214,11 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, c
 		if (read(syncfd, &c, 1) != 1 || c != 'N')
 			return step_fail(e, -ENETDOWN, "network helper did not come up");
 	}
-	if ((r = net_setup(p, e)) < 0)
+	if ((r = net_setup(p, &nflog, e)) < 0)
 		return r;
+	/* Audit mode: the launcher reads the flows; we keep no copy. */
+	if (nflog >= 0 && (r = send_fd(msgfd, MSG_NFLOG, nflog)) < 0)
+		return step_fail(e, r, "hand the flow log to the supervisor");
 	return 0;
 }
 
@@ -303,7 +306,7 @@ noreturn void ns_init_main(struct launch *l)
 	setsid();
 	signal_set(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	r = sfd < 0 ? -errno : init_setup(p, &l->pre, syncfd, &step, &e);
+	r = sfd < 0 ? -errno : init_setup(p, &l->pre, syncfd, msgfd, &step, &e);
 	close(syncfd);
 	if (r == 0 && (step = "fork job", job = fork()) < 0)
 		r = -errno;

@@ -96,7 +96,10 @@ const char *ws_mode_name(enum ws_mode m)
 
 const char *net_mode_name(enum net_mode m)
 {
-	return m == NET_NONE ? "none" : m == NET_ALLOWLIST ? "allowlist" : "open";
+	return m == NET_NONE        ? "none"
+	       : m == NET_ALLOWLIST ? "allowlist"
+	       : m == NET_OPEN      ? "open"
+	                            : "audit";
 }
 
 int net_mode_parse(const char *s, enum net_mode *out)
@@ -107,6 +110,8 @@ int net_mode_parse(const char *s, enum net_mode *out)
 		*out = NET_ALLOWLIST;
 	else if (strcmp(s, "open") == 0)
 		*out = NET_OPEN;
+	else if (strcmp(s, "audit") == 0)
+		*out = NET_AUDIT;
 	else
 		return -EINVAL;
 	return 0;

@@ -431,8 +431,8 @@ static int apply_network(const struct ctx *c, const cJSON *net, struct profile *
 		return r;
 	if (r > 0) {
 		if (net_mode_parse(mode, &p->net_mode) < 0)
-			return fail(c, "network.mode", "\"%s\": must be none, allowlist or open",
-			            mode);
+			return fail(c, "network.mode",
+			            "\"%s\": must be none, allowlist, open or audit", mode);
 		p->has_net_mode = true;
 	}
 	if ((r = apply_entries(c, net, "allow", &p->net_allow)) < 0 ||

@@ -12,6 +12,7 @@
 
 #include <seccomp.h>
 #include <linux/sched.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -58,6 +59,8 @@ struct outcome {
 	unsigned long denied_total;
 	const struct audit *audit;
 	struct net_helper *helper;
+	int nflog; /* audit mode: new outbound flows */
+	struct net_flows flows;
 };
 
 /* One message; an attached fd (the job's seccomp listener) is kept. */
@@ -80,6 +83,8 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 	if (m.type == MSG_LISTENER && c && c->cmsg_type == SCM_RIGHTS && o->listener < 0) {
 		memcpy(&o->listener, CMSG_DATA(c), sizeof(int));
 		(void)!write(fd, "1", 1); /* the job waits for this before exec */
+	} else if (m.type == MSG_NFLOG && c && c->cmsg_type == SCM_RIGHTS && o->nflog < 0) {
+		memcpy(&o->nflog, CMSG_DATA(c), sizeof(int));
 	} else if (m.type == MSG_STATUS) {
 		o->have_status = true;
 		o->job_status = m.status;
@@ -87,7 +92,7 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 		 * device's teardown waits for an RCU grace period) overlaps init's. */
 		if (o->helper)
 			closep(&o->helper->exit_w);
-	} else if (m.type != MSG_LISTENER && !o->have_error) {
+	} else if (m.type != MSG_LISTENER && m.type != MSG_NFLOG && !o->have_error) {
 		o->error = m;
 		o->have_error = true;
 	}
@@ -135,6 +140,42 @@ static void on_notification(const struct plan *p, struct outcome *o)
 		}
 	}
 	seccomp_notify_free(req, resp);
+}
+
+/* Audit mode: record new destinations; each is an audit event the first time it is seen. */
+static void on_flows(const struct plan *p, struct outcome *o)
+{
+	size_t fresh[NET_MAX_FLOWS];
+	size_t n = net_flows_read(p, o->nflog, &o->flows, fresh, NET_MAX_FLOWS);
+
+	for (size_t i = 0; i < n; i++)
+		audit_egress_flow(o->audit, &o->flows.v[fresh[i]]);
+}
+
+static void report_flows(const struct outcome *o)
+{
+	char buf[96];
+
+	fprintf(stderr, "cisandbox: egress audit: %lu new flow%s to %zu destination%s\n",
+	        o->flows.total, o->flows.total == 1 ? "" : "s", o->flows.n,
+	        o->flows.n == 1 ? "" : "s");
+	for (size_t i = 0; i < o->flows.n; i++) {
+		net_flow_format(&o->flows.v[i], buf, sizeof(buf));
+		fprintf(stderr, "cisandbox:   %s (%ux)%s\n", buf, o->flows.v[i].count,
+		        o->flows.v[i].denied ? " - always denied" : "");
+	}
+	fputs("cisandbox: suggested allowlist:", stderr);
+	for (size_t i = 0; i < o->flows.n; i++) {
+		const struct net_flow *f = &o->flows.v[i];
+		char addr[64];
+
+		if (f->denied || !f->port)
+			continue;
+		net_flow_format(f, buf, sizeof(buf));
+		snprintf(addr, sizeof(addr), "%s", strchr(buf, ' ') + 1);
+		fprintf(stderr, " --allow %s%s", addr, f->proto == IPPROTO_UDP ? "/udp" : "");
+	}
+	fputc('\n', stderr);
 }
 
 static void arm(int tfd, uint64_t ms)
@@ -191,7 +232,8 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 		struct pollfd pf[] = {{sfd, POLLIN, 0},
 		                      {msg_eof ? -1 : msgfd, POLLIN, 0},
 		                      {tfd, POLLIN, 0},
-		                      {o->listener, POLLIN, 0}};
+		                      {o->listener, POLLIN, 0},
+		                      {o->nflog, POLLIN, 0}};
 
 		if (poll(pf, ARRAY_SIZE(pf), -1) < 0 && errno != EINTR)
 			break;
@@ -203,12 +245,17 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 			on_notification(p, o);
 		else if (pf[3].revents)
 			closep(&o->listener); /* every process under the filter is gone */
+		if (pf[4].revents & POLLIN)
+			on_flows(p, o);
 		if (pf[0].revents & POLLIN)
 			init_done = on_signal(p, init, sfd, o);
 	}
 	while (!msg_eof)
 		read_msg(msgfd, o, &msg_eof);
 	closep(&o->listener);
+	if (o->nflog >= 0)
+		on_flows(p, o); /* what was logged while init went down */
+	closep(&o->nflog);
 }
 
 static void report_denials(const struct outcome *o)
@@ -479,6 +526,8 @@ static int finish(struct run *r)
 	audit_sandbox_destroy(r->audit, &cr, had_cgroup, r->o.denied_total);
 	if (p->verbose && r->o.denied_total)
 		report_denials(&r->o);
+	if (p->verbose && p->net.mode == NET_AUDIT)
+		report_flows(&r->o);
 	if (p->verbose)
 		fprintf(
 		    stderr,
@@ -506,7 +555,7 @@ static int not_started(struct run *r)
 int supervise_run(const struct plan *p, const struct audit *audit)
 {
 	struct run r = {.l = {.p = p, .msgfd = -1, .syncfd = -1, .pre = {.ws = -1}},
-	                .o = {.listener = -1, .audit = audit},
+	                .o = {.listener = -1, .nflog = -1, .audit = audit},
 	                .sfd = -1,
 	                .msg_r = -1,
 	                .sync_w = -1,

@@ -164,3 +164,37 @@ DUAL_TEST(egress, bad_entries_refused, .timeout = 30)
 	result_free(&r);
 	dir_done(ws);
 }
+
+/* Audit mode: like open, and every destination contacted is reported, refused ones marked, with
+ * a ready-to-paste allowlist; the audit log gets one egress.flow per destination. */
+DUAL_TEST(egress, audit_mode_reports_flows, .timeout = 60)
+{
+	struct world wd;
+	char *ws = tmpdir_for(m), log[512], *text;
+	struct result r;
+
+	world_up(&wd);
+	snprintf(log, sizeof(log), "%s/audit.jsonl", ws);
+	cis_run(m, &r, NULL,
+	        ARGS("run", "-v", "-w", ws, "--net", "audit", "--audit-log", log, "--ro-bind",
+	             probes_bind(), "--", "sh", "-c",
+	             P " tcp 198.51.100.10 80; " P " tcp 198.51.100.10 80; " P
+	               " tcp 203.0.113.7 8443; " P " tcp 169.254.169.254 80"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "OK hello 198.51.100.10:80\nOK hello 198.51.100.10:80\n"
+	                        "OK hello 203.0.113.7:8443\nEHOSTUNREACH\n");
+	cr_assert(strstr(r.err, "egress audit: 4 new flows to 3 destinations"), "%s", r.err);
+	cr_assert(strstr(r.err, "tcp 198.51.100.10:80 (2x)"), "%s", r.err);
+	cr_assert(strstr(r.err, "tcp 169.254.169.254:80 (1x) - always denied"), "%s", r.err);
+	cr_assert(strstr(r.err, "suggested allowlist: --allow 198.51.100.10:80 --allow "
+	                        "203.0.113.7:8443\n"),
+	          "%s", r.err);
+	text = read_text(log);
+	cr_assert(text && strstr(text, "\"event\":\"egress.flow\"") &&
+	              strstr(text, "\"destination\":\"203.0.113.7:8443\",\"denied\":false"),
+	          "%s", text);
+	free(text);
+	result_free(&r);
+	world_down(&wd);
+	dir_done(ws);
+}

@@ -390,7 +390,7 @@ static int do_sink(const char *addr, int port)
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("%lld %.0f\n", total >> 20,
 	       (double)total * 8 / 1e6 /
-	               ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
+	           ((double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9));
 	return 0;
 }
 

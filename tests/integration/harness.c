@@ -112,10 +112,11 @@ static void exec_cis(enum mode m, const char *const *env, const char *const *arg
 	for (; args && *args && a < 63; args++)
 		argv[a++] = *args;
 	argv[a] = NULL;
+	/* The test's own entries first: getenv() takes the first of a name. */
+	for (; env && *env && e < 60; env++)
+		envp[e++] = (char *)*env;
 	envp[e++] = "PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 	envp[e++] = "LANG=C.UTF-8";
-	for (; env && *env && e < 62; env++)
-		envp[e++] = (char *)*env;
 	envp[e] = NULL;
 	/* The tests' cwd may not be reachable for nobody; the workspace is always given. */
 	if (chdir("/tmp") < 0)

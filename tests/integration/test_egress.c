@@ -198,3 +198,18 @@ DUAL_TEST(egress, audit_mode_reports_flows, .timeout = 60)
 	world_down(&wd);
 	dir_done(ws);
 }
+
+/* Without the helper the run does not start: 125, naming the package to install. */
+DUAL_TEST(egress, missing_helper_named, .timeout = 30)
+{
+	char *ws = tmpdir_for(m);
+	struct result r;
+
+	cis_run(m, &r, ARGS("PATH=/nonexistent"),
+	        ARGS("run", "-w", ws, "--allow", "198.51.100.10:80", "--", "/bin/true"));
+	cr_assert_eq(r.status, 125);
+	cr_assert(strstr(r.err, "slirp4netns not found in PATH; install the slirp4netns package"),
+	          "%s", r.err);
+	result_free(&r);
+	dir_done(ws);
+}

@@ -34,6 +34,9 @@ struct net_allow {
 	unsigned char proto;             /* IPPROTO_TCP or IPPROTO_UDP */
 };
 
+/* Allow entries a plan may hold: the ruleset must fit one netlink send (see nft.c). */
+#define NET_MAX_ENTRIES 4096
+
 struct net_plan {
 	enum net_mode mode;
 	struct net_allow *allow; /* allowlist (mode allowlist) */

@@ -35,7 +35,8 @@
 struct batch {
 	struct mnl_nlmsg_batch *b;
 	uint32_t seq;
-	char buf[1 << 20];
+	size_t size;
+	char buf[];
 };
 
 static struct nlmsghdr *msg(struct batch *bt, uint16_t type, uint16_t flags)
@@ -217,16 +218,27 @@ static void make_key(const struct family_layout *f, const struct net_allow *a, b
 	memcpy(key + f->addr_len + 4, &port, sizeof(port));
 }
 
-static void emit_set(struct batch *bt, const struct family_layout *f, const struct dest_set *d)
+static struct nftnl_set *set_alloc(const struct dest_set *d)
 {
-	const uint8_t fields[] = {(uint8_t)f->addr_len, 1, 2, 0};
 	struct nftnl_set *s = nftnl_set_alloc();
-	size_t n = 0;
 
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, TABLE);
 	nftnl_set_set_str(s, NFTNL_SET_NAME, d->name);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_ID, d->id);
+	return s;
+}
+
+/* Elements go in messages of at most this many: a message's element list is a netlink nest,
+ * whose length is 16 bits. */
+#define ELEMS_PER_MSG 256
+
+static void emit_set(struct batch *bt, const struct family_layout *f, const struct dest_set *d)
+{
+	const uint8_t fields[] = {(uint8_t)f->addr_len, 1, 2, 0};
+	struct nftnl_set *s = set_alloc(d);
+	size_t in_msg = 0;
+
 	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_INTERVAL | NFT_SET_CONCAT);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, f->key_len);
 	/* ipv4_addr/ipv6_addr . inet_proto . inet_service, as nft(8) encodes the type. */
@@ -234,7 +246,9 @@ static void emit_set(struct batch *bt, const struct family_layout *f, const stru
 	                  (((f->family == AF_INET ? 7u : 8u) << 6 | 12u) << 6) | 13u);
 	nftnl_set_set_data(s, NFTNL_SET_DESC_CONCAT, fields, sizeof(fields));
 	nftnl_set_nlmsg_build_payload(msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE), s);
+	nftnl_set_free(s);
 	next(bt);
+	s = set_alloc(d);
 	for (size_t i = 0; i < d->n; i++) {
 		struct nftnl_set_elem *e;
 		unsigned char key[24], kend[24];
@@ -247,9 +261,16 @@ static void emit_set(struct batch *bt, const struct family_layout *f, const stru
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key, f->key_len);
 		nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY_END, kend, f->key_len);
 		nftnl_set_elem_add(s, e);
-		n++;
+		if (++in_msg == ELEMS_PER_MSG) {
+			nftnl_set_elems_nlmsg_build_payload(
+			    msg(bt, NFT_MSG_NEWSETELEM, NLM_F_CREATE), s);
+			next(bt);
+			nftnl_set_free(s);
+			s = set_alloc(d);
+			in_msg = 0;
+		}
 	}
-	if (n) {
+	if (in_msg) {
 		nftnl_set_elems_nlmsg_build_payload(msg(bt, NFT_MSG_NEWSETELEM, NLM_F_CREATE), s);
 		next(bt);
 	}
@@ -388,9 +409,12 @@ static int wait_acks(struct mnl_socket *nl, uint32_t first, uint32_t last, char 
 
 int nft_apply(const struct nft_policy *p, char *err, size_t errlen)
 {
-	struct batch *bt = xcalloc(1, sizeof(*bt));
+	/* Room for every message: ~100 bytes an element or rule, plus the fixed part. */
+	size_t size = (p->n_allow + p->n_private + p->n_deny) * 2 * 100 + (64 << 10);
+	struct batch *bt = xcalloc(1, sizeof(*bt) + size);
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	struct timeval tv = {2, 0};
+	int sndbuf = (int)size;
 	uint32_t first;
 	int r = 0;
 
@@ -401,8 +425,13 @@ int nft_apply(const struct nft_policy *p, char *err, size_t errlen)
 	}
 	/* A kernel that never answers must not hang the sandbox setup. */
 	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	/* The batch goes in one send (the kernel applies a batch per message), which the send
+	 * buffer bounds: raise it, up to net.core.wmem_max (the kernel doubles it; 416 KiB on a
+	 * stock kernel, room for the NET_MAX_ENTRIES a plan may hold). */
+	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	bt->seq = (uint32_t)time(NULL);
-	bt->b = mnl_nlmsg_batch_start(bt->buf, sizeof(bt->buf));
+	bt->size = size;
+	bt->b = mnl_nlmsg_batch_start(bt->buf, size);
 	nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), bt->seq++);
 	next(bt);
 	first = bt->seq;

@@ -457,6 +457,9 @@ static int plan_net(struct plan *p, const struct cli *c, const struct profile *p
 	    (r = push_specs(&net->private_ok, &net->n_private, &prof->net_private,
 	                    "network.allow_private", err)) < 0)
 		return r;
+	if (net->n_allow + net->n_private > NET_MAX_ENTRIES)
+		return cis_err_set(err, "network.allow and --allow: %zu entries, at most %d",
+		                   net->n_allow + net->n_private, NET_MAX_ENTRIES);
 	for (size_t i = 0; i < ARRAY_SIZE(always_denied); i++) {
 		struct net_allow a;
 

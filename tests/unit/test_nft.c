@@ -90,3 +90,34 @@ Test(nft, allowlist_ruleset_rootless)
 {
 	check(true);
 }
+
+/* The largest allowlist a plan may hold loads in one batch, also rootless (send buffer capped
+ * by net.core.wmem_max, elements split so that no netlink nest overflows). */
+static void check_large(bool rootless)
+{
+	static struct net_allow allow[NET_MAX_ENTRIES];
+	struct nft_policy p = {NULL, 0, allow, NET_MAX_ENTRIES, NULL, 0, true, 0};
+	char spec[64], *text;
+	size_t lines = 0;
+
+	for (int i = 0; i < NET_MAX_ENTRIES; i++) {
+		snprintf(spec, sizeof(spec), "198.%d.%d.%d:443", 18 + i / 65536, (i / 256) % 256,
+		         i % 256);
+		allow[i] = entry(spec);
+	}
+	text = apply_and_list(rootless, &p);
+	for (char *c = strstr(text, "elements"); c && *c && *c != '}'; c++)
+		lines += *c == ',';
+	cr_assert_eq(lines, NET_MAX_ENTRIES - 1, "%zu elements listed", lines + 1);
+	free(text);
+}
+
+Test(nft, largest_allowlist_root)
+{
+	check_large(false);
+}
+
+Test(nft, largest_allowlist_rootless)
+{
+	check_large(true);
+}

@@ -45,7 +45,8 @@ struct net_plan {
 	size_t n_private;
 	struct net_allow *deny; /* always refused: metadata, private ranges, the host's addresses */
 	size_t n_deny;
-	char *helper;      /* path of slirp4netns */
+	char *helper;      /* path of the helper: slirp4netns or pasta */
+	bool pasta;        /* the helper is pasta (else slirp4netns) */
 	char *nameservers; /* resolv.conf for the sandbox: the host's servers */
 };
 

@@ -30,6 +30,7 @@ struct profile {
 	enum net_mode net_mode;
 	struct strv net_allow;   /* as written; validated at load */
 	struct strv net_private; /* network.allow_private */
+	char *net_backend;       /* network.backend: auto, slirp4netns, pasta; NULL: auto */
 	struct strv sc_allow;    /* seccomp names and @groups, as written */
 	struct strv sc_deny;
 	bool has_sc_errno;

@@ -262,10 +262,17 @@ static void helper_child(const struct plan *p, const int fds[4])
 	char exitfd[] = "--exit-fd=3", readyfd[] = "--ready-fd=4";
 	char user[] = "--userns-path=/proc/self/fd/5", net[] = "/proc/self/fd/6";
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	const char *argv[16];
+	const char *argv[32];
 	int a = 0, high[4];
 
+	sigset_t none;
+
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* The launcher blocks the signals it reads from a signalfd; exec would keep that mask. */
+	sigemptyset(&none);
+	for (int sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* Out of the way first: a source may itself be numbered 3..6. */
 	for (int i = 0; i < 4; i++)
 		if ((high[i] = fcntl(fds[i], F_DUPFD, 100)) < 0)
@@ -277,6 +284,33 @@ static void helper_child(const struct plan *p, const int fds[4])
 	    (!p->verbose && dup2(null, 2) < 0))
 		_exit(126);
 	close_range(7, ~0U, 0);
+	if (p->net.pasta) {
+		/* No port forwarded either way (-t/-u/-T/-U none, which also ends pasta's host
+		 * loopback splicing), gateway not mapped to the host, no DNS forwarder; in the
+		 * foreground so that it stays ours; its pid file (a pipe) says it is ready. */
+		static const char *const fixed[] = {
+		    "pasta", "-f",   "-q",   "--config-net", "--no-map-gw",
+		    "-t",    "none", "-u",   "none",         "-T",
+		    "none",  "-U",   "none", "--pid",        "/proc/self/fd/4",
+		    NULL};
+
+		for (const char *const *f = fixed; *f; f++)
+			argv[a++] = *f;
+		/* As root, pasta would switch to nobody and lose its way into the namespaces. */
+		if (p->as_root) {
+			argv[a++] = "--runas";
+			argv[a++] = "0";
+			argv[a++] = "--netns-only";
+		} else {
+			argv[a++] = "--userns";
+			argv[a++] = "/proc/self/fd/5";
+		}
+		argv[a++] = "--netns";
+		argv[a++] = "/proc/self/fd/6";
+		argv[a] = NULL;
+		execv(p->net.helper, (char **)argv);
+		_exit(127);
+	}
 	argv[a++] = "slirp4netns";
 	argv[a++] = "--configure";
 	argv[a++] = "--mtu=65520";
@@ -337,8 +371,9 @@ int net_helper_ready(const struct plan *p, struct net_helper *h, char *why, size
 	int st;
 
 	/* Bounded: a helper that never comes up must not hang the launch. */
+	/* slirp4netns writes "1"; pasta writes its pid (digits) once it is set up. */
 	if (poll(&(struct pollfd){h->ready_r, POLLIN, 0}, 1, 10000) > 0 &&
-	    read(h->ready_r, &c, 1) == 1 && c == '1') {
+	    read(h->ready_r, &c, 1) == 1 && c >= '1' && c <= '9') {
 		closep(&h->ready_r);
 		return 0;
 	}
@@ -368,6 +403,8 @@ bool net_helper_stop(struct net_helper *h)
 		return true;
 	pidfd = (int)syscall(SYS_pidfd_open, h->pid, 0);
 	closep(&h->exit_w);
+	/* pasta has no exit descriptor: ask it to go. */
+	kill(h->pid, SIGTERM);
 	/* slirp4netns exits as soon as its exit fd closes; a pidfd wakes us the moment it does. */
 	if (pidfd < 0 || poll(&(struct pollfd){pidfd, POLLIN, 0}, 1, 1000) <= 0)
 		kill(h->pid, SIGKILL);

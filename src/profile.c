@@ -439,10 +439,14 @@ static int apply_network(const struct ctx *c, const cJSON *net, struct profile *
 	    (r = apply_entries(c, net, "allow_private", &p->net_private)) < 0 ||
 	    (r = get_string(c, net, "backend", "network.backend", &backend)) < 0)
 		return r;
-	if (r > 0 && strcmp(backend, "auto") != 0 && strcmp(backend, "slirp4netns") != 0)
-		return fail(c, "network.backend",
-		            "\"%s\": must be auto or slirp4netns (pasta is not supported yet)",
+	if (r > 0 && strcmp(backend, "auto") != 0 && strcmp(backend, "slirp4netns") != 0 &&
+	    strcmp(backend, "pasta") != 0)
+		return fail(c, "network.backend", "\"%s\": must be auto, slirp4netns or pasta",
 		            backend);
+	if (r > 0) {
+		free(p->net_backend);
+		p->net_backend = xstrdup(backend);
+	}
 	return 0;
 }
 
@@ -648,6 +652,7 @@ void profile_free(struct profile *p)
 	strv_free(&p->sc_deny);
 	strv_free(&p->net_allow);
 	strv_free(&p->net_private);
+	free(p->net_backend);
 	*p = (struct profile){0};
 }
 

@@ -46,6 +46,12 @@ egress_ok=no
 if as_user "$B/cisandbox" run -w "$B/ws" --allow 198.51.100.10:80 -- /bin/true >/dev/null 2>&1; then
 	egress_ok=yes
 	set -- "$@" -n "cisandbox run --allow (egress)" "$cis --allow 198.51.100.10:80 -- /bin/true"
+	printf '{"extends": "untrusted", "network": {"backend": "pasta"}}' > "$B/pasta.json"
+	chmod 644 "$B/pasta.json"
+	if command -v pasta >/dev/null; then
+		set -- "$@" -n "cisandbox run --allow (egress, pasta)" \
+			"$cis -p $B/pasta.json --allow 198.51.100.10:80 -- /bin/true"
+	fi
 fi
 pasta_ok=no
 if command -v pasta >/dev/null &&
@@ -112,11 +118,13 @@ if [ "$egress_ok" = yes ] && [ "$(id -u)" = 0 ]; then
 	inside=$(ip netns exec $W setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		"$B/cisandbox" run -w "$B/ws" --allow 198.51.100.10:5001 --ro-bind "$B:/bench" -- \
 		/bench/probe sink 198.51.100.10 5001 | cut -d' ' -f2)
+	viapasta=$(ip netns exec $W setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$B/cisandbox" run -w "$B/ws" -p "$B/pasta.json" --allow 198.51.100.10:5001 \
+		--ro-bind "$B:/bench" -- /bench/probe sink 198.51.100.10 5001 | cut -d' ' -f2)
 	kill $blaster
 	ip netns del $W
 	ip netns del $S
-	python3 -c "print(f'   direct (the launcher\'s namespace): {$host} Mbit/s; through slirp4netns: {$inside} Mbit/s: {$inside/$host:.2f}× direct')"
-	echo "   pasta: not supported yet"
+	python3 -c "print(f'   direct (the launcher\'s namespace): {$host} Mbit/s; through slirp4netns: {$inside} Mbit/s ({$inside/$host:.2f}× direct); through pasta: {${viapasta:-0}} Mbit/s ({${viapasta:-0}/$host:.2f}× direct)')"
 fi
 
 # 3. Footprint ------------------------------------------------------------------------------------

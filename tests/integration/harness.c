@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <sched.h>
 #include <stdarg.h>
+#include <sys/prctl.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -396,6 +397,8 @@ static pid_t serve_in(const char *name, const char *const *ports)
 		for (; *ports && a < 7; ports++)
 			argv[a++] = *ports;
 		argv[a] = NULL;
+		/* A server dies with its test, whatever ends the test. */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
 			_exit(1);
 		dup2(null, 1);
@@ -405,9 +408,42 @@ static pid_t serve_in(const char *name, const char *const *ports)
 	return pid;
 }
 
+/* Namespaces of test processes that died before world_down (a timeout, a crash). */
+static void sweep_worlds(void)
+{
+	FILE *f = popen("ip netns list 2>/dev/null", "r");
+	char line[256];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		int pid;
+		char cmd[300];
+
+		if (sscanf(line, "cis%*1[ws]%d", &pid) != 1 || kill(pid, 0) == 0)
+			continue;
+		line[strcspn(line, " \n")] = '\0';
+		snprintf(cmd, sizeof(cmd), "ip netns del %s 2>/dev/null", line);
+		if (system(cmd) != 0)
+			continue;
+	}
+	if (f)
+		pclose(f);
+}
+
+static struct world *current_world;
+
+/* For the egress suite's .fini: a failed assertion skips the test's own world_down. */
+void world_cleanup(void)
+{
+	if (current_world)
+		world_down(current_world);
+}
+
 void world_up(struct world *wd)
 {
-	int id = getpid() % 100000;
+	int id = getpid();
+
+	sweep_worlds();
+	current_world = wd;
 
 	snprintf(wd->w, sizeof(wd->w), "cisw%d", id);
 	snprintf(wd->s, sizeof(wd->s), "ciss%d", id);
@@ -443,6 +479,9 @@ void world_up(struct world *wd)
 
 void world_down(struct world *wd)
 {
+	if (current_world != wd)
+		return;
+	current_world = NULL;
 	cis_netns = NULL;
 	kill(wd->servers, SIGKILL);
 	kill(wd->local, SIGKILL);

@@ -64,6 +64,8 @@ struct world {
 };
 void world_up(struct world *wd);
 void world_down(struct world *wd);
+/* Tear down whatever world is up (suite .fini: runs after a failed assertion too). */
+void world_cleanup(void);
 /* When set, cis_run and cis_spawn start the launcher inside this network namespace. */
 extern const char *cis_netns;
 

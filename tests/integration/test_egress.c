@@ -11,6 +11,8 @@
 
 #define P "/probes/probe"
 
+TestSuite(egress, .fini = world_cleanup);
+
 static char *host_ruleset(const struct world *wd)
 {
 	char cmd[128];
@@ -211,5 +213,47 @@ DUAL_TEST(egress, missing_helper_named, .timeout = 30)
 	cr_assert(strstr(r.err, "slirp4netns not found in PATH; install the slirp4netns package"),
 	          "%s", r.err);
 	result_free(&r);
+	dir_done(ws);
+}
+
+/* The same guarantees through pasta (network.backend): exact allowlist, the always-denied set,
+ * the host's loopback out of reach, and the helper gone with a SIGKILLed launcher. */
+DUAL_TEST(egress, pasta_backend, .timeout = 60)
+{
+	struct world wd;
+	char *ws = tmpdir_for(m), prof[512], buf[8] = "";
+	struct result r;
+	int fd;
+	pid_t pid, helper;
+
+	world_up(&wd);
+	snprintf(prof, sizeof(prof), "%s/pasta.json", ws);
+	write_text(prof, "{\"extends\": \"untrusted\", \"network\": {\"backend\": \"pasta\"}}");
+	egress_run(m, &r, ws, ARGS("-p", prof, "--allow", "198.51.100.10:80"),
+	           P " tcp 198.51.100.10 80; " P " tcp 203.0.113.7 80; " P
+	             " tcp 169.254.169.254 80; " P " tcp 10.1.2.3 80; " P
+	             " tcp 127.0.0.1 9999; tail -n +3 /proc/net/dev | wc -l");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	/* pasta names the interface after the host's: count them instead (lo and one). */
+	cr_assert_str_eq(r.out, "OK hello 198.51.100.10:80\nECONNREFUSED\nEHOSTUNREACH\n"
+	                        "EHOSTUNREACH\nECONNREFUSED\n2\n");
+	result_free(&r);
+	pid = cis_spawn(m, NULL,
+	                ARGS("run", "-w", ws, "-p", prof, "--allow", "198.51.100.10:80", "--", "sh",
+	                     "-c", "echo ready; sleep 60"),
+	                &fd);
+	cr_assert(read(fd, buf, 6) == 6);
+	/* pasta is passt under another name; Debian runs its AVX2 build where it can. */
+	helper = child_named(pid, "passt.avx2");
+	if (!helper)
+		helper = child_named(pid, "passt");
+	kill(pid, SIGKILL);
+	wait_status(pid);
+	cr_assert(helper > 0, "no pasta under launcher %d", pid);
+	for (int i = 0; i < 100 && pid_alive(helper); i++)
+		usleep(10000);
+	cr_assert_not(pid_alive(helper), "pasta %d outlived the launcher", helper);
+	close(fd);
+	world_down(&wd);
 	dir_done(ws);
 }

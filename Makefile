@@ -99,9 +99,14 @@ $(BUILD)/obj $(BUILD)/asan $(BUILD)/probes:
 $(BUILD)/libcis.a: $(LIBOBJS)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
+# libnftnl, libseccomp and libcap-ng are linked from their Debian static archives: with full
+# RELRO (-z now) glibc binds every symbol of every shared library at start, ~0.5 ms per launch
+# for these three, measured with hyperfine; linked in, they are resolved at build time.
+LDLIBS_BIN = -Wl,-Bstatic -lnftnl -lseccomp -lcap-ng -Wl,-Bdynamic \
+             $(shell pkg-config --libs libmnl libcjson 2>/dev/null)
 $(BUILD)/cisandbox: $(BUILD)/obj/main.o $(BUILD)/libcis.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(HARDLD) $(LDFLAGS) -o $@ $^ $(LDLIBS_BASE)
+	$(Q)$(CC) $(HARDLD) $(LDFLAGS) -o $@ $^ $(LDLIBS_BIN)
 
 $(BUILD)/unit-tests: $(UNIT) $(LIBOBJS)
 	@$(if $(Q),echo "  LD      $@")

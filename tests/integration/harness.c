@@ -525,3 +525,32 @@ bool pid_alive(pid_t pid)
 	free(stat);
 	return alive;
 }
+
+void netns_of(pid_t pid, char *out, size_t len)
+{
+	char path[64];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", pid);
+	n = readlink(path, out, len - 1);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+bool netns_in_use(const char *ns)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	bool used = false;
+
+	while (d && (e = readdir(d)) && !used) {
+		char other[64];
+
+		if (e->d_name[0] < '0' || e->d_name[0] > '9' || !pid_alive(atoi(e->d_name)))
+			continue;
+		netns_of(atoi(e->d_name), other, sizeof(other));
+		used = strcmp(other, ns) == 0;
+	}
+	if (d)
+		closedir(d);
+	return used;
+}

@@ -82,6 +82,10 @@ bool host_process_exists(const char *needle);
 bool host_process_gone(const char *needle, int ms);
 /* The pid of a child of parent whose command name is comm, or 0. */
 pid_t child_named(pid_t parent, const char *comm);
+/* The inode of a process's network namespace ("net:[N]"), or "" if unreadable. */
+void netns_of(pid_t pid, char *out, size_t len);
+/* Does any live process on the host still use that network namespace? */
+bool netns_in_use(const char *ns);
 /* Is pid alive (not gone, not a zombie)? */
 bool pid_alive(pid_t pid);
 

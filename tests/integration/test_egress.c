@@ -122,9 +122,11 @@ DUAL_TEST(egress, helper_gone_after_sigkill, .timeout = 60)
 	struct world wd;
 	char *ws = tmpdir_for(m), buf[8] = "", marker[32], needle[64];
 	int fd;
-	pid_t pid, helper;
+	pid_t pid, helper, init;
+	char netns[64], *before, *after;
 
 	world_up(&wd);
+	before = host_ruleset(&wd);
 	snprintf(marker, sizeof(marker), "%d%d", 60000 + getpid() % 9999, m);
 	snprintf(needle, sizeof(needle), "sleep %s", marker);
 	{
@@ -139,9 +141,22 @@ DUAL_TEST(egress, helper_gone_after_sigkill, .timeout = 60)
 	cr_assert(read(fd, buf, 6) == 6);
 	helper = child_named(pid, "slirp4netns");
 	cr_assert(helper > 0, "no slirp4netns under launcher %d", pid);
+	init = child_named(pid, "cisandbox");
+	cr_assert(init > 0, "no sandbox init under launcher %d", pid);
+	netns_of(init, netns, sizeof(netns));
+	cr_assert(netns[0] && netns_in_use(netns));
 	kill(pid, SIGKILL);
 	wait_status(pid);
 	cr_assert(host_process_gone(needle, 1000));
+	/* No process left in the sandbox's network namespace (so it is gone, with its ruleset),
+	 * and the launcher's own ruleset untouched. */
+	for (int i = 0; i < 100 && netns_in_use(netns); i++)
+		usleep(10000);
+	cr_assert_not(netns_in_use(netns), "%s outlived the launcher", netns);
+	after = host_ruleset(&wd);
+	cr_assert_str_eq(after, before);
+	free(before);
+	free(after);
 	for (int i = 0; i < 100 && pid_alive(helper); i++)
 		usleep(10000);
 	cr_assert_not(pid_alive(helper), "slirp4netns %d outlived the launcher", helper);

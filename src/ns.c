@@ -206,16 +206,19 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
 	if (sethostname(CIS_HOSTNAME, strlen(CIS_HOSTNAME)) < 0)
 		return -errno;
 	*step = "network";
+	/* The ruleset names no interface but lo, so it goes in first, while the helper is still
+	 * starting (the first nftables and conntrack use in a namespace costs milliseconds). */
+	if ((r = net_setup(p, &nflog, e)) < 0)
+		return r;
 	/* With egress the helper started while we built the filesystem; the launcher says when
-	 * tap0 is configured. EOF: the launcher (or the helper) failed. */
+	 * tap0 is configured. The job starts only after that. EOF: the launcher (or the helper)
+	 * failed. */
 	if (p->net.mode != NET_NONE) {
 		char c = 0;
 
 		if (read(syncfd, &c, 1) != 1 || c != 'N')
 			return step_fail(e, -ENETDOWN, "network helper did not come up");
 	}
-	if ((r = net_setup(p, &nflog, e)) < 0)
-		return r;
 	/* Audit mode: the launcher reads the flows; we keep no copy. */
 	if (nflog >= 0 && (r = send_fd(msgfd, MSG_NFLOG, nflog)) < 0)
 		return step_fail(e, r, "hand the flow log to the supervisor");

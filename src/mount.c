@@ -521,15 +521,18 @@ int mount_build_root(const struct plan *p, struct mount_fds *pre, int *rootfd, s
 	/* Nothing we mount may propagate back to the host, and no host mount event may reach us. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		return step_fail(e, -errno, "make / private");
-	r = capture_sources(p, pre, &s, e);
-	if (r == 0)
-		r = new_tmpfs(16 << 20, "0755", 0, &root);
-	if (r == 0 && move_mount(root, "", AT_FDCWD, STAGING, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-		r = step_fail(e, -errno, "attach new root at %s", STAGING);
-	else if (r == 0)
-		r = build_tree(p, root, &s, e);
-	else if (!e->detail[0])
+	if ((r = capture_sources(p, pre, &s, e)) < 0)
+		goto out;
+	if ((r = new_tmpfs(16 << 20, "0755", 0, &root)) < 0) {
 		step_fail(e, r, "tmpfs /");
+		goto out;
+	}
+	if (move_mount(root, "", AT_FDCWD, STAGING, MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+		r = step_fail(e, -errno, "attach new root at %s", STAGING);
+		goto out;
+	}
+	r = build_tree(p, root, &s, e);
+out:
 	sources_close(&s, p->n_mounts);
 	if (r < 0)
 		return r;

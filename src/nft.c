@@ -35,7 +35,6 @@
 struct batch {
 	struct mnl_nlmsg_batch *b;
 	uint32_t seq;
-	size_t size;
 	char buf[];
 };
 
@@ -430,7 +429,6 @@ int nft_apply(const struct nft_policy *p, char *err, size_t errlen)
 	 * stock kernel, room for the NET_MAX_ENTRIES a plan may hold). */
 	setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
 	bt->seq = (uint32_t)time(NULL);
-	bt->size = size;
 	bt->b = mnl_nlmsg_batch_start(bt->buf, size);
 	nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), bt->seq++);
 	next(bt);

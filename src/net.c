@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
+#include <sched.h>
 #include <sys/wait.h>
+#include <linux/if_tun.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
@@ -253,8 +255,33 @@ void net_format_allow(const struct net_allow *a, char *buf, size_t len)
 	                                   : "/tcp");
 }
 
-/* In the helper's child, before exec: die with the launcher, keep only fds 3 (exit) and 4
- * (ready), nothing on stdout. */
+/* tap0 is created persistent, before slirp4netns attaches to it: when the helper closes a
+ * non-persistent tap, the kernel unregisters the device on the spot and waits in rcu_barrier()
+ * (15-50 ms here, all of it added to every run). A persistent tap outlives that close and goes
+ * with the network namespace, whose cleanup the kernel does asynchronously. Best effort: if
+ * this fails, slirp4netns creates the device itself. Runs in a child of the helper's child,
+ * because joining the sandbox's user namespace cannot be undone. */
+static void tap_precreate(bool join_user)
+{
+	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
+	pid_t pid = fork();
+	int fd;
+
+	if (pid > 0) {
+		waitpid(pid, NULL, 0);
+		return;
+	}
+	if (pid < 0)
+		return;
+	if ((join_user && setns(5, CLONE_NEWUSER) < 0) || setns(6, CLONE_NEWNET) < 0)
+		_exit(1);
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "tap0");
+	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0)
+		_exit(1);
+	_exit(0);
+}
+
 /* In the helper's child, before exec: die with the launcher, keep only fds 3 (exit), 4 (ready),
  * 5 (the sandbox's user namespace) and 6 (its network namespace), nothing on stdout. */
 static void helper_child(const struct plan *p, const int fds[4])
@@ -311,6 +338,7 @@ static void helper_child(const struct plan *p, const int fds[4])
 		execv(p->net.helper, (char **)argv);
 		_exit(127);
 	}
+	tap_precreate(!p->as_root);
 	argv[a++] = "slirp4netns";
 	argv[a++] = "--configure";
 	argv[a++] = "--mtu=65520";

@@ -13,7 +13,7 @@ PKGS    := libseccomp libcap-ng libmnl libnftnl libcjson
 DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-dev libnftnl-dev \
              libcjson-dev
 DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar nftables \
-             slirp4netns \
+             slirp4netns dnsmasq-base bind9-dnsutils clang libclang-rt-14-dev \
              login
 DEB_BENCH := bubblewrap hyperfine passt
 
@@ -41,7 +41,7 @@ INTEG   := $(wildcard tests/integration/*.c)
 PROBES  := $(patsubst tests/probes/%.c,$(BUILD)/probes/%,$(wildcard tests/probes/*.c))
 ASANFL  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
 
-.PHONY: all deps demo check unit integration asan install uninstall clean format bench
+.PHONY: all deps demo check unit integration asan fuzz install uninstall clean format bench
 all: $(BUILD)/cisandbox
 
 deps:
@@ -148,6 +148,19 @@ $(BUILD)/bench/%: tests/bench/%.c
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/sysloop $(BUILD)/bench/teardown $(PROBES)
 	@sh tests/bench/bench.sh $(BUILD)
+
+# The DNS parser under libFuzzer with ASan and UBSan (clang and libclang-rt-14-dev), for a
+# bounded time; new inputs go to build/fuzz/corpus, the committed seeds are only read.
+FUZZ_SECONDS ?= 60
+$(BUILD)/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c src/dnsmsg.c include/dnsmsg.h
+	@mkdir -p $(@D)/corpus
+	@$(if $(Q),echo "  FUZZ-CC $@")
+	$(Q)clang -g -O1 -iquote include -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_dns.c src/dnsmsg.c
+fuzz: deps
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_dns
+	$(BUILD)/fuzz/fuzz_dns -max_total_time=$(FUZZ_SECONDS) -timeout=5 -print_final_stats=1 \
+		$(BUILD)/fuzz/corpus tests/fuzz/corpus/dns
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -27,6 +27,7 @@ struct cli {
 	bool has_net_mode;
 	enum net_mode net_mode;
 	struct strv allow; /* --allow entries, validated */
+	struct strv dns_upstream; /* --dns-upstream, validated */
 	bool dry_run;
 	bool verbose;
 	const char *format; /* report: text | github */

@@ -37,6 +37,30 @@ struct net_allow {
 /* Allow entries a plan may hold: the ruleset must fit one netlink send (see nft.c). */
 #define NET_MAX_ENTRIES 4096
 
+/* An allow entry by host name: NAME or *.DOMAIN, then [:PORT[-PORT]][/tcp|/udp] as above. The
+ * addresses come from the sandbox's resolver at run time (dns.c). */
+struct net_name {
+	char pattern[256];               /* lower case, no trailing dot; "*.x" for below x */
+	unsigned short port_lo, port_hi; /* host order; 0-65535 for every port */
+	unsigned char proto;             /* IPPROTO_TCP or IPPROTO_UDP */
+	unsigned char port_class;        /* index into net_plan.classes */
+};
+/* The distinct (protocol, ports) of the name entries: one nftables set pair each. */
+struct net_ports {
+	unsigned short lo, hi;
+	unsigned char proto;
+};
+#define NET_MAX_CLASSES 16
+/* A DNS server the resolver forwards to (the host's, or network.dns_upstream). */
+struct net_upstream {
+	int family;
+	unsigned char addr[16];
+	unsigned short port;
+};
+#define NET_MAX_UPSTREAMS 4
+/* The sandbox's resolver: an address on the sandbox's loopback, served by the launcher. */
+#define NET_RESOLVER "127.0.0.53"
+
 struct net_plan {
 	enum net_mode mode;
 	struct net_allow *allow; /* allowlist (mode allowlist) */
@@ -47,7 +71,14 @@ struct net_plan {
 	size_t n_deny;
 	char *helper;      /* path of the helper: slirp4netns or pasta */
 	bool pasta;        /* the helper is pasta (else slirp4netns) */
-	char *nameservers; /* resolv.conf for the sandbox: the host's servers */
+	char *nameservers; /* resolv.conf for the sandbox: our resolver alone */
+	struct net_name *names; /* allow entries by name (mode allowlist) */
+	size_t n_names;
+	struct net_ports classes[NET_MAX_CLASSES];
+	size_t n_classes;
+	struct net_upstream upstream[NET_MAX_UPSTREAMS]; /* in order of preference */
+	size_t n_upstream;
+	unsigned dns_min_ttl, dns_max_ttl; /* seconds a resolved address stays allowed */
 };
 
 enum mount_kind {

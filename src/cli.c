@@ -27,6 +27,7 @@ enum {
 	OPT_AUDIT_LOG,
 	OPT_NET,
 	OPT_ALLOW,
+	OPT_DNS_UPSTREAM,
 };
 
 static const struct option run_opts[] = {
@@ -50,6 +51,7 @@ static const struct option run_opts[] = {
     {"audit-log", required_argument, NULL, OPT_AUDIT_LOG},
     {"net", required_argument, NULL, OPT_NET},
     {"allow", required_argument, NULL, OPT_ALLOW},
+    {"dns-upstream", required_argument, NULL, OPT_DNS_UPSTREAM},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -78,7 +80,10 @@ void cli_usage(FILE *out)
 	      "      --audit-log PATH|fd:N  append JSON Lines events (see cisandbox(1))\n"
 	      "      --net MODE             none (loopback only) | allowlist | open | audit\n"
 	      "      --allow DEST           allow egress to IP[/LEN][:PORT[-PORT]][/tcp|/udp]\n"
-	      "                             ([IPv6]:PORT); implies --net allowlist (repeatable)\n"
+	      "                             ([IPv6]:PORT), or to NAME / *.DOMAIN with the same\n"
+	      "                             suffixes; implies --net allowlist (repeatable)\n"
+	      "      --dns-upstream IP[:PORT]  DNS server the sandbox's resolver forwards to\n"
+	      "                             (default: the host's resolv.conf; repeatable)\n"
 	      "      --dry-run              print the resolved plan as JSON and exit\n"
 	      "  -v, --verbose              say what is being set up and why\n\n"
 	      "       cisandbox profile check FILE...\n"
@@ -174,12 +179,20 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		c->has_net_mode = true;
 		return 0;
 	case OPT_ALLOW: {
-		struct net_allow a;
-		const char *why = net_parse_allow(arg, &a);
+		const char *why = net_check_dest(arg);
 
 		if (why)
 			return cis_err_set(err, "--allow %s: %s", arg, why);
 		strv_push(&c->allow, arg);
+		return 0;
+	}
+	case OPT_DNS_UPSTREAM: {
+		struct net_upstream u;
+		const char *why = net_parse_upstream(arg, &u);
+
+		if (why)
+			return cis_err_set(err, "--dns-upstream %s: %s", arg, why);
+		strv_push(&c->dns_upstream, arg);
 		return 0;
 	}
 	case 'e': {
@@ -313,5 +326,6 @@ void cli_free(struct cli *c)
 {
 	mount_ops_free(c->mounts, c->n_mounts);
 	strv_free(&c->allow);
+	strv_free(&c->dns_upstream);
 	strv_free(&c->env);
 }

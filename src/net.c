@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "net.h"
 #include "nft.h"
+#include "dnsmsg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -99,6 +100,8 @@ int net_setup(const struct plan *p, int *nflog, struct step_err *e)
 	                         n->n_allow,
 	                         n->private_ok,
 	                         n->n_private,
+	                         n->classes,
+	                         n->n_classes,
 	                         n->mode == NET_ALLOWLIST,
 	                         n->mode == NET_AUDIT ? NFLOG_GROUP : 0};
 	char why[160] = "";
@@ -220,6 +223,103 @@ const char *net_parse_allow(const char *spec, struct net_allow *out)
 		return why;
 	*out = a;
 	return NULL;
+}
+
+bool net_spec_is_name(const char *spec)
+{
+	size_t host = strcspn(spec, ":/");
+	const char *c = spec;
+
+	if (spec[0] == '[' || strchr(spec, ':') != strrchr(spec, ':'))
+		return false; /* IPv6 */
+	for (; c < spec + host; c++)
+		if ((*c < '0' || *c > '9') && *c != '.')
+			return true;
+	return false;
+}
+
+/* Split "HOST[:PORTS][/tcp|/udp]" in place: the protocol is taken off, *ports set or NULL. */
+static void split_proto_ports(char *buf, unsigned char *proto, char **ports)
+{
+	size_t n = strlen(buf);
+
+	if (n > 4 && (strcmp(buf + n - 4, "/tcp") == 0 || strcmp(buf + n - 4, "/udp") == 0)) {
+		*proto = buf[n - 3] == 't' ? IPPROTO_TCP : IPPROTO_UDP;
+		buf[n - 4] = '\0';
+	}
+	*ports = strchr(buf, ':');
+	if (*ports)
+		*(*ports)++ = '\0';
+}
+
+const char *net_parse_name(const char *spec, struct net_name *out)
+{
+	char buf[300], *ports;
+	struct net_name nm = {.proto = IPPROTO_TCP, .port_lo = 0, .port_hi = 65535};
+	struct net_allow a = {0};
+	const char *why;
+
+	if (!*spec || strlen(spec) >= sizeof(buf))
+		return "empty or too long";
+	snprintf(buf, sizeof(buf), "%s", spec);
+	split_proto_ports(buf, &nm.proto, &ports);
+	if ((why = dnsmsg_name_normalize(buf, nm.pattern, sizeof(nm.pattern))))
+		return why;
+	if (ports && (why = parse_ports(ports, &a)))
+		return why;
+	if (ports) {
+		nm.port_lo = a.port_lo;
+		nm.port_hi = a.port_hi;
+	}
+	*out = nm;
+	return NULL;
+}
+
+void net_format_name(const struct net_name *n, char *buf, size_t len)
+{
+	bool all = n->port_lo == 0 && n->port_hi == 65535;
+	char ports[16] = "";
+
+	if (!all && n->port_lo == n->port_hi)
+		snprintf(ports, sizeof(ports), ":%u", n->port_lo);
+	else if (!all)
+		snprintf(ports, sizeof(ports), ":%u-%u", n->port_lo, n->port_hi);
+	snprintf(buf, len, "%s%s%s", n->pattern, ports,
+	         all                       ? ""
+	         : n->proto == IPPROTO_UDP ? "/udp"
+	                                   : "/tcp");
+}
+
+const char *net_check_dest(const char *spec)
+{
+	struct net_allow a;
+	struct net_name n;
+
+	return net_spec_is_name(spec) ? net_parse_name(spec, &n) : net_parse_allow(spec, &a);
+}
+
+const char *net_parse_upstream(const char *spec, struct net_upstream *out)
+{
+	struct net_allow a;
+	const char *why;
+
+	if (strchr(spec, '/'))
+		return "a DNS server is IP[:PORT], without prefix or protocol";
+	if ((why = net_parse_allow(spec, &a)))
+		return why;
+	if (a.port_lo != a.port_hi && !(a.port_lo == 0 && a.port_hi == 65535))
+		return "one port, not a range";
+	*out = (struct net_upstream){.family = a.family, .port = a.port_lo ? a.port_lo : 53};
+	memcpy(out->addr, a.addr, sizeof(out->addr));
+	return NULL;
+}
+
+void net_format_upstream(const struct net_upstream *u, char *buf, size_t len)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	inet_ntop(u->family, u->addr, addr, sizeof(addr));
+	snprintf(buf, len, u->family == AF_INET6 ? "[%s]:%u" : "%s:%u", addr, u->port);
 }
 
 bool net_allow_covers(const struct net_allow *e, const struct net_allow *range)

@@ -7,6 +7,8 @@
  *       oif lo accept; ct state established,related accept;
  *       ip/ip6 daddr in each denied range: reject (evaluated first: a broad allow never opens
  *       them); ip/ip6 daddr . l4proto . th dport @allow4/6 accept;
+ *       for each port set K of the names: ip daddr @dns4_K l4proto P th dport LO-HI accept
+ *       (and dns6_K); those sets have timeouts and are filled at run time by the resolver;
  *       allowlist: tcp → reset, anything else → icmpx admin-prohibited (fail fast, not hang)
  *     chain input (hook input, policy drop): iif lo accept; ct state established,related accept
  *
@@ -276,6 +278,63 @@ static void emit_set(struct batch *bt, const struct family_layout *f, const stru
 	nftnl_set_free(s);
 }
 
+/* dns4_K / dns6_K: addresses with a timeout each, added by the resolver (nft_dns_add). */
+static void dns_set_name(char *buf, size_t len, int family, unsigned k)
+{
+	snprintf(buf, len, "dns%d_%u", family == AF_INET ? 4 : 6, k);
+}
+
+static uint32_t dns_set_id(int family, unsigned k)
+{
+	return 16 + 2 * k + (family == AF_INET6);
+}
+
+static void emit_dns_set(struct batch *bt, const struct family_layout *f, unsigned k)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	char name[16];
+
+	dns_set_name(name, sizeof(name), f->family, k);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_set_u32(s, NFTNL_SET_ID, dns_set_id(f->family, k));
+	nftnl_set_set_u32(s, NFTNL_SET_FLAGS, NFT_SET_TIMEOUT);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, f->addr_len);
+	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, f->family == AF_INET ? 7u : 8u);
+	nftnl_set_nlmsg_build_payload(msg(bt, NFT_MSG_NEWSET, NLM_F_CREATE), s);
+	nftnl_set_free(s);
+	next(bt);
+}
+
+/* meta nfproto F ip daddr @dnsF_K meta l4proto P th dport LO-HI accept */
+static void emit_dns_rule(struct batch *bt, const struct family_layout *f, unsigned k,
+                          const struct net_ports *pc)
+{
+	struct nftnl_rule *r = rule("output");
+	struct nftnl_expr *e = ex("lookup");
+	uint16_t lo = htons(pc->lo), hi = htons(pc->hi);
+	char name[16];
+
+	dns_set_name(name, sizeof(name), f->family, k);
+	add_family(r, f->family);
+	add_payload(r, NFT_PAYLOAD_NETWORK_HEADER, f->daddr_off, f->addr_len, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, name);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, dns_set_id(f->family, k));
+	nftnl_rule_add_expr(r, e);
+	add_meta(r, NFT_META_L4PROTO, NFT_REG_1);
+	add_cmp(r, NFT_CMP_EQ, &pc->proto, sizeof(pc->proto));
+	if (pc->lo != 0 || pc->hi != 65535) {
+		/* Big-endian bytes compare in port order. */
+		add_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, NFT_REG_1);
+		add_cmp(r, NFT_CMP_GTE, &lo, sizeof(lo));
+		add_cmp(r, NFT_CMP_LTE, &hi, sizeof(hi));
+	}
+	add_verdict(r, NF_ACCEPT);
+	emit_rule(bt, r);
+}
+
 /* ip daddr . meta l4proto . th dport @SET accept */
 static void emit_lookup_rule(struct batch *bt, const struct family_layout *f,
                              const struct dest_set *d)
@@ -352,6 +411,8 @@ static void build(struct batch *bt, const struct nft_policy *p)
 			emit_set(bt, &layouts[i], &priv[i]);
 		if (p->allowlist)
 			emit_set(bt, &layouts[i], &allow[i]);
+		for (unsigned k = 0; p->allowlist && k < p->n_classes; k++)
+			emit_dns_set(bt, &layouts[i], k);
 	}
 	emit_base_rules(bt, "output", NFT_META_OIF);
 	emit_base_rules(bt, "input", NFT_META_IIF);
@@ -365,8 +426,11 @@ static void build(struct batch *bt, const struct nft_policy *p)
 		emit_deny(bt, &p->deny[i]);
 	if (!p->allowlist)
 		return;
-	for (size_t i = 0; i < ARRAY_SIZE(layouts); i++)
+	for (size_t i = 0; i < ARRAY_SIZE(layouts); i++) {
 		emit_lookup_rule(bt, &layouts[i], &allow[i]);
+		for (unsigned k = 0; k < p->n_classes; k++)
+			emit_dns_rule(bt, &layouts[i], k, &p->classes[k]);
+	}
 	/* Refuse loudly: a reset or an ICMP error fails the job's connect at once. */
 	r = rule("output");
 	add_meta(r, NFT_META_L4PROTO, NFT_REG_1);
@@ -409,7 +473,8 @@ static int wait_acks(struct mnl_socket *nl, uint32_t first, uint32_t last, char 
 int nft_apply(const struct nft_policy *p, char *err, size_t errlen)
 {
 	/* Room for every message: ~100 bytes an element or rule, plus the fixed part. */
-	size_t size = (p->n_allow + p->n_private + p->n_deny) * 2 * 100 + (64 << 10);
+	size_t size =
+	    (p->n_allow + p->n_private + p->n_deny + p->n_classes) * 2 * 100 + (64 << 10);
 	struct batch *bt = xcalloc(1, sizeof(*bt) + size);
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	struct timeval tv = {2, 0};
@@ -448,5 +513,69 @@ out:
 	if (nl)
 		mnl_socket_close(nl);
 	free(bt);
+	return r;
+}
+
+/* One element of a dns set, for a NEWSETELEM or DELSETELEM message. */
+static void emit_dns_elem(struct batch *bt, const struct nft_dns_elem *d, bool del)
+{
+	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set_elem *e = nftnl_set_elem_alloc();
+	char name[16];
+
+	dns_set_name(name, sizeof(name), d->family, d->port_class);
+	nftnl_set_set_str(s, NFTNL_SET_TABLE, TABLE);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, name);
+	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, d->addr, d->family == AF_INET ? 4 : 16);
+	if (!del)
+		nftnl_set_elem_set_u64(e, NFTNL_SET_ELEM_TIMEOUT, d->timeout_ms);
+	nftnl_set_elem_add(s, e);
+	nftnl_set_elems_nlmsg_build_payload(
+	    msg(bt, del ? NFT_MSG_DELSETELEM : NFT_MSG_NEWSETELEM, del ? 0 : NLM_F_CREATE), s);
+	nftnl_set_free(s);
+	next(bt);
+}
+
+static int dns_batch(struct mnl_socket *nl, const struct nft_dns_elem *v, size_t n, bool replace,
+                     char *err, size_t errlen)
+{
+	size_t size = n * 2 * 256 + 4096;
+	struct batch *bt = xcalloc(1, sizeof(*bt) + size);
+	uint32_t first;
+	int r;
+
+	bt->seq = (uint32_t)time(NULL);
+	bt->b = mnl_nlmsg_batch_start(bt->buf, size);
+	nftnl_batch_begin(mnl_nlmsg_batch_current(bt->b), bt->seq++);
+	next(bt);
+	first = bt->seq;
+	for (size_t i = 0; i < n; i++) {
+		if (replace && v[i].replace)
+			emit_dns_elem(bt, &v[i], true);
+		emit_dns_elem(bt, &v[i], false);
+	}
+	nftnl_batch_end(mnl_nlmsg_batch_current(bt->b), bt->seq);
+	next(bt);
+	if (mnl_socket_sendto(nl, mnl_nlmsg_batch_head(bt->b), mnl_nlmsg_batch_size(bt->b)) < 0) {
+		r = -errno;
+		snprintf(err, errlen, "netlink send");
+	} else {
+		r = wait_acks(nl, first, bt->seq, err, errlen);
+	}
+	mnl_nlmsg_batch_stop(bt->b);
+	free(bt);
+	return r;
+}
+
+int nft_dns_add(struct mnl_socket *nl, const struct nft_dns_elem *v, size_t n, char *err,
+                size_t errlen)
+{
+	int r = dns_batch(nl, v, n, true, err, errlen);
+
+	/* An element we meant to replace expired in the kernel meanwhile: the batch failed as a
+	 * whole; adding alone is then right. */
+	if (r == -ENOENT)
+		r = dns_batch(nl, v, n, false, err, errlen);
 	return r;
 }

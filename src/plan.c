@@ -374,6 +374,68 @@ static int push_specs(struct net_allow **v, size_t *n, const struct strv *specs,
 	return 0;
 }
 
+/* The (protocol, ports) of a name entry: an existing class, or a new one. */
+static int port_class(struct net_plan *net, const struct net_name *nm, struct cis_err *err)
+{
+	size_t k = 0;
+
+	while (k < net->n_classes &&
+	       (net->classes[k].proto != nm->proto || net->classes[k].lo != nm->port_lo ||
+	        net->classes[k].hi != nm->port_hi))
+		k++;
+	if (k == NET_MAX_CLASSES)
+		return cis_err_set(err, "allowed names: more than %d different port sets",
+		                   NET_MAX_CLASSES);
+	if (k == net->n_classes)
+		net->classes[net->n_classes++] = (struct net_ports){nm->port_lo, nm->port_hi, nm->proto};
+	return (int)k;
+}
+
+/* Allow entries: addresses to net->allow, names to net->names. */
+static int push_dests(struct net_plan *net, const struct strv *specs, const char *origin,
+                      struct cis_err *err)
+{
+	for (size_t i = 0; i < specs->n; i++) {
+		struct net_name nm;
+		struct strv one = {&specs->v[i], 1};
+		const char *why;
+		int k;
+
+		if (!net_spec_is_name(specs->v[i])) {
+			if ((k = push_specs(&net->allow, &net->n_allow, &one, origin, err)) < 0)
+				return k;
+			continue;
+		}
+		if ((why = net_parse_name(specs->v[i], &nm)))
+			return cis_err_set(err, "%s %s: %s", origin, specs->v[i], why);
+		if ((k = port_class(net, &nm, err)) < 0)
+			return k;
+		nm.port_class = (unsigned char)k;
+		net->names = xrealloc(net->names, (net->n_names + 1) * sizeof(*net->names));
+		net->names[net->n_names++] = nm;
+	}
+	return 0;
+}
+
+/* The resolver forwards to --dns-upstream, else network.dns_upstream, else the host's own
+ * servers from /etc/resolv.conf (the launcher runs on the host, so a local stub works). */
+static void plan_upstream(struct net_plan *net, const struct cli *c, const struct profile *prof)
+{
+	const struct strv *given = c->dns_upstream.n ? &c->dns_upstream : &prof->dns_upstream;
+	FILE *f = given->n ? NULL : fopen("/etc/resolv.conf", "re");
+	char line[512], addr[256];
+
+	for (size_t i = 0; i < given->n && net->n_upstream < NET_MAX_UPSTREAMS; i++)
+		if (!net_parse_upstream(given->v[i], &net->upstream[net->n_upstream]))
+			net->n_upstream++;
+	while (f && fgets(line, sizeof(line), f) && net->n_upstream < NET_MAX_UPSTREAMS)
+		if (sscanf(line, " nameserver %255s", addr) == 1 && !strchr(addr, '%') &&
+		    !net_parse_upstream(addr, &net->upstream[net->n_upstream]))
+			net->n_upstream++;
+	if (f)
+		fclose(f);
+}
+
 /* The host's own addresses: the runner host must not be reachable through the helper. */
 static void deny_host_addresses(struct net_plan *net)
 {
@@ -398,26 +460,6 @@ static void deny_host_addresses(struct net_plan *net)
 		push_entry(&net->deny, &net->n_deny, &a);
 	}
 	freeifaddrs(ifs);
-}
-
-static char *host_nameservers(void)
-{
-	FILE *f = fopen("/etc/resolv.conf", "re");
-	char line[512], addr[256];
-	char *out = xstrdup("");
-
-	while (f && fgets(line, sizeof(line), f)) {
-		char *next;
-
-		if (sscanf(line, " nameserver %255s", addr) != 1)
-			continue;
-		next = xasprintf("%snameserver %s\n", out, addr);
-		free(out);
-		out = next;
-	}
-	if (f)
-		fclose(f);
-	return out;
 }
 
 static char *find_in_path(const char *name)
@@ -471,15 +513,19 @@ static int plan_net(struct plan *p, const struct cli *c, const struct profile *p
 		                   c->allow.n ? "--allow" : "network.allow");
 	if (net->mode == NET_NONE)
 		return 0;
-	if ((r = push_specs(&net->allow, &net->n_allow, &prof->net_allow, "network.allow", err)) <
-	        0 ||
-	    (r = push_specs(&net->allow, &net->n_allow, &c->allow, "--allow", err)) < 0 ||
+	if ((r = push_dests(net, &prof->net_allow, "network.allow", err)) < 0 ||
+	    (r = push_dests(net, &c->allow, "--allow", err)) < 0 ||
 	    (r = push_specs(&net->private_ok, &net->n_private, &prof->net_private,
 	                    "network.allow_private", err)) < 0)
 		return r;
-	if (net->n_allow + net->n_private > NET_MAX_ENTRIES)
+	if (net->n_allow + net->n_private + net->n_names > NET_MAX_ENTRIES)
 		return cis_err_set(err, "network.allow and --allow: %zu entries, at most %d",
-		                   net->n_allow + net->n_private, NET_MAX_ENTRIES);
+		                   net->n_allow + net->n_private + net->n_names, NET_MAX_ENTRIES);
+	net->dns_min_ttl = prof->dns_min_ttl ? (unsigned)prof->dns_min_ttl : 30;
+	net->dns_max_ttl = prof->dns_max_ttl ? (unsigned)prof->dns_max_ttl : 86400;
+	if (net->dns_min_ttl > net->dns_max_ttl)
+		return cis_err_set(err, "network.dns_min_ttl %u is above network.dns_max_ttl %u",
+		                   net->dns_min_ttl, net->dns_max_ttl);
 	for (size_t i = 0; i < ARRAY_SIZE(always_denied); i++) {
 		struct net_allow a;
 
@@ -501,7 +547,9 @@ static int plan_net(struct plan *p, const struct cli *c, const struct profile *p
 			    i, prof->net_private.v[i]);
 	}
 	deny_host_addresses(net);
-	net->nameservers = host_nameservers();
+	/* The job's only resolver is ours; the host's servers are its upstream. */
+	net->nameservers = xstrdup("nameserver " NET_RESOLVER "\noptions edns0\n");
+	plan_upstream(net, c, prof);
 	return plan_helper(net, prof->net_backend ? prof->net_backend : "auto", err);
 }
 
@@ -600,6 +648,7 @@ void plan_free(struct plan *p)
 	free(p->net.deny);
 	free(p->net.helper);
 	free(p->net.nameservers);
+	free(p->net.names);
 	*p = (struct plan){0};
 }
 
@@ -656,6 +705,25 @@ static void json_entries(cJSON *o, const char *key, const struct net_allow *v, s
 	}
 }
 
+static void json_dns(cJSON *o, const struct net_plan *net)
+{
+	cJSON *dns = cJSON_AddObjectToObject(o, "dns"), *up;
+
+	cJSON_AddStringToObject(dns, "resolver", NET_RESOLVER ":53");
+	cJSON_AddStringToObject(dns, "unlisted_names", net->mode == NET_ALLOWLIST
+	                                                   ? "NXDOMAIN"
+	                                                   : "forwarded");
+	up = cJSON_AddArrayToObject(dns, "upstream");
+	for (size_t i = 0; i < net->n_upstream; i++) {
+		char buf[64];
+
+		net_format_upstream(&net->upstream[i], buf, sizeof(buf));
+		cJSON_AddItemToArray(up, cJSON_CreateString(buf));
+	}
+	cJSON_AddNumberToObject(dns, "min_ttl", net->dns_min_ttl);
+	cJSON_AddNumberToObject(dns, "max_ttl", net->dns_max_ttl);
+}
+
 static void json_network(cJSON *root, const struct plan *p)
 {
 	cJSON *o = cJSON_AddObjectToObject(root, "network");
@@ -667,8 +735,19 @@ static void json_network(cJSON *root, const struct plan *p)
 	cJSON_AddStringToObject(o, "backend", p->net.pasta ? "pasta" : "slirp4netns");
 	if (p->net.mode == NET_ALLOWLIST)
 		json_entries(o, "allow", p->net.allow, p->net.n_allow);
+	if (p->net.mode == NET_ALLOWLIST) {
+		cJSON *arr = cJSON_AddArrayToObject(o, "allow_names");
+
+		for (size_t i = 0; i < p->net.n_names; i++) {
+			char buf[300];
+
+			net_format_name(&p->net.names[i], buf, sizeof(buf));
+			cJSON_AddItemToArray(arr, cJSON_CreateString(buf));
+		}
+	}
 	json_entries(o, "allow_private", p->net.private_ok, p->net.n_private);
 	json_entries(o, "deny", p->net.deny, p->net.n_deny);
+	json_dns(o, &p->net);
 }
 
 static void json_seccomp(cJSON *root, const struct plan *p)

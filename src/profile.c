@@ -397,9 +397,11 @@ static int apply_audit(const struct ctx *c, const cJSON *audit, struct profile *
 	return 0;
 }
 
-/* An array of allowlist entries, each checked now so that the error names it. */
+/* An array of allowlist entries (or DNS servers), each checked now so that the error names
+ * it. */
 static int apply_entries(const struct ctx *c, const cJSON *net, const char *key, struct strv *out)
 {
+	bool names = strcmp(key, "allow") == 0, upstream = strcmp(key, "dns_upstream") == 0;
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(net, key), *it;
 	int i = 0;
 
@@ -409,21 +411,59 @@ static int apply_entries(const struct ctx *c, const cJSON *net, const char *key,
 	{
 		char field[48];
 		struct net_allow a;
+		struct net_upstream u;
 		const char *why;
 
 		snprintf(field, sizeof(field), "network.%s[%d]", key, i++);
 		if (!cJSON_IsString(it))
 			return fail(c, field, "must be a string");
-		if ((why = net_parse_allow(it->valuestring, &a)))
+		why = names      ? net_check_dest(it->valuestring)
+		      : upstream ? net_parse_upstream(it->valuestring, &u)
+		                 : net_parse_allow(it->valuestring, &a);
+		if (why)
 			return fail(c, field, "\"%s\": %s", it->valuestring, why);
 		strv_push(out, it->valuestring);
 	}
 	return 0;
 }
 
+/* A child profile's servers replace its parent's (allow entries add up; servers do not). */
+static int replace_entries(const struct ctx *c, const cJSON *net, const char *key,
+                           struct strv *out)
+{
+	struct strv mine = {0};
+	int r = apply_entries(c, net, key, &mine);
+
+	if (r < 0 || !mine.n) {
+		strv_free(&mine);
+		return r;
+	}
+	strv_free(out);
+	*out = mine;
+	return 0;
+}
+
+/* Seconds, a whole JSON number from 1 to a week. */
+static int get_ttl(const struct ctx *c, const cJSON *net, const char *key, int *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(net, key);
+	char field[32];
+
+	if (!v)
+		return 0;
+	snprintf(field, sizeof(field), "network.%s", key);
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
+	    v->valuedouble < 1 || v->valuedouble > 604800)
+		return fail(c, field, "must be a whole number of seconds from 1 to 604800");
+	*out = (int)v->valuedouble;
+	return 0;
+}
+
 static int apply_network(const struct ctx *c, const cJSON *net, struct profile *p)
 {
-	static const char *const keys[] = {"mode", "allow", "allow_private", "backend", NULL};
+	static const char *const keys[] = {"mode",         "allow",       "allow_private",
+	                                   "backend",      "dns_upstream", "dns_min_ttl",
+	                                   "dns_max_ttl",  NULL};
 	const char *mode = NULL, *backend = NULL;
 	int r = check_keys(c, net, "network", keys);
 
@@ -437,6 +477,9 @@ static int apply_network(const struct ctx *c, const cJSON *net, struct profile *
 	}
 	if ((r = apply_entries(c, net, "allow", &p->net_allow)) < 0 ||
 	    (r = apply_entries(c, net, "allow_private", &p->net_private)) < 0 ||
+	    (r = replace_entries(c, net, "dns_upstream", &p->dns_upstream)) < 0 ||
+	    (r = get_ttl(c, net, "dns_min_ttl", &p->dns_min_ttl)) < 0 ||
+	    (r = get_ttl(c, net, "dns_max_ttl", &p->dns_max_ttl)) < 0 ||
 	    (r = get_string(c, net, "backend", "network.backend", &backend)) < 0)
 		return r;
 	if (r > 0 && strcmp(backend, "auto") != 0 && strcmp(backend, "slirp4netns") != 0 &&
@@ -651,6 +694,7 @@ void profile_free(struct profile *p)
 	strv_free(&p->sc_allow);
 	strv_free(&p->sc_deny);
 	strv_free(&p->net_allow);
+	strv_free(&p->dns_upstream);
 	strv_free(&p->net_private);
 	free(p->net_backend);
 	*p = (struct profile){0};
@@ -748,6 +792,14 @@ int profile_print_json(const struct profile *p, FILE *out)
 		cJSON_AddItemToObject(net, "allow_private",
 		                      cJSON_CreateStringArray((const char *const *)p->net_private.v,
 		                                              (int)p->net_private.n));
+	if (p->dns_upstream.n)
+		cJSON_AddItemToObject(net, "dns_upstream",
+		                      cJSON_CreateStringArray((const char *const *)p->dns_upstream.v,
+		                                              (int)p->dns_upstream.n));
+	if (p->dns_min_ttl)
+		cJSON_AddNumberToObject(net, "dns_min_ttl", p->dns_min_ttl);
+	if (p->dns_max_ttl)
+		cJSON_AddNumberToObject(net, "dns_max_ttl", p->dns_max_ttl);
 	sc = cJSON_AddObjectToObject(root, "seccomp");
 	cJSON_AddItemToObject(
 	    sc, "allow",

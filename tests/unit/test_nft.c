@@ -69,7 +69,7 @@ static void check(bool rootless)
 	                            entry("[2001:db8::1]:443/udp"),
 	                            entry("203.0.113.0/24:8000-8100/udp")};
 	struct net_allow priv[] = {entry("169.254.169.254:80")};
-	struct nft_policy p = {deny, 3, allow, 4, priv, 1, true, 0};
+	struct nft_policy p = {deny, 3, allow, 4, priv, 1, NULL, 0, true, 0};
 	char *text = apply_and_list(rootless, &p), *want;
 
 	if (getenv("CIS_UPDATE_GOLDEN"))
@@ -96,7 +96,7 @@ Test(nft, allowlist_ruleset_rootless)
 static void check_large(bool rootless)
 {
 	static struct net_allow allow[NET_MAX_ENTRIES];
-	struct nft_policy p = {NULL, 0, allow, NET_MAX_ENTRIES, NULL, 0, true, 0};
+	struct nft_policy p = {NULL, 0, allow, NET_MAX_ENTRIES, NULL, 0, NULL, 0, true, 0};
 	char spec[64], *text;
 	size_t lines = 0;
 

@@ -26,7 +26,7 @@ struct cli {
 	const char *audit_log;
 	bool has_net_mode;
 	enum net_mode net_mode;
-	struct strv allow; /* --allow entries, validated */
+	struct strv allow;        /* --allow entries, validated */
 	struct strv dns_upstream; /* --dns-upstream, validated */
 	bool dry_run;
 	bool verbose;

@@ -7,10 +7,10 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
-/* In the sandbox init: bring up lo; with egress, install the nftables policy (the helper has
- * configured tap0 by then). In audit mode *nflog is a socket receiving every new outbound flow,
- * for the launcher (else -1). 0 or -errno, e->detail set. */
-int net_setup(const struct plan *p, int *nflog, struct step_err *e);
+/* In the sandbox init: bring up lo; with egress, install the nftables policy and open the
+ * resolver's sockets (dns: UDP, TCP, netfilter or -1), all for the launcher. In audit mode
+ * *nflog is a socket receiving every new outbound flow (else -1). 0 or -errno, e->detail set. */
+int net_setup(const struct plan *p, int *nflog, int dns[3], struct step_err *e);
 
 /* Launcher, audit mode: the destinations the job contacted. */
 #define NET_MAX_FLOWS 256

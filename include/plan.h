@@ -69,9 +69,9 @@ struct net_plan {
 	size_t n_private;
 	struct net_allow *deny; /* always refused: metadata, private ranges, the host's addresses */
 	size_t n_deny;
-	char *helper;      /* path of the helper: slirp4netns or pasta */
-	bool pasta;        /* the helper is pasta (else slirp4netns) */
-	char *nameservers; /* resolv.conf for the sandbox: our resolver alone */
+	char *helper;           /* path of the helper: slirp4netns or pasta */
+	bool pasta;             /* the helper is pasta (else slirp4netns) */
+	char *nameservers;      /* resolv.conf for the sandbox: our resolver alone */
 	struct net_name *names; /* allow entries by name (mode allowlist) */
 	size_t n_names;
 	struct net_ports classes[NET_MAX_CLASSES];

@@ -28,13 +28,13 @@ struct profile {
 	char *audit_log;
 	bool has_net_mode;
 	enum net_mode net_mode;
-	struct strv net_allow;   /* as written; validated at load */
-	struct strv net_private; /* network.allow_private */
-	char *net_backend;       /* network.backend: auto, slirp4netns, pasta; NULL: auto */
+	struct strv net_allow;    /* as written; validated at load */
+	struct strv net_private;  /* network.allow_private */
+	char *net_backend;        /* network.backend: auto, slirp4netns, pasta; NULL: auto */
 	struct strv dns_upstream; /* network.dns_upstream, validated */
 	int dns_min_ttl;          /* network.dns_min_ttl; 0: not set */
 	int dns_max_ttl;
-	struct strv sc_allow;    /* seccomp names and @groups, as written */
+	struct strv sc_allow; /* seccomp names and @groups, as written */
 	struct strv sc_deny;
 	bool has_sc_errno;
 	int sc_errno;

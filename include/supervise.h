@@ -12,7 +12,15 @@
 #include <linux/filter.h>
 #include <signal.h>
 
-enum msg_type { MSG_SETUP_ERROR = 1, MSG_EXEC_ERROR, MSG_STATUS, MSG_LISTENER, MSG_NFLOG };
+enum msg_type {
+	MSG_SETUP_ERROR = 1,
+	MSG_EXEC_ERROR,
+	MSG_STATUS,
+	MSG_LISTENER,
+	MSG_NFLOG,
+	MSG_DNS, /* the resolver's sockets: UDP, TCP[, netfilter]; status says how many */
+};
+#define MSG_MAX_FDS 3
 
 /* One message from the sandbox to the launcher; smaller than PIPE_BUF, so each write is atomic
  * even when init and job both write. */

@@ -91,7 +91,45 @@ static int nflog_open(int *out)
 	return *out < 0 ? -errno : 0;
 }
 
-int net_setup(const struct plan *p, int *nflog, struct step_err *e)
+/* The resolver's sockets at NET_RESOLVER:53, UDP and TCP, and (when names are allowed) a
+ * netfilter socket through which the launcher adds their addresses: all opened here, with our
+ * capabilities over this namespace, and handed to the launcher. Port 53 is below
+ * ip_unprivileged_port_start, so the job cannot take it; it holds no capability to. */
+static int dns_sockets(const struct plan *p, int fds[3])
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons(53)};
+	int one = 1;
+
+	inet_pton(AF_INET, NET_RESOLVER, &sa.sin_addr);
+	fds[0] = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fds[1] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fds[0] < 0 || fds[1] < 0 ||
+	    setsockopt(fds[1], SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fds[0], (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    bind(fds[1], (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fds[1], 128) < 0)
+		return -errno;
+	if (p->net.mode == NET_ALLOWLIST && p->net.n_classes) {
+		struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+		struct timeval tv = {2, 0};
+
+		if (!nl || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+			int r = -errno;
+
+			if (nl)
+				mnl_socket_close(nl);
+			return r;
+		}
+		/* A kernel that never answers must not hang the launcher's loop. */
+		setsockopt(mnl_socket_get_fd(nl), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		fds[2] = fcntl(mnl_socket_get_fd(nl), F_DUPFD_CLOEXEC, 3);
+		mnl_socket_close(nl);
+		if (fds[2] < 0)
+			return -errno;
+	}
+	return 0;
+}
+
+int net_setup(const struct plan *p, int *nflog, int dns[3], struct step_err *e)
 {
 	const struct net_plan *n = &p->net;
 	struct nft_policy pol = {n->deny,
@@ -108,10 +146,13 @@ int net_setup(const struct plan *p, int *nflog, struct step_err *e)
 	int r;
 
 	*nflog = -1;
+	dns[0] = dns[1] = dns[2] = -1;
 	if ((r = lo_up()) < 0)
 		return step_fail(e, r, "lo up");
 	if (n->mode == NET_NONE)
 		return 0;
+	if ((r = dns_sockets(p, dns)) < 0)
+		return step_fail(e, r, "resolver sockets at %s:53", NET_RESOLVER);
 	/* Bound before the rules exist, so that no flow of the job can pass unrecorded. */
 	if (n->mode == NET_AUDIT && (r = nflog_open(nflog)) < 0)
 		return step_fail(e, r, "NFLOG socket for audit mode");

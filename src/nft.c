@@ -473,8 +473,7 @@ static int wait_acks(struct mnl_socket *nl, uint32_t first, uint32_t last, char 
 int nft_apply(const struct nft_policy *p, char *err, size_t errlen)
 {
 	/* Room for every message: ~100 bytes an element or rule, plus the fixed part. */
-	size_t size =
-	    (p->n_allow + p->n_private + p->n_deny + p->n_classes) * 2 * 100 + (64 << 10);
+	size_t size = (p->n_allow + p->n_private + p->n_deny + p->n_classes) * 2 * 100 + (64 << 10);
 	struct batch *bt = xcalloc(1, sizeof(*bt) + size);
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
 	struct timeval tv = {2, 0};

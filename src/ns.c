@@ -50,21 +50,28 @@ static void send_msg(int fd, int type, int err, int status, const char *step, co
 	(void)write_all(fd, &m, sizeof(m));
 }
 
-/* Pass fd to the launcher over the message socket. */
-static int send_fd(int sock, int type, int fd)
+/* Pass fds (n of them, at most MSG_MAX_FDS, none -1) to the launcher over the message socket. */
+static int send_fds(int sock, int type, const int *fds, size_t n)
 {
-	struct msg m = {.type = type};
-	char ctl[CMSG_SPACE(sizeof(int))] = {0};
+	struct msg m = {.type = type, .status = (int)n};
+	char ctl[CMSG_SPACE(sizeof(int) * MSG_MAX_FDS)] = {0};
 	struct iovec iov = {&m, sizeof(m)};
-	struct msghdr mh = {
-	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = ctl,
+	                    .msg_controllen = CMSG_SPACE(sizeof(int) * n)};
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+	memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+static int send_fd(int sock, int type, int fd)
+{
+	return send_fds(sock, type, &fd, 1);
 }
 
 /* ---- job process (forked by init; becomes the user's command) ---- */
@@ -178,7 +185,7 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
                       const char **step, struct step_err *e)
 {
 	_cleanup_close_ int root = -1, nflog = -1;
-	int r;
+	int r, dns[3] = {-1, -1, -1};
 
 	*step = "identity";
 	if ((r = userns_enter_identity(p)) < 0)
@@ -208,7 +215,12 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
 	*step = "network";
 	/* The ruleset names no interface but lo, so it goes in first, while the helper is still
 	 * starting (the first nftables and conntrack use in a namespace costs milliseconds). */
-	if ((r = net_setup(p, &nflog, e)) < 0)
+	r = net_setup(p, &nflog, dns, e);
+	if (r == 0 && dns[0] >= 0 && (r = send_fds(msgfd, MSG_DNS, dns, dns[2] >= 0 ? 3 : 2)) < 0)
+		step_fail(e, r, "hand the resolver to the supervisor");
+	for (int i = 0; i < 3; i++)
+		closep(&dns[i]); /* the launcher holds them now */
+	if (r < 0)
 		return r;
 	/* With egress the helper started while we built the filesystem; the launcher says when
 	 * tap0 is configured. The job starts only after that. EOF: the launcher (or the helper)

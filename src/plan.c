@@ -387,7 +387,8 @@ static int port_class(struct net_plan *net, const struct net_name *nm, struct ci
 		return cis_err_set(err, "allowed names: more than %d different port sets",
 		                   NET_MAX_CLASSES);
 	if (k == net->n_classes)
-		net->classes[net->n_classes++] = (struct net_ports){nm->port_lo, nm->port_hi, nm->proto};
+		net->classes[net->n_classes++] =
+		    (struct net_ports){nm->port_lo, nm->port_hi, nm->proto};
 	return (int)k;
 }
 
@@ -710,9 +711,8 @@ static void json_dns(cJSON *o, const struct net_plan *net)
 	cJSON *dns = cJSON_AddObjectToObject(o, "dns"), *up;
 
 	cJSON_AddStringToObject(dns, "resolver", NET_RESOLVER ":53");
-	cJSON_AddStringToObject(dns, "unlisted_names", net->mode == NET_ALLOWLIST
-	                                                   ? "NXDOMAIN"
-	                                                   : "forwarded");
+	cJSON_AddStringToObject(dns, "unlisted_names",
+	                        net->mode == NET_ALLOWLIST ? "NXDOMAIN" : "forwarded");
 	up = cJSON_AddArrayToObject(dns, "upstream");
 	for (size_t i = 0; i < net->n_upstream; i++) {
 		char buf[64];

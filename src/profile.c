@@ -428,8 +428,7 @@ static int apply_entries(const struct ctx *c, const cJSON *net, const char *key,
 }
 
 /* A child profile's servers replace its parent's (allow entries add up; servers do not). */
-static int replace_entries(const struct ctx *c, const cJSON *net, const char *key,
-                           struct strv *out)
+static int replace_entries(const struct ctx *c, const cJSON *net, const char *key, struct strv *out)
 {
 	struct strv mine = {0};
 	int r = apply_entries(c, net, key, &mine);
@@ -461,9 +460,9 @@ static int get_ttl(const struct ctx *c, const cJSON *net, const char *key, int *
 
 static int apply_network(const struct ctx *c, const cJSON *net, struct profile *p)
 {
-	static const char *const keys[] = {"mode",         "allow",       "allow_private",
-	                                   "backend",      "dns_upstream", "dns_min_ttl",
-	                                   "dns_max_ttl",  NULL};
+	static const char *const keys[] = {
+	    "mode",         "allow",       "allow_private", "backend",
+	    "dns_upstream", "dns_min_ttl", "dns_max_ttl",   NULL};
 	const char *mode = NULL, *backend = NULL;
 	int r = check_keys(c, net, "network", keys);
 
@@ -793,9 +792,10 @@ int profile_print_json(const struct profile *p, FILE *out)
 		                      cJSON_CreateStringArray((const char *const *)p->net_private.v,
 		                                              (int)p->net_private.n));
 	if (p->dns_upstream.n)
-		cJSON_AddItemToObject(net, "dns_upstream",
-		                      cJSON_CreateStringArray((const char *const *)p->dns_upstream.v,
-		                                              (int)p->dns_upstream.n));
+		cJSON_AddItemToObject(
+		    net, "dns_upstream",
+		    cJSON_CreateStringArray((const char *const *)p->dns_upstream.v,
+		                            (int)p->dns_upstream.n));
 	if (p->dns_min_ttl)
 		cJSON_AddNumberToObject(net, "dns_min_ttl", p->dns_min_ttl);
 	if (p->dns_max_ttl)

@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "supervise.h"
 #include "audit.h"
+#include "dns.h"
 #include "cis_limits.h"
 #include "mount.h"
 #include "net.h"
@@ -61,12 +62,14 @@ struct outcome {
 	struct net_helper *helper;
 	int nflog; /* audit mode: new outbound flows */
 	struct net_flows flows;
+	const struct plan *p;
+	struct dns_resolver *dns; /* the sandbox's resolver, once init has sent its sockets */
 };
 
 /* One message; an attached fd (the job's seccomp listener) is kept. */
 static void read_msg(int fd, struct outcome *o, bool *eof)
 {
-	char ctl[CMSG_SPACE(sizeof(int))];
+	char ctl[CMSG_SPACE(sizeof(int) * MSG_MAX_FDS)];
 	struct msg m;
 	struct iovec iov = {&m, sizeof(m)};
 	struct msghdr mh = {
@@ -85,6 +88,12 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 		(void)!write(fd, "1", 1); /* the job waits for this before exec */
 	} else if (m.type == MSG_NFLOG && c && c->cmsg_type == SCM_RIGHTS && o->nflog < 0) {
 		memcpy(&o->nflog, CMSG_DATA(c), sizeof(int));
+	} else if (m.type == MSG_DNS && c && c->cmsg_type == SCM_RIGHTS && !o->dns &&
+	           c->cmsg_len >= CMSG_LEN(2 * sizeof(int))) {
+		int fds[MSG_MAX_FDS] = {-1, -1, -1};
+
+		memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
+		o->dns = dns_start(o->p, o->audit, fds[0], fds[1], fds[2]);
 	} else if (m.type == MSG_STATUS) {
 		o->have_status = true;
 		o->job_status = m.status;
@@ -92,7 +101,8 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 		 * device's teardown waits for an RCU grace period) overlaps init's. */
 		if (o->helper)
 			closep(&o->helper->exit_w);
-	} else if (m.type != MSG_LISTENER && m.type != MSG_NFLOG && !o->have_error) {
+	} else if (m.type != MSG_LISTENER && m.type != MSG_NFLOG && m.type != MSG_DNS &&
+	           !o->have_error) {
 		o->error = m;
 		o->have_error = true;
 	}
@@ -152,6 +162,23 @@ static void on_flows(const struct plan *p, struct outcome *o)
 		audit_egress_flow(o->audit, &o->flows.v[fresh[i]]);
 }
 
+/* Did an earlier flow already give this suggestion (several addresses of one name)? */
+static bool suggested_before(const struct outcome *o, size_t i, const char *addr)
+{
+	for (size_t j = 0; j < i; j++) {
+		const struct net_flow *f = &o->flows.v[j];
+		const char *name = dns_name_of(o->dns, f->family, f->addr);
+		char other[300];
+
+		if (f->denied || !f->port || !name || f->proto != o->flows.v[i].proto)
+			continue;
+		snprintf(other, sizeof(other), "%s:%u", name, f->port);
+		if (strcmp(other, addr) == 0)
+			return true;
+	}
+	return false;
+}
+
 static void report_flows(const struct outcome *o)
 {
 	char buf[96];
@@ -164,16 +191,23 @@ static void report_flows(const struct outcome *o)
 		fprintf(stderr, "cisandbox:   %s (%ux)%s\n", buf, o->flows.v[i].count,
 		        o->flows.v[i].denied ? " - always denied" : "");
 	}
+	/* By name where the resolver handed the address out: addresses rotate, names stay. */
 	fputs("cisandbox: suggested allowlist:", stderr);
 	for (size_t i = 0; i < o->flows.n; i++) {
 		const struct net_flow *f = &o->flows.v[i];
-		char addr[64];
+		const char *name = dns_name_of(o->dns, f->family, f->addr);
+		char addr[300];
 
 		if (f->denied || !f->port)
 			continue;
 		net_flow_format(f, buf, sizeof(buf));
-		snprintf(addr, sizeof(addr), "%s", strchr(buf, ' ') + 1);
-		fprintf(stderr, " --allow %s%s", addr, f->proto == IPPROTO_UDP ? "/udp" : "");
+		if (name)
+			snprintf(addr, sizeof(addr), "%s:%u", name, f->port);
+		else
+			snprintf(addr, sizeof(addr), "%s", strchr(buf, ' ') + 1);
+		if (!suggested_before(o, i, addr))
+			fprintf(stderr, " --allow %s%s", addr,
+			        f->proto == IPPROTO_UDP ? "/udp" : "");
 	}
 	fputc('\n', stderr);
 }
@@ -229,14 +263,18 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 	if (p->timeout_ms && tfd >= 0)
 		arm(tfd, p->timeout_ms);
 	while (!init_done) {
-		struct pollfd pf[] = {{sfd, POLLIN, 0},
-		                      {msg_eof ? -1 : msgfd, POLLIN, 0},
-		                      {tfd, POLLIN, 0},
-		                      {o->listener, POLLIN, 0},
-		                      {o->nflog, POLLIN, 0}};
+		/* The fixed five, then the resolver's (its sockets, clients and upstream queries).
+		 */
+		struct pollfd pf[5 + 512] = {{sfd, POLLIN, 0},
+		                             {msg_eof ? -1 : msgfd, POLLIN, 0},
+		                             {tfd, POLLIN, 0},
+		                             {o->listener, POLLIN, 0},
+		                             {o->nflog, POLLIN, 0}};
+		size_t n_dns = dns_poll_fill(o->dns, pf + 5, ARRAY_SIZE(pf) - 5);
 
-		if (poll(pf, ARRAY_SIZE(pf), -1) < 0 && errno != EINTR)
+		if (poll(pf, 5 + n_dns, dns_next_timeout(o->dns)) < 0 && errno != EINTR)
 			break;
+		dns_poll_done(o->dns, pf + 5, n_dns);
 		if (pf[1].revents)
 			read_msg(msgfd, o, &msg_eof);
 		if (pf[2].revents & POLLIN)
@@ -367,6 +405,8 @@ static int start_failed(struct run *r, const char *what, const char *why)
 
 static void run_close(struct run *r)
 {
+	dns_stop(r->o.dns);
+	r->o.dns = NULL;
 	closep(&r->sfd);
 	closep(&r->msg_r);
 	closep(&r->sync_w);
@@ -526,6 +566,8 @@ static int finish(struct run *r)
 	audit_sandbox_destroy(r->audit, &cr, had_cgroup, r->o.denied_total);
 	if (p->verbose && r->o.denied_total)
 		report_denials(&r->o);
+	if (p->verbose)
+		dns_report(r->o.dns, stderr);
 	if (p->verbose && p->net.mode == NET_AUDIT)
 		report_flows(&r->o);
 	if (p->verbose)
@@ -555,7 +597,7 @@ static int not_started(struct run *r)
 int supervise_run(const struct plan *p, const struct audit *audit)
 {
 	struct run r = {.l = {.p = p, .msgfd = -1, .syncfd = -1, .pre = {.ws = -1}},
-	                .o = {.listener = -1, .nflog = -1, .audit = audit},
+	                .o = {.listener = -1, .nflog = -1, .audit = audit, .p = p},
 	                .sfd = -1,
 	                .msg_r = -1,
 	                .sync_w = -1,

@@ -89,6 +89,14 @@ const char *probes_bind(void)
 
 const char *cis_netns;
 
+static bool has_arg(const char *const *args, const char *want)
+{
+	for (; *args; args++)
+		if (strcmp(*args, want) == 0)
+			return true;
+	return false;
+}
+
 static void exec_cis(enum mode m, const char *const *env, const char *const *args)
 {
 	char bin[256], netns[96];
@@ -110,6 +118,14 @@ static void exec_cis(enum mode m, const char *const *env, const char *const *arg
 		argv[a++] = "--inh-caps=-all";
 	}
 	argv[a++] = bin;
+	/* In a test world the resolver's upstream is the world's own DNS server, never the
+	 * host's: rule 4 of the brief. */
+	if (cis_netns && args && args[0] && strcmp(args[0], "run") == 0 &&
+	    !has_arg(args, "--dns-upstream")) {
+		argv[a++] = *args++;
+		argv[a++] = "--dns-upstream";
+		argv[a++] = WORLD_DNS;
+	}
 	for (; args && *args && a < 63; args++)
 		argv[a++] = *args;
 	argv[a] = NULL;
@@ -381,31 +397,78 @@ static void sh(const char *fmt, ...)
 }
 
 /* Run the probe's server inside netns name. */
-static pid_t serve_in(const char *name, const char *const *ports)
+/* Run argv in network namespace name, dying with the test, stdout to /dev/null. */
+static pid_t spawn_in(const char *name, const char *const *argv)
 {
-	char path[128], probe[300];
+	char path[128];
 	pid_t pid;
 
 	snprintf(path, sizeof(path), "/run/netns/%s", name);
-	snprintf(probe, sizeof(probe), "%s/probe", probe_dir());
 	pid = fork();
 	if (pid == 0) {
 		int fd = open(path, O_RDONLY | O_CLOEXEC), null = open("/dev/null", O_WRONLY);
-		const char *argv[8] = {probe, "serve"};
-		int a = 2;
 
-		for (; *ports && a < 7; ports++)
-			argv[a++] = *ports;
-		argv[a] = NULL;
-		/* A server dies with its test, whatever ends the test. */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
 			_exit(1);
 		dup2(null, 1);
-		execv(probe, (char **)argv);
+		execv(argv[0], (char **)argv);
 		_exit(2);
 	}
 	return pid;
+}
+
+/* The world's DNS server at WORLD_DNS: dnsmasq with fixed records and nothing else (no
+ * resolv.conf, no hosts file, no upstream, no config file). */
+static pid_t dns_in(const char *name)
+{
+	static char big[120][64];
+	const char *argv[200] = {"/usr/sbin/dnsmasq",
+	                         "--conf-file=/dev/null",
+	                         "--keep-in-foreground",
+	                         "--no-resolv",
+	                         "--no-hosts",
+	                         "--listen-address=" WORLD_DNS,
+	                         "--bind-interfaces",
+	                         "--port=53",
+	                         "--user=root",
+	                         "--group=root",
+	                         "--pid-file=",
+	                         "--local-ttl=300",
+	                         "--log-facility=/dev/null",
+	                         "--host-record=pkg.allowed.test,198.51.100.10",
+	                         "--host-record=a.b.allowed.test,198.51.100.10",
+	                         "--host-record=allowed.test,198.51.100.10",
+	                         "--host-record=evil.test,203.0.113.7",
+	                         "--host-record=meta.allowed.test,169.254.169.254",
+	                         "--host-record=short.allowed.test,198.51.100.10,2",
+	                         "--cname=cdn.allowed.test,pkg.allowed.test"};
+	int a = 0;
+
+	while (argv[a])
+		a++;
+	/* 120 addresses: over 1232 bytes, so UDP answers are truncated and clients retry over
+	 * TCP. */
+	for (int i = 0; i < 120; i++) {
+		snprintf(big[i], sizeof(big[i]), "--host-record=big.allowed.test,198.51.100.%d",
+		         i + 10);
+		argv[a++] = big[i];
+	}
+	argv[a] = NULL;
+	return spawn_in(name, argv);
+}
+
+static pid_t serve_in(const char *name, const char *const *ports)
+{
+	char probe[300];
+	const char *argv[8] = {probe, "serve"};
+	int a = 2;
+
+	snprintf(probe, sizeof(probe), "%s/probe", probe_dir());
+	for (; *ports && a < 7; ports++)
+		argv[a++] = *ports;
+	argv[a] = NULL;
+	return spawn_in(name, argv);
 }
 
 /* Namespaces of test processes that died before world_down (a timeout, a crash). */
@@ -457,19 +520,22 @@ void world_up(struct world *wd)
 	sh("ip -n %s addr add 192.0.2.2/24 dev vs%d && ip -n %s link set vs%d up && "
 	   "ip -n %s link set lo up",
 	   wd->s, id, wd->s, id, wd->s);
-	sh("for a in 198.51.100.10 203.0.113.7 169.254.169.254 10.1.2.3; do "
+	sh("for a in 198.51.100.10 203.0.113.7 169.254.169.254 10.1.2.3 " WORLD_DNS "; do "
 	   "ip -n %s addr add $a/32 dev lo || exit 1; done",
 	   wd->s);
 	wd->servers = serve_in(wd->s, (const char *const[]){"80", "8443", NULL});
 	wd->local = serve_in(wd->w, (const char *const[]){"9999", NULL});
+	wd->dns = dns_in(wd->s);
 	/* Until both answer: then the world is up. */
 	for (int i = 0; i < 200; i++) {
-		char cmd[256];
+		char cmd[1024];
 
 		snprintf(cmd, sizeof(cmd),
 		         "ip netns exec %s %s/probe tcp 198.51.100.10 80 | grep -q OK && "
-		         "ip netns exec %s %s/probe tcp 127.0.0.1 9999 | grep -q OK",
-		         wd->w, probe_dir(), wd->w, probe_dir());
+		         "ip netns exec %s %s/probe tcp 127.0.0.1 9999 | grep -q OK && "
+		         "ip netns exec %s dig +short +time=1 +tries=1 @" WORLD_DNS
+		         " pkg.allowed.test | grep -q 198.51.100.10",
+		         wd->w, probe_dir(), wd->w, probe_dir(), wd->w);
 		if (system(cmd) == 0)
 			break;
 		usleep(10000);
@@ -485,8 +551,10 @@ void world_down(struct world *wd)
 	cis_netns = NULL;
 	kill(wd->servers, SIGKILL);
 	kill(wd->local, SIGKILL);
+	kill(wd->dns, SIGKILL);
 	waitpid(wd->servers, NULL, 0);
 	waitpid(wd->local, NULL, 0);
+	waitpid(wd->dns, NULL, 0);
 	sh("ip netns del %s; ip netns del %s", wd->w, wd->s);
 }
 

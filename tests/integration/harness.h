@@ -58,9 +58,14 @@ char *read_text(const char *path);
  * veth pair to S, which holds servers on ports 80 and 8443 at 198.51.100.10, 203.0.113.7, the
  * fake metadata endpoint 169.254.169.254 and the fake internal service 10.1.2.3; W itself listens
  * on 127.0.0.1:9999 and its own address 192.0.2.1:9999 (the "host"). */
+/* The world's DNS server (dnsmasq in S): pkg.allowed.test, a.b.allowed.test, allowed.test
+ * -> 198.51.100.10; cdn.allowed.test CNAME pkg.allowed.test; evil.test -> 203.0.113.7;
+ * meta.allowed.test -> 169.254.169.254; short.allowed.test (TTL 2 s); big.allowed.test (120
+ * addresses, 198.51.100.10-129). */
+#define WORLD_DNS "198.51.100.53"
 struct world {
 	char w[32], s[32];
-	pid_t servers, local;
+	pid_t servers, local, dns;
 };
 void world_up(struct world *wd);
 void world_down(struct world *wd);

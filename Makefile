@@ -137,6 +137,7 @@ check: deps
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory asan
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=15
 	@$(MAKE) --no-print-directory integration
 
 # Benchmarks print tables side by side with bubblewrap; they assert nothing and are not part

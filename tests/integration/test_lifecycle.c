@@ -180,9 +180,9 @@ DUAL_TEST(lifecycle, group_sigkill_kills_sandbox, .timeout = 60)
  * empty and older than 10 s. Root only (a rootless launcher has no cgroup here). */
 Test(lifecycle, orphaned_cgroup_swept, .timeout = 90)
 {
-	char *ws = tmpdir_for(ROOT), buf[8] = "", line[512] = "";
+	char *ws = tmpdir_for(ROOT), line[512] = "", cmd[512];
 	struct result r;
-	FILE *f;
+	FILE *f, *out;
 	int fd;
 	pid_t pid;
 
@@ -195,15 +195,26 @@ Test(lifecycle, orphaned_cgroup_swept, .timeout = 90)
 	result_free(&r);
 	pid = cis_spawn(ROOT, NULL,
 	                ARGS("run", "-v", "-w", ws, "--", "sh", "-c", "echo ready; sleep 60"), &fd);
-	cr_assert(read(fd, buf, 6) == 6);
-	kill(pid, SIGKILL);
-	wait_status(pid);
-	close(fd);
-	f = popen("ls -d /sys/fs/cgroup/*/cisandbox-* /sys/fs/cgroup/cisandbox-* 2>/dev/null", "r");
-	cr_assert(f && fgets(line, sizeof(line), f), "the killed run left no cgroup to sweep");
+	/* stderr (the -v lines) shares the pipe: wait for the job's own line. */
+	out = fdopen(fd, "r");
+	while (fgets(line, sizeof(line), out) && strcmp(line, "ready\n") != 0)
+		;
+	cr_assert_str_eq(line, "ready\n");
+	/* This run's own cgroup (others may come and go: tests run in parallel), from its init's
+	 * /proc/PID/cgroup, under the v2 mount of a unified or a hybrid host. */
+	snprintf(cmd, sizeof(cmd),
+	         "p=$(sed -n 's/^0:://p' /proc/%d/cgroup); for m in /sys/fs/cgroup/unified "
+	         "/sys/fs/cgroup; do [ -d \"$m$p\" ] && echo \"$m$p\" && break; done",
+	         child_named(pid, "cisandbox"));
+	f = popen(cmd, "r");
+	cr_assert(f && fgets(line, sizeof(line), f), "no cgroup found for the run");
 	pclose(f);
 	line[strcspn(line, "\n")] = '\0';
-	cr_assert(access(line, F_OK) == 0);
+	kill(pid, SIGKILL);
+	wait_status(pid);
+	fclose(out);
+	cr_assert(strstr(line, "/cisandbox-"), "%s", line);
+	cr_assert(access(line, F_OK) == 0, "the killed run left no cgroup to sweep");
 	sleep(11);
 	cis_run(ROOT, &r, NULL, ARGS("run", "-w", ws, "--", "true"));
 	cr_assert_eq(r.status, 0);

@@ -122,9 +122,34 @@ if [ "$egress_ok" = yes ] && [ "$(id -u)" = 0 ]; then
 		"$B/cisandbox" run -w "$B/ws" -p "$B/pasta.json" --allow 198.51.100.10:5001 \
 		--ro-bind "$B:/bench" -- /bench/probe sink 198.51.100.10 5001 | cut -d' ' -f2)
 	kill $blaster
+	python3 -c "print(f'   direct (the launcher\'s namespace): {$host} Mbit/s; through slirp4netns: {$inside} Mbit/s ({$inside/$host:.2f}× direct); through pasta: {${viapasta:-0}} Mbit/s ({${viapasta:-0}/$host:.2f}× direct)')"
+
+	# 2c. The sandbox's resolver: 1,000 lookups one after the other, against dnsmasq in S.
+	echo
+	echo "2c. DNS: 1,000 sequential lookups of an allowed name (dnsmasq in a test-made namespace)"
+	ip -n $S addr add 198.51.100.53/32 dev lo
+	ip netns exec $S dnsmasq --conf-file=/dev/null --keep-in-foreground --no-resolv --no-hosts \
+		--listen-address=198.51.100.53 --bind-interfaces --user=root --group=root --pid-file= \
+		--local-ttl=300 --log-facility=/dev/null --host-record=pkg.allowed.test,198.51.100.10 &
+	dnsd=$!
+	sleep 0.3
+	dns_ms() { sed -n 's/^dns 1000 answers in \([0-9.]*\) ms$/\1/p'; }
+	d_host=$(ip netns exec $W "$B/probe" dnsbench 198.51.100.53 pkg.allowed.test 1000 | dns_ms)
+	d_both=$(ip netns exec $W setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$B/cisandbox" run -w "$B/ws" --dns-upstream 198.51.100.53 \
+		--allow pkg.allowed.test:80 --allow 198.51.100.53:53/udp --ro-bind "$B:/bench" -- \
+		sh -c '/bench/probe dnsbench 127.0.0.53 pkg.allowed.test 1000;
+		       /bench/probe dnsbench 198.51.100.53 pkg.allowed.test 1000')
+	d_res=$(echo "$d_both" | sed -n 1p | dns_ms)
+	d_dir=$(echo "$d_both" | sed -n 2p | dns_ms)
+	kill $dnsd
+	if [ -n "$d_res" ] && [ -n "$d_dir" ] && [ -n "$d_host" ]; then
+		python3 -c "print(f'   through the resolver: {$d_res:.0f} ms; direct to the upstream from inside (through slirp4netns): {$d_dir:.0f} ms: {$d_res/$d_dir:.2f}× direct; from the launcher\'s namespace: {$d_host:.0f} ms ({$d_res/$d_host:.2f}×)')"
+	else
+		echo "   could not measure (resolver '$d_res', direct '$d_dir', host '$d_host')"
+	fi
 	ip netns del $W
 	ip netns del $S
-	python3 -c "print(f'   direct (the launcher\'s namespace): {$host} Mbit/s; through slirp4netns: {$inside} Mbit/s ({$inside/$host:.2f}× direct); through pasta: {${viapasta:-0}} Mbit/s ({${viapasta:-0}/$host:.2f}× direct)')"
 fi
 
 # 3. Footprint ------------------------------------------------------------------------------------

@@ -475,7 +475,11 @@ static void helper_child(const struct plan *p, const int fds[4])
 		}
 		argv[a++] = "--netns";
 		argv[a++] = "/proc/self/fd/6";
+		/* Our persistent tap0 (see tap_precreate): pasta attaches to it by name. */
+		argv[a++] = "--ns-ifname";
+		argv[a++] = "tap0";
 		argv[a] = NULL;
+		tap_precreate(!p->as_root);
 		execv(p->net.helper, (char **)argv);
 		_exit(127);
 	}

@@ -249,7 +249,7 @@ DUAL_TEST(egress, pasta_backend, .timeout = 60)
 	             " tcp 169.254.169.254 80; " P " tcp 10.1.2.3 80; " P
 	             " tcp 127.0.0.1 9999; tail -n +3 /proc/net/dev | wc -l");
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	/* pasta names the interface after the host's: count them instead (lo and one). */
+	/* lo and tap0 (pasta attaches to our persistent tap0): count them. */
 	cr_assert_str_eq(r.out, "OK hello 198.51.100.10:80\nECONNREFUSED\nEHOSTUNREACH\n"
 	                        "EHOSTUNREACH\nECONNREFUSED\n2\n");
 	result_free(&r);

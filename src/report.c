@@ -113,6 +113,10 @@ static void apply(struct sandbox *s, const char *event, const cJSON *o)
 
 		if (what)
 			add_denial(s, what);
+	} else if (strcmp(event, "dns.deny") == 0 && str(o, "name")) {
+		_cleanup_free_ char *what = xasprintf("dns %s", str(o, "name"));
+
+		add_denial(s, what);
 	} else if (strcmp(event, "job.exit") == 0) {
 		replace(&s->reason, str(o, "reason"));
 		replace(&s->error, str(o, "error"));

@@ -104,6 +104,7 @@ struct mount_op {
 	char *src;          /* host path (binds only) */
 	char *dst;          /* sandbox path */
 	const char *origin; /* "--bind", "profile", "builtin" ...: named in errors */
+	bool deferred;      /* profile entry with ${VAR}: dst holds it as written until the plan */
 };
 
 struct plan {
@@ -125,6 +126,7 @@ struct plan {
 	struct limits limits;
 	char *audit_log; /* PATH or fd:N, or NULL */
 	struct net_plan net;
+	char *workdir; /* the job's working directory inside: /workspace unless the profile says */
 	struct cis_seccomp seccomp;
 	/* Rootless: supplementary groups the kernel will not let us drop (setgroups denied). */
 	int kept_groups;

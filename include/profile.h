@@ -16,10 +16,12 @@ struct profile {
 	enum ws_mode ws_mode;
 	uint64_t ws_size;
 	uint64_t tmp_size;
+	char *workdir; /* filesystem.workdir: "caller", a path or ${VAR}; NULL: /workspace */
 	struct mount_op *mounts; /* parent's first, in file order */
 	size_t n_mounts;
 	struct strv env_pass; /* names, or PREFIX* globs */
 	struct strv env_set;  /* NAME=VALUE */
+	struct strv env_drop; /* names or PREFIX* that a glob in env_pass never passes */
 	bool has_timeout;
 	uint64_t timeout_ms;
 	bool has_kill_grace;

@@ -53,7 +53,8 @@ _Noreturn void ns_init_main(struct launch *l);
 struct audit;
 
 /* Run the plan's job; returns the launcher's exit status (see cisandbox(1)). Events go to the
- * audit log when it is open. */
-int supervise_run(const struct plan *p, const struct audit *audit);
+ * audit log when it is open. *launcher_failed: the status is ours (the sandbox could not be
+ * set up), not the job's (CI integrations report the two differently). */
+int supervise_run(const struct plan *p, const struct audit *audit, bool *launcher_failed);
 
 #endif

@@ -112,4 +112,11 @@ int write_text_file(const char *path, const char *text);
 /* Write a small string to a file (for /proc files). Returns 0 or -errno. */
 int write_file(const char *path, const char *s);
 
+/* Remove everything inside directory dirfd (not the directory itself): never through a symlink,
+ * never into another filesystem; read-only directories the caller owns are opened up first
+ * (module caches make them). 0, or the first -errno (the rest is still tried). */
+int rm_contents(int dirfd);
+/* Remove name under dirfd, whatever it is (the same rules); absent is success. */
+int rm_tree_at(int dirfd, const char *name);
+
 #endif

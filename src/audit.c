@@ -175,7 +175,7 @@ void audit_job_start(const struct audit *a, const struct plan *p, int init_pid)
 	f = cJSON_CreateObject();
 	cJSON_AddItemToObject(
 	    f, "argv", cJSON_CreateStringArray((const char *const *)p->argv.v, (int)p->argv.n));
-	cJSON_AddStringToObject(f, "cwd", "/workspace");
+	cJSON_AddStringToObject(f, "cwd", p->workdir);
 	cJSON_AddNumberToObject(f, "pid", init_pid);
 	audit_event(a, "job.start", f);
 }

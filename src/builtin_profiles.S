@@ -8,4 +8,16 @@ cis_builtin_untrusted:
 cis_builtin_trusted:
 	.incbin "trusted.json"
 	.byte 0
+	.global cis_builtin_gitlab
+cis_builtin_gitlab:
+	.incbin "gitlab.json"
+	.byte 0
+	.global cis_builtin_github
+cis_builtin_github:
+	.incbin "github.json"
+	.byte 0
+	.global cis_builtin_forgejo
+cis_builtin_forgejo:
+	.incbin "forgejo.json"
+	.byte 0
 	.section .note.GNU-stack,"",@progbits

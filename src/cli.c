@@ -98,7 +98,7 @@ void cli_usage(FILE *out)
 static void add_mount(struct cli *c, enum mount_kind kind, char *src, char *dst, const char *origin)
 {
 	c->mounts = xrealloc(c->mounts, (c->n_mounts + 1) * sizeof(*c->mounts));
-	c->mounts[c->n_mounts++] = (struct mount_op){kind, src, dst, origin};
+	c->mounts[c->n_mounts++] = (struct mount_op){kind, src, dst, origin, false};
 }
 
 static int opt_mount(struct cli *c, int opt, const char *arg, struct cis_err *err)

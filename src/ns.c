@@ -86,15 +86,18 @@ static int job_signals(void)
 	return sigprocmask(SIG_SETMASK, &none, NULL) < 0 ? -errno : 0;
 }
 
-static int job_workdir(struct step_err *e)
+static int job_workdir(const struct plan *p, struct step_err *e)
 {
 	char cwd[PATH_MAX];
 
-	if (chdir("/workspace") < 0)
-		return step_fail(e, -errno, "chdir /workspace");
-	/* A path outside the new root would read "(unreachable)/..." here. */
-	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, "/workspace") != 0)
-		return step_fail(e, -EXDEV, "working directory is outside the sandbox root");
+	if (chdir(p->workdir) < 0)
+		return step_fail(e, -errno, "working directory %s (not visible in the sandbox?)",
+		                 p->workdir);
+	/* A path outside the new root would read "(unreachable)/..." here; a symlink on the way
+	 * would land elsewhere. */
+	if (!getcwd(cwd, sizeof(cwd)) || strcmp(cwd, p->workdir) != 0)
+		return step_fail(e, -EXDEV, "working directory %s is not where it seems",
+		                 p->workdir);
 	return 0;
 }
 
@@ -113,7 +116,7 @@ static int job_setup(const struct launch *l, const char **step, struct step_err 
 	if (setsid() < 0)
 		return -errno;
 	*step = "workdir";
-	if ((r = job_workdir(e)) < 0)
+	if ((r = job_workdir(l->p, e)) < 0)
 		return r;
 	*step = "rlimits";
 	if ((r = limits_apply_rlimits(p, &l->cg, &what)) < 0)

@@ -135,7 +135,7 @@ static void push_op(struct plan *p, enum mount_kind kind, const char *src, const
 {
 	p->mounts = xrealloc(p->mounts, (p->n_mounts + 1) * sizeof(*p->mounts));
 	p->mounts[p->n_mounts++] =
-	    (struct mount_op){kind, src ? xstrdup(src) : NULL, xstrdup(dst), origin};
+	    (struct mount_op){kind, src ? xstrdup(src) : NULL, xstrdup(dst), origin, false};
 }
 
 static void plan_system_dirs(struct plan *p)
@@ -245,14 +245,105 @@ static int plan_workspace(struct plan *p, const struct cli *c, const struct prof
 	return 0;
 }
 
+/* "${NAME}" replaced by the caller's NAME, which must be set and not empty; NULL with err set
+ * otherwise. */
+static char *expand_vars(const char *in, const char *what, struct cis_err *err)
+{
+	char *out = xstrdup("");
+	const char *s = in;
+
+	for (const char *ref; (ref = strstr(s, "${"));) {
+		const char *end = strchr(ref, '}');
+		_cleanup_free_ char *name = strndup(ref + 2, (size_t)(end - ref - 2));
+		const char *val = getenv(name);
+		char *next;
+
+		if (!val || !*val || strchr(val, ':')) {
+			cis_err_set(err, "%s \"%s\": ${%s} is %s", what, in, name,
+			            !val || !*val ? "not set" : "a path with ':'");
+			free(out);
+			return NULL;
+		}
+		next = xasprintf("%s%.*s%s", out, (int)(ref - s), s, val);
+		free(out);
+		out = next;
+		s = end + 1;
+	}
+	{
+		char *next = xasprintf("%s%s", out, s);
+
+		free(out);
+		return next;
+	}
+}
+
+/* A profile entry written with ${VAR}: expanded, then checked as if written out. */
+static int expand_mount(const struct mount_op *m, struct mount_op *out, struct cis_err *err)
+{
+	_cleanup_free_ char *spec = expand_vars(m->dst, "profile filesystem entry", err);
+	const char *why;
+
+	*out = (struct mount_op){m->kind, NULL, NULL, m->origin, false};
+	if (!spec)
+		return -EINVAL;
+	if (m->kind == MNT_RO_BIND || m->kind == MNT_BIND)
+		why = parse_bind_spec(spec, &out->src, &out->dst);
+	else if (!path_is_clean_absolute(spec) || strcmp(spec, "/") == 0)
+		why = "must be a clean absolute path, not /";
+	else
+		why = NULL;
+	if (!why && !out->dst)
+		out->dst = xstrdup(spec);
+	if (why)
+		return cis_err_set(err, "profile filesystem entry \"%s\" (%s): %s", m->dst, spec,
+		                   why);
+	return 0;
+}
+
+/* Where the job starts: /workspace, a path (or ${VAR}), or "caller": the launcher's own working
+ * directory, which a profile binds at the same path (CI runners start steps in the checkout). */
+static int plan_workdir(struct plan *p, const struct profile *prof, struct cis_err *err)
+{
+	char cwd[PATH_MAX];
+
+	if (!prof->workdir) {
+		p->workdir = xstrdup("/workspace");
+		return 0;
+	}
+	if (strcmp(prof->workdir, "caller") == 0) {
+		if (!getcwd(cwd, sizeof(cwd)))
+			return cis_err_set(err, "filesystem.workdir caller: %s", strerror(errno));
+		p->workdir = xstrdup(cwd);
+		return 0;
+	}
+	p->workdir = expand_vars(prof->workdir, "filesystem.workdir", err);
+	if (p->workdir && !path_is_clean_absolute(p->workdir))
+		return cis_err_set(err, "filesystem.workdir \"%s\": not a clean absolute path",
+		                   p->workdir);
+	return p->workdir ? 0 : -EINVAL;
+}
+
 /* Operations from the profile, then the command line: bind sources must exist now, so that a
  * typo is a launcher error (125) and not a half-built sandbox. */
 static int plan_user_mounts(struct plan *p, const struct mount_op *ops, size_t n,
                             struct cis_err *err)
 {
 	for (size_t i = 0; i < n; i++) {
+		struct mount_op expanded = {0};
 		const struct mount_op *m = &ops[i];
 		char real[PATH_MAX];
+		int r;
+
+		if (m->deferred) {
+			if ((r = expand_mount(m, &expanded, err)) < 0)
+				return r;
+			r = plan_user_mounts(p, &expanded, 1, err);
+			free(expanded.src);
+			free(expanded.dst);
+			if (r < 0)
+				return r;
+			continue;
+		}
 
 		if (path_has_prefix(m->dst, "/proc") || path_has_prefix(m->dst, "/dev"))
 			return cis_err_set(err, "%s %s: /proc and /dev are managed by cisandbox",
@@ -292,8 +383,25 @@ static void env_put(struct strv *env, char *entry)
 	strv_push_take(env, entry);
 }
 
-/* Pass caller variables matching `pattern` (exact, or PREFIX* glob excluding tokens). */
-static void env_pass(struct strv *env, const char *pattern)
+static bool name_matches(const char *name, const char *pattern)
+{
+	size_t n = strlen(pattern);
+
+	return n && pattern[n - 1] == '*' ? strncmp(name, pattern, n - 1) == 0
+	                                  : strcmp(name, pattern) == 0;
+}
+
+static bool dropped(const struct strv *drop, const char *name)
+{
+	for (size_t i = 0; drop && i < drop->n; i++)
+		if (name_matches(name, drop->v[i]))
+			return true;
+	return false;
+}
+
+/* Pass caller variables matching `pattern` (exact, or PREFIX* glob excluding tokens and the
+ * profile's env.drop). */
+static void env_pass(struct strv *env, const char *pattern, const struct strv *drop)
 {
 	size_t n = strlen(pattern);
 	bool glob = n > 0 && pattern[n - 1] == '*';
@@ -304,7 +412,8 @@ static void env_pass(struct strv *env, const char *pattern)
 
 		if (!name || !(*e)[len])
 			continue;
-		if (glob ? strncmp(name, pattern, n - 1) != 0 || is_token_var(name)
+		if (glob ? strncmp(name, pattern, n - 1) != 0 || is_token_var(name) ||
+		               dropped(drop, name)
 		         : strcmp(name, pattern) != 0)
 			continue;
 		env_put(env, xstrdup(*e));
@@ -321,16 +430,16 @@ static void plan_env(struct plan *p, const struct cli *c, const struct profile *
 	env_put(&p->env, xstrdup("USER=" CIS_JOB_USER));
 	env_put(&p->env, xstrdup("LOGNAME=" CIS_JOB_USER));
 	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
-		env_pass(&p->env, defaults[i]);
+		env_pass(&p->env, defaults[i], NULL);
 	for (size_t i = 0; i < prof->env_pass.n; i++)
-		env_pass(&p->env, prof->env_pass.v[i]);
+		env_pass(&p->env, prof->env_pass.v[i], &prof->env_drop);
 	for (size_t i = 0; i < prof->env_set.n; i++)
 		env_put(&p->env, xstrdup(prof->env_set.v[i]));
 	for (size_t i = 0; i < c->env.n; i++) {
 		if (strchr(c->env.v[i], '='))
 			env_put(&p->env, xstrdup(c->env.v[i]));
 		else
-			env_pass(&p->env, c->env.v[i]);
+			env_pass(&p->env, c->env.v[i], NULL);
 	}
 }
 
@@ -612,6 +721,8 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	plan_system_dirs(p);
 	p->n_system = p->n_mounts;
 	plan_builtin_masks(p);
+	if ((r = plan_workdir(p, prof, err)) < 0)
+		return r;
 	if ((r = plan_user_mounts(p, prof->mounts, prof->n_mounts, err)) < 0 ||
 	    (r = plan_user_mounts(p, c->mounts, c->n_mounts, err)) < 0)
 		goto fail;
@@ -641,6 +752,7 @@ void plan_free(struct plan *p)
 	free(p->profile_source);
 	free(p->workspace);
 	free(p->audit_log);
+	free(p->workdir);
 	strv_free(&p->argv);
 	strv_free(&p->env);
 	cis_seccomp_free(&p->seccomp);
@@ -795,6 +907,7 @@ int plan_print_json(const struct plan *p, FILE *out)
 	if (p->workspace)
 		cJSON_AddStringToObject(o, "host", p->workspace);
 	cJSON_AddStringToObject(o, "path", "/workspace");
+	cJSON_AddStringToObject(root, "workdir", p->workdir);
 	if (p->ws_mode != WS_BIND)
 		cJSON_AddStringToObject(o, "size", format_size(p->ws_size, buf));
 	/* As root, the workspace and --bind sources are shown through idmapped mounts. */

@@ -17,13 +17,17 @@
 
 extern const char cis_builtin_untrusted[];
 extern const char cis_builtin_trusted[];
+extern const char cis_builtin_gitlab[];
+extern const char cis_builtin_github[];
+extern const char cis_builtin_forgejo[];
 
 static const struct {
 	const char *name;
 	const char *text;
 } builtins[] = {
-    {"untrusted", cis_builtin_untrusted},
-    {"trusted", cis_builtin_trusted},
+    {"untrusted", cis_builtin_untrusted}, {"trusted", cis_builtin_trusted},
+    {"gitlab", cis_builtin_gitlab},       {"github", cis_builtin_github},
+    {"forgejo", cis_builtin_forgejo},
 };
 
 /* Where one profile file is being read from, for error messages. */
@@ -203,7 +207,23 @@ static int get_duration(const struct ctx *c, const cJSON *obj, const char *key, 
 static void add_mount(struct profile *p, enum mount_kind kind, char *src, char *dst)
 {
 	p->mounts = xrealloc(p->mounts, (p->n_mounts + 1) * sizeof(*p->mounts));
-	p->mounts[p->n_mounts++] = (struct mount_op){kind, src, dst, "profile"};
+	p->mounts[p->n_mounts++] = (struct mount_op){kind, src, dst, "profile", false};
+}
+
+/* "${NAME}" references: well formed, names valid. */
+static const char *check_var_refs(const char *s)
+{
+	while ((s = strstr(s, "${"))) {
+		const char *end = strchr(s, '}');
+		_cleanup_free_ char *name = end ? strndup(s + 2, (size_t)(end - s - 2)) : NULL;
+
+		if (!end)
+			return "\"${\" without a closing \"}\"";
+		if (!name || !env_name_valid(name, false))
+			return "not a variable name inside ${...}";
+		s = end + 1;
+	}
+	return NULL;
 }
 
 static int apply_mount_list(const struct ctx *c, const cJSON *fs, const char *key,
@@ -226,6 +246,14 @@ static int apply_mount_list(const struct ctx *c, const cJSON *fs, const char *ke
 		snprintf(field, sizeof(field), "filesystem.%s[%d]", key, i++);
 		if (!cJSON_IsString(it))
 			return fail(c, field, "must be a string");
+		if (strstr(it->valuestring, "${")) {
+			/* Expanded from the caller's environment when the plan is built. */
+			if ((why = check_var_refs(it->valuestring)))
+				return fail(c, field, "\"%s\": %s", it->valuestring, why);
+			add_mount(p, kind, NULL, xstrdup(it->valuestring));
+			p->mounts[p->n_mounts - 1].deferred = true;
+			continue;
+		}
 		if (kind == MNT_RO_BIND || kind == MNT_BIND) {
 			why = parse_bind_spec(it->valuestring, &src, &dst);
 			if (why)
@@ -267,7 +295,8 @@ static int apply_workspace(const struct ctx *c, const cJSON *ws, struct profile 
 static int apply_filesystem(const struct ctx *c, const cJSON *fs, struct profile *p)
 {
 	static const char *const keys[] = {"workspace", "tmp_size", "ro_bind", "bind",
-	                                   "tmpfs",     "mask",     NULL};
+	                                   "tmpfs",     "mask",     "workdir", NULL};
+	const char *workdir = NULL;
 	const cJSON *ws;
 	int r = check_keys(c, fs, "filesystem", keys);
 
@@ -276,8 +305,17 @@ static int apply_filesystem(const struct ctx *c, const cJSON *fs, struct profile
 	ws = cJSON_GetObjectItemCaseSensitive(fs, "workspace");
 	if (ws && (r = apply_workspace(c, ws, p)) < 0)
 		return r;
-	if ((r = get_size(c, fs, "tmp_size", "filesystem.tmp_size", &p->tmp_size)) < 0)
+	if ((r = get_size(c, fs, "tmp_size", "filesystem.tmp_size", &p->tmp_size)) < 0 ||
+	    (r = get_string(c, fs, "workdir", "filesystem.workdir", &workdir)) < 0)
 		return r;
+	if (workdir && strcmp(workdir, "caller") != 0 && !path_is_clean_absolute(workdir) &&
+	    (strncmp(workdir, "${", 2) != 0 || check_var_refs(workdir)))
+		return fail(c, "filesystem.workdir",
+		            "\"%s\": must be \"caller\", an absolute path or ${VAR}", workdir);
+	if (workdir) {
+		free(p->workdir);
+		p->workdir = xstrdup(workdir);
+	}
 	if ((r = apply_mount_list(c, fs, "ro_bind", MNT_RO_BIND, p)) < 0 ||
 	    (r = apply_mount_list(c, fs, "bind", MNT_BIND, p)) < 0 ||
 	    (r = apply_mount_list(c, fs, "tmpfs", MNT_TMPFS, p)) < 0 ||
@@ -288,8 +326,9 @@ static int apply_filesystem(const struct ctx *c, const cJSON *fs, struct profile
 
 static int apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
 {
-	static const char *const keys[] = {"pass", "set", NULL};
+	static const char *const keys[] = {"pass", "set", "drop", NULL};
 	const cJSON *pass = cJSON_GetObjectItemCaseSensitive(env, "pass");
+	const cJSON *drop = cJSON_GetObjectItemCaseSensitive(env, "drop");
 	const cJSON *set = cJSON_GetObjectItemCaseSensitive(env, "set");
 	const cJSON *it;
 	int r = check_keys(c, env, "env", keys);
@@ -308,6 +347,19 @@ static int apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
 			return fail(c, field,
 			            "must be a variable name (a trailing * matches a prefix)");
 		strv_push(&p->env_pass, it->valuestring);
+	}
+	if (drop && !cJSON_IsArray(drop))
+		return fail(c, "env.drop", "must be an array of variable names");
+	i = 0;
+	cJSON_ArrayForEach(it, drop)
+	{
+		char field[32];
+
+		snprintf(field, sizeof(field), "env.drop[%d]", i++);
+		if (!cJSON_IsString(it) || !env_name_valid(it->valuestring, true))
+			return fail(c, field,
+			            "must be a variable name (a trailing * matches a prefix)");
+		strv_push(&p->env_drop, it->valuestring);
 	}
 	if (set && !cJSON_IsObject(set))
 		return fail(c, "env.set", "must be an object of NAME: \"value\"");
@@ -689,6 +741,7 @@ void profile_free(struct profile *p)
 	free(p->source);
 	free(p->audit_log);
 	strv_free(&p->env_pass);
+	strv_free(&p->env_drop);
 	strv_free(&p->env_set);
 	strv_free(&p->sc_allow);
 	strv_free(&p->sc_deny);
@@ -696,6 +749,7 @@ void profile_free(struct profile *p)
 	strv_free(&p->dns_upstream);
 	strv_free(&p->net_private);
 	free(p->net_backend);
+	free(p->workdir);
 	*p = (struct profile){0};
 }
 
@@ -765,6 +819,10 @@ int profile_print_json(const struct profile *p, FILE *out)
 	cJSON_AddItemToObject(
 	    env, "pass",
 	    cJSON_CreateStringArray((const char *const *)p->env_pass.v, (int)p->env_pass.n));
+	if (p->env_drop.n)
+		cJSON_AddItemToObject(env, "drop",
+		                      cJSON_CreateStringArray((const char *const *)p->env_drop.v,
+		                                              (int)p->env_drop.n));
 	set = cJSON_AddObjectToObject(env, "set");
 	for (size_t i = 0; i < p->env_set.n; i++) {
 		const char *eq = strchr(p->env_set.v[i], '=');

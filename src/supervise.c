@@ -594,7 +594,7 @@ static int not_started(struct run *r)
 	return CIS_EXIT_LAUNCHER;
 }
 
-int supervise_run(const struct plan *p, const struct audit *audit)
+int supervise_run(const struct plan *p, const struct audit *audit, bool *launcher_failed)
 {
 	struct run r = {.l = {.p = p, .msgfd = -1, .syncfd = -1, .pre = {.ws = -1}},
 	                .o = {.listener = -1, .nflog = -1, .audit = audit, .p = p},
@@ -615,6 +615,7 @@ int supervise_run(const struct plan *p, const struct audit *audit)
 		        "rootless, the kernel does not allow dropping them; run the runner "
 		        "account without extra groups, or cisandbox as root\n",
 		        p->kept_groups);
+	*launcher_failed = true;
 	if ((status = prepare(&r)) != 0)
 		return not_started(&r);
 	if (p->verbose) {
@@ -626,6 +627,9 @@ int supervise_run(const struct plan *p, const struct audit *audit)
 		return not_started(&r);
 	r.o.helper = &r.helper;
 	watch(p, r.init, r.sfd, r.msg_r, &r.o);
+	/* The status is the job's (or its timeout's), or our own failure to set it up. */
+	*launcher_failed = (r.o.have_error && r.o.error.type != MSG_EXEC_ERROR) ||
+	                   (!r.o.have_status && !r.o.timed_out);
 	status = finish(&r);
 	run_close(&r);
 	return status;

@@ -4,11 +4,14 @@
 #include "util.h"
 
 #include <cjson/cJSON.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 int cis_err_set(struct cis_err *e, const char *fmt, ...)
 {
@@ -283,6 +286,8 @@ bool env_name_valid(const char *name, bool allow_glob)
 {
 	size_t n = strlen(name);
 
+	if (allow_glob && strcmp(name, "*") == 0)
+		return true; /* every variable (tokens still only by exact name) */
 	if (allow_glob && n > 1 && name[n - 1] == '*')
 		n--;
 	if (n == 0 || (name[0] >= '0' && name[0] <= '9'))
@@ -369,4 +374,54 @@ int write_text_file(const char *path, const char *text)
 	_cleanup_close_ int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 
 	return fd < 0 ? -errno : write_all(fd, text, strlen(text));
+}
+
+static int first_err(int r, int e)
+{
+	return r ? r : e;
+}
+
+int rm_tree_at(int dirfd, const char *name)
+{
+	struct stat st, top;
+	int r = 0, sub;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+	if (fstat(dirfd, &top) < 0)
+		return -errno;
+	if (st.st_dev != top.st_dev)
+		return -EXDEV; /* a mount point: not ours to empty */
+	if (st.st_uid == geteuid() && (st.st_mode & 0700) != 0700 &&
+	    fchmodat(dirfd, name, (st.st_mode & 07777) | 0700, 0) < 0)
+		r = -errno;
+	sub = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (sub < 0)
+		return first_err(r, -errno);
+	r = first_err(r, rm_contents(sub));
+	close(sub);
+	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		r = first_err(r, -errno);
+	return r;
+}
+
+int rm_contents(int dirfd)
+{
+	int fd = fcntl(dirfd, F_DUPFD_CLOEXEC, 3), r = 0;
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	struct dirent *e;
+
+	if (!d) {
+		r = -errno;
+		if (fd >= 0)
+			close(fd);
+		return r;
+	}
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			r = first_err(r, rm_tree_at(dirfd, e->d_name));
+	closedir(d);
+	return r;
 }

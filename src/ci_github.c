@@ -1,0 +1,70 @@
+/* ci_github.c — GitHub Actions runner job hooks: `cisandbox github job-started|job-completed`
+ * (ACTIONS_RUNNER_HOOK_JOB_STARTED / _COMPLETED point at a script that runs this).
+ *
+ * A reused checkout is the classic way one job poisons the next (.git/hooks, .git/config
+ * fsmonitor, a planted Makefile): job-started empties GITHUB_WORKSPACE before the job checks
+ * out, job-completed empties it and RUNNER_TEMP after. Never through a symlink, never into
+ * another filesystem, and never a directory that is not below the runner's _work directory. */
+#define _GNU_SOURCE
+#include "ci.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Empty the directory named by $var; a missing variable or directory is nothing to do. */
+static int wipe(const char *var)
+{
+	const char *path = getenv(var), *work = getenv("RUNNER_WORKSPACE");
+	char real[PATH_MAX], wreal[PATH_MAX];
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	if (!path || !*path)
+		return 0;
+	if (!realpath(path, real)) {
+		if (errno == ENOENT)
+			return 0;
+		fprintf(stderr, "cisandbox github: %s=%s: %s\n", var, path, strerror(errno));
+		return 1;
+	}
+	/* The runner's layout: _work/REPO (RUNNER_WORKSPACE), _work/REPO/REPO, _work/_temp. */
+	if (!work || !realpath(work, wreal) || !strrchr(wreal, '/') ||
+	    strrchr(wreal, '/') == wreal ||
+	    (*strrchr(wreal, '/') = '\0', !path_has_prefix(real, wreal)) ||
+	    strcmp(real, wreal) == 0) {
+		fprintf(stderr,
+		        "cisandbox github: refusing to empty %s=%s: not below the runner's work "
+		        "directory (the parent of RUNNER_WORKSPACE)\n",
+		        var, real);
+		return 1;
+	}
+	fd = open(real, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || (r = rm_contents(fd)) < 0) {
+		fprintf(stderr, "cisandbox github: emptying %s: %s\n", real,
+		        strerror(fd < 0 ? errno : -r));
+		return 1;
+	}
+	printf("cisandbox: emptied %s (%s)\n", real, var);
+	return 0;
+}
+
+int github_main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+
+	if (strcmp(cmd, "job-started") == 0)
+		return wipe("GITHUB_WORKSPACE");
+	if (strcmp(cmd, "job-completed") == 0)
+		return wipe("GITHUB_WORKSPACE") | wipe("RUNNER_TEMP");
+	fputs("Usage: cisandbox github job-started|job-completed\n"
+	      "Runner job hooks (ACTIONS_RUNNER_HOOK_JOB_STARTED/_COMPLETED): empty\n"
+	      "GITHUB_WORKSPACE before a job, and it and RUNNER_TEMP after.\n",
+	      stderr);
+	return 125;
+}

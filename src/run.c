@@ -1,0 +1,68 @@
+/* run.c — one sandboxed run from a parsed command line: open the audit log, load the profile,
+ * build the plan, then print it (--dry-run) or run it. Input errors are printed here, once. */
+#define _GNU_SOURCE
+#include "run.h"
+#include "audit.h"
+#include "plan.h"
+#include "profile.h"
+#include "supervise.h"
+
+#include <stdio.h>
+
+static int fail(const struct cis_err *err)
+{
+	fprintf(stderr, "cisandbox: %s\n", err->msg);
+	return CIS_EXIT_LAUNCHER;
+}
+
+/* An input error before any sandbox exists: still one audit event, so that a log shows every
+ * attempted run. */
+static int run_failed(const struct audit *a, const struct cis_err *err)
+{
+	struct job_end e = {.reason = "setup-error",
+	                    .status = CIS_EXIT_LAUNCHER,
+	                    .exit_code = -1,
+	                    .error = err->msg};
+
+	audit_job_exit(a, &e);
+	return fail(err);
+}
+
+int run_command(const struct cli *c, bool *launcher_failed)
+{
+	struct profile prof;
+	struct plan plan;
+	struct audit audit;
+	struct cis_err err = {{0}};
+	int status;
+
+	*launcher_failed = true;
+	audit_init(&audit);
+	/* Opened first: a bad profile or flag is worth a record too. */
+	if (c->audit_log && audit_open(&audit, c->audit_log, &err) < 0)
+		return fail(&err);
+	if (profile_load(c->profile, &prof, &err) < 0) {
+		status = run_failed(&audit, &err);
+		audit_close(&audit);
+		return status;
+	}
+	status = plan_build(&plan, c, &prof, &err);
+	profile_free(&prof);
+	if (status == 0 && audit.fd < 0 && plan.audit_log && !plan.dry_run)
+		status = audit_open(&audit, plan.audit_log, &err);
+	if (status < 0) {
+		status = run_failed(&audit, &err);
+		plan_free(&plan);
+		audit_close(&audit);
+		return status;
+	}
+	if (plan.dry_run) {
+		status = plan_print_json(&plan, stdout) < 0 ? CIS_EXIT_LAUNCHER : 0;
+		*launcher_failed = status != 0;
+	} else {
+		status = supervise_run(&plan, &audit, launcher_failed);
+	}
+	plan_free(&plan);
+	audit_close(&audit);
+	return status;
+}

@@ -20,4 +20,8 @@ cis_builtin_github:
 cis_builtin_forgejo:
 	.incbin "forgejo.json"
 	.byte 0
+	.global cis_builtin_runner
+cis_builtin_runner:
+	.incbin "runner.json"
+	.byte 0
 	.section .note.GNU-stack,"",@progbits

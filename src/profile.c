@@ -20,6 +20,7 @@ extern const char cis_builtin_trusted[];
 extern const char cis_builtin_gitlab[];
 extern const char cis_builtin_github[];
 extern const char cis_builtin_forgejo[];
+extern const char cis_builtin_runner[];
 
 static const struct {
 	const char *name;
@@ -27,7 +28,7 @@ static const struct {
 } builtins[] = {
     {"untrusted", cis_builtin_untrusted}, {"trusted", cis_builtin_trusted},
     {"gitlab", cis_builtin_gitlab},       {"github", cis_builtin_github},
-    {"forgejo", cis_builtin_forgejo},
+    {"forgejo", cis_builtin_forgejo},     {"runner", cis_builtin_runner},
 };
 
 /* Where one profile file is being read from, for error messages. */

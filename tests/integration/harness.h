@@ -63,6 +63,14 @@ char *read_text(const char *path);
  * meta.allowed.test -> 169.254.169.254; short.allowed.test (TTL 2 s); big.allowed.test (120
  * addresses, 198.51.100.10-129). */
 #define WORLD_DNS "198.51.100.53"
+/* Connect by name: "hello ADDR:PORT" from the world's server, or the error's class name. */
+#define FETCH                                                                                      \
+	"python3 -c 'import socket,sys\n"                                                          \
+	"try:\n"                                                                                   \
+	" s=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=3)\n"                  \
+	" print(s.recv(64).decode().strip())\n"                                                    \
+	"except OSError as e: print(type(e).__name__)' "
+
 struct world {
 	char w[32], s[32];
 	pid_t servers, local, dns;

@@ -11,14 +11,6 @@
 #include <unistd.h>
 
 #define P "/probes/probe"
-/* Connect by name: "hello ADDR:PORT" from the world's server, or the error's class name. */
-#define FETCH                                                                                      \
-	"python3 -c 'import socket,sys\n"                                                          \
-	"try:\n"                                                                                   \
-	" s=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=3)\n"                  \
-	" print(s.recv(64).decode().strip())\n"                                                    \
-	"except OSError as e: print(type(e).__name__)' "
-
 /* A black-hole DNS server some test started: gone with the test, whatever ends it. */
 static pid_t hole_pid;
 

@@ -1,0 +1,582 @@
+/* CI integrations, each driven by a replay of its runner (runner.c), as root and as the
+ * runner's unprivileged service account, in a test-made network world:
+ *   GitLab Runner custom executor — TMPDIR per attempt, the env in the runner's order,
+ *     response.json 0600 with the job token, one scriptNNNN/script per stage, exit-code
+ *     mapping, a retried preparation, TERM then KILL to the process group, waiting for EOF;
+ *   GitHub Actions shell template — {0} quoted and MSVCRT-split, resolved on PATH, file
+ *     commands (GITHUB_OUTPUT, GITHUB_ENV, GITHUB_STEP_SUMMARY), the job hooks, and the
+ *     SIGINT / SIGTERM 7.5 s later / kill cancel;
+ *   Forgejo host mode — the first {0} replaced and POSIX-split, a PTY as stdin in its own
+ *     session, the whole environment, SIGKILL to the process group with no grace. */
+#define _GNU_SOURCE
+#include "runner.h"
+
+#include <cjson/cJSON.h>
+#include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+TestSuite(ci, .fini = world_cleanup);
+
+static char *cat(const char *a, const char *b)
+{
+	char *s;
+
+	cr_assert(asprintf(&s, "%s%s", a, b) > 0);
+	return s;
+}
+
+static void mkdir_as(enum mode m, const char *path, mode_t mode)
+{
+	cr_assert(mkdir(path, mode) == 0 || errno == EEXIST, "%s", path);
+	if (m == ROOTLESS)
+		cr_assert(chown(path, 65534, 65534) == 0);
+}
+
+static void write_as(enum mode m, const char *path, const char *text, mode_t mode)
+{
+	write_text(path, text);
+	chmod(path, mode);
+	if (m == ROOTLESS)
+		cr_assert(chown(path, 65534, 65534) == 0);
+}
+
+static size_t entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0;
+
+	while (d && (e = readdir(d)))
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+static char *path_env(void)
+{
+	return cat(cat("PATH=", getenv("CIS_IT_DIR")), ":/usr/local/bin:/usr/bin:/bin");
+}
+
+/* ---- GitLab Runner, custom executor ---- */
+
+struct gitlab {
+	enum mode m;
+	const char *netns;
+	char *root, *base, *tmp, *profile;
+	const char *env[40];
+	int scripts;
+};
+
+static void gitlab_setup(struct gitlab *g, enum mode m, const char *netns)
+{
+	char *resp;
+	int n = 0;
+
+	*g = (struct gitlab){.m = m, .netns = netns};
+	g->root = tmpdir_for(m);
+	g->base = cat(g->root, "/jobs");
+	/* One TMPDIR per attempt, the runner's own (0700), with the job JSON and its token. */
+	g->tmp = cat(g->root, "/custom-executor123");
+	mkdir_as(m, g->tmp, 0700);
+	resp = cat(g->tmp, "/response.json");
+	write_as(m, resp, "{\"id\": 4242, \"token\": \"glcbt-SECRET-TOKEN\"}", 0600);
+	g->profile = cat(g->root, "/gitlab-test.json");
+	write_as(m, g->profile,
+	         "{\"extends\": \"gitlab\", \"network\": {\"dns_upstream\": [\"" WORLD_DNS "\"]}}",
+	         0644);
+	/* The runner's own environment first, then what it adds for the custom executor. */
+	g->env[n++] = path_env();
+	g->env[n++] = "LANG=C.UTF-8";
+	g->env[n++] = "RUNNER_SERVICE_SECRET=hunter2";
+	g->env[n++] = "BUILD_FAILURE_EXIT_CODE=1";
+	g->env[n++] = "SYSTEM_FAILURE_EXIT_CODE=2";
+	g->env[n++] = cat("BUILD_EXIT_CODE_FILE=", cat(g->tmp, "/exit_code"));
+	g->env[n++] = cat("JOB_RESPONSE_FILE=", resp);
+	g->env[n++] = cat("TMPDIR=", g->tmp);
+	g->env[n++] = cat("CISANDBOX_GITLAB_DIR=", g->base); /* job_env of config.toml */
+	g->env[n++] = "CUSTOM_ENV_CI_JOB_ID=4242";
+	g->env[n++] = "CUSTOM_ENV_CI_RUNNER_ID=7";
+	g->env[n++] = "CUSTOM_ENV_CI_PROJECT_ID=99";
+	g->env[n++] = "CUSTOM_ENV_CI_CONCURRENT_PROJECT_ID=0";
+	g->env[n++] = "CUSTOM_ENV_CI_SERVER_HOST=pkg.allowed.test";
+	g->env[n++] = "CUSTOM_ENV_CI_SERVER_PORT=80";
+	g->env[n++] = "CUSTOM_ENV_CI_SERVER_PROTOCOL=http";
+	g->env[n++] = "CUSTOM_ENV_CI_JOB_TOKEN=glcbt-SECRET-TOKEN";
+	g->env[n++] = "CUSTOM_ENV_CI_PROJECT_DIR=/builds/g/p";
+	g->env[n] = NULL;
+}
+
+/* The runner writes each stage's script to TMPDIR/scriptNNNN/script. */
+static char *gitlab_script(struct gitlab *g, const char *body)
+{
+	char dir[512];
+
+	snprintf(dir, sizeof(dir), "%s/script%04d", g->tmp, ++g->scripts);
+	mkdir_as(g->m, dir, 0700);
+	write_as(g->m, cat(dir, "/script"), cat("#!/usr/bin/env bash\n", body), 0700);
+	return cat(dir, "/script");
+}
+
+static void gitlab_call(struct gitlab *g, struct step_result *r, const char *const *args,
+                        enum cancel cancel)
+{
+	const char *argv[12] = {"cisandbox", "gitlab"};
+	int a = 2;
+
+	for (; *args; args++)
+		argv[a++] = *args;
+	argv[a] = NULL;
+	step_run(&(struct step){.argv = argv,
+	                        .env = g->env,
+	                        .cwd = g->tmp,
+	                        .as = g->m,
+	                        .netns = g->netns,
+	                        .cancel = cancel,
+	                        .cancel_after = "started"},
+	         r);
+	cr_assert(r->eof, "stdout/stderr still open after the stage: %s", r->out);
+}
+
+DUAL_TEST(ci, gitlab_multi_stage_job, .timeout = 120)
+{
+	struct world wd;
+	struct gitlab g;
+	struct step_result r;
+	char *job, *leftover, *code, *next, *body;
+	cJSON *cfg;
+
+	world_up(&wd);
+	gitlab_setup(&g, m, wd.w);
+	job = cat(g.base, "/runner-7-project-99-concurrent-0-job-4242");
+	code = cat(g.tmp, "/exit_code");
+
+	gitlab_call(&g, &r, ARGS("config"), NO_CANCEL);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cfg = cJSON_Parse(r.out);
+	cr_assert(cfg, "config printed no JSON: %s", r.out);
+	cr_assert_str_eq(cJSON_GetObjectItem(cfg, "builds_dir")->valuestring, "/builds");
+	cr_assert_str_eq(cJSON_GetObjectItem(cfg, "cache_dir")->valuestring, "/cache");
+	cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(cfg, "builds_dir_is_shared")));
+	cJSON_Delete(cfg);
+	step_result_free(&r);
+
+	/* Preparation, retried: the second attempt starts from nothing. */
+	gitlab_call(&g, &r, ARGS("prepare"), NO_CANCEL);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	step_result_free(&r);
+	leftover = cat(job, "/builds/leftover-from-attempt-1");
+	write_as(m, leftover, "x", 0644);
+	gitlab_call(&g, &r, ARGS("prepare"), NO_CANCEL);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert(access(leftover, F_OK) != 0, "the retried preparation kept %s", leftover);
+	step_result_free(&r);
+
+	/* get_sources writes the checkout; it can reach the GitLab server (by name), and
+	 * nothing of the runner: not the job JSON, not TMPDIR, not the next script, not the
+	 * runner's environment or the CUSTOM_ENV_ variables. */
+	next = cat(g.tmp, "/script0003/script");
+	body = NULL;
+	cr_assert(asprintf(&body,
+	                   "set -e\nmkdir -p /builds/g/p && cd /builds/g/p\n"
+	                   "echo 'int main(void) { return 7; }' > main.c\n" FETCH
+	                   "pkg.allowed.test 80\n" FETCH "evil.test 80\n"
+	                   "cat %s/response.json 2>/dev/null && echo LEAK || echo token hidden\n"
+	                   "cat %s 2>/dev/null && echo LEAK || echo next script hidden\n"
+	                   "ls %s 2>/dev/null && echo LEAK || echo tmpdir hidden\n"
+	                   "env | grep -E 'hunter2|CUSTOM_ENV|glcbt|JOB_RESPONSE' && echo LEAK "
+	                   "|| echo env clean\n",
+	                   g.tmp, next, g.tmp) > 0);
+	gitlab_call(
+	    &g, &r,
+	    ARGS("run", "--profile", g.profile, gitlab_script(&g, "true\n"), "prepare_script"),
+	    NO_CANCEL);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	step_result_free(&r);
+	gitlab_call(&g, &r,
+	            ARGS("run", "--profile", g.profile, gitlab_script(&g, body), "get_sources"),
+	            NO_CANCEL);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert(strstr(r.out, "hello 198.51.100.10:80\ngaierror\ntoken hidden\n"
+	                        "next script hidden\ntmpdir hidden\nenv clean\n"),
+	          "%s", r.out);
+	step_result_free(&r);
+
+	/* build_script sees get_sources' files; its exit status 7 reaches the runner through the
+	 * exit-code file, with exit BUILD_FAILURE_EXIT_CODE. */
+	gitlab_call(&g, &r,
+	            ARGS("run", "--profile", g.profile,
+	                 gitlab_script(&g, "cd /builds/g/p\ncat main.c\nexit 7\n"), "build_script"),
+	            NO_CANCEL);
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	cr_assert(strstr(r.out, "int main(void) { return 7; }"), "%s", r.out);
+	body = read_text(code);
+	cr_assert(body && strcmp(body, "7") == 0, "exit code file: %s", body ? body : "(none)");
+	step_result_free(&r);
+
+	/* A stage the sandbox cannot run is a system failure. */
+	gitlab_call(&g, &r, ARGS("run", cat(g.tmp, "/no-such-script"), "after_script"), NO_CANCEL);
+	cr_assert_eq(r.status, 2, "%s", r.out);
+	step_result_free(&r);
+
+	/* Cleanup, twice (the runner may): the job directory is gone. */
+	for (int i = 0; i < 2; i++) {
+		gitlab_call(&g, &r, ARGS("cleanup"), NO_CANCEL);
+		cr_assert_eq(r.status, 0, "%s", r.out);
+		step_result_free(&r);
+	}
+	cr_assert(access(job, F_OK) != 0, "%s is still there", job);
+	world_down(&wd);
+	rm_rf(g.root);
+}
+
+/* Cancel (or job timeout): SIGTERM to the stage's process group, SIGKILL after the grace.
+ * The sandbox ends on the SIGTERM; nothing keeps the runner's pipe open. */
+DUAL_TEST(ci, gitlab_cancel_mid_stage, .timeout = 90)
+{
+	struct world wd;
+	struct gitlab g;
+	struct step_result r;
+
+	world_up(&wd);
+	gitlab_setup(&g, m, wd.w);
+	gitlab_call(&g, &r, ARGS("prepare"), NO_CANCEL);
+	step_result_free(&r);
+	gitlab_call(&g, &r,
+	            ARGS("run", "--profile", g.profile,
+	                 gitlab_script(&g, "echo started\nsleep 3600.25 &\nwait\n"),
+	                 "build_script"),
+	            CANCEL_GITLAB);
+	cr_assert_not(r.killed, "the stage outlived SIGTERM and its grace: %s", r.out);
+	cr_assert_eq(r.status, 1, "%s", r.out); /* the job died of SIGTERM: a build failure */
+	cr_assert_not(process_with("sleep 3600.25"), "a job process outlived the cancel");
+	step_result_free(&r);
+	gitlab_call(&g, &r, ARGS("cleanup"), NO_CANCEL);
+	step_result_free(&r);
+	world_down(&wd);
+	rm_rf(g.root);
+}
+
+/* ---- GitHub Actions, self-hosted runner ---- */
+
+struct github {
+	enum mode m;
+	const char *netns;
+	char *root, *work, *ws, *temp, *out_file, *env_file, *summary;
+	const char *env[40];
+	int n_env;
+};
+
+#define GITHUB_SHELL                                                                               \
+	"cisandbox run --profile github --dns-upstream " WORLD_DNS                                 \
+	" -- bash --noprofile --norc -eo pipefail {0}"
+
+static void github_setup(struct github *g, enum mode m, const char *netns)
+{
+	char *cmds;
+	int n = 0;
+
+	*g = (struct github){.m = m, .netns = netns};
+	g->root = tmpdir_for(m);
+	/* The runner's layout: its root with the registration, _work/REPO/REPO, _work/_temp. */
+	write_as(m, cat(g->root, "/.runner"), "{\"agentName\": \"r1\"}", 0600);
+	write_as(m, cat(g->root, "/.credentials"), "{\"scheme\": \"OAuth\", \"secret\": \"x\"}",
+	         0600);
+	g->work = cat(g->root, "/_work");
+	mkdir_as(m, g->work, 0755);
+	mkdir_as(m, cat(g->work, "/repo"), 0755);
+	g->ws = cat(g->work, "/repo/repo");
+	mkdir_as(m, g->ws, 0755);
+	g->temp = cat(g->work, "/_temp");
+	mkdir_as(m, g->temp, 0755);
+	cmds = cat(g->temp, "/_runner_file_commands");
+	mkdir_as(m, cmds, 0755);
+	g->out_file = cat(cmds, "/set_output_1");
+	g->env_file = cat(cmds, "/set_env_1");
+	g->summary = cat(cmds, "/step_summary_1");
+	g->env[n++] = path_env();
+	g->env[n++] = "LANG=C.UTF-8";
+	g->env[n++] = "CI=true";
+	g->env[n++] = "GITHUB_ACTIONS=true";
+	g->env[n++] = cat("GITHUB_WORKSPACE=", g->ws);
+	g->env[n++] = cat("RUNNER_WORKSPACE=", cat(g->work, "/repo"));
+	g->env[n++] = cat("RUNNER_TEMP=", g->temp);
+	g->env[n++] = "RUNNER_OS=Linux";
+	g->env[n++] = "INPUT_NAME=world";
+	g->env[n++] = "ACTIONS_RUNTIME_TOKEN=runtime-SECRET";
+	g->env[n++] = "ACTIONS_ID_TOKEN_REQUEST_TOKEN=oidc-SECRET";
+	g->env[n++] = "ACTIONS_ID_TOKEN_REQUEST_URL=https://token.actions.example/oidc";
+	g->env[n++] = "GITHUB_TOKEN=ghs_SECRET";
+	g->env[n++] = "WORKFLOW_ENV=from-workflow";
+	g->env[n++] = cat("GITHUB_OUTPUT=", g->out_file);
+	g->env[n++] = cat("GITHUB_ENV=", g->env_file);
+	g->env[n++] = cat("GITHUB_STEP_SUMMARY=", g->summary);
+	g->n_env = n;
+	g->env[n] = NULL;
+}
+
+/* One `run:` step: the script goes to RUNNER_TEMP, {0} becomes its quoted path, the line is
+ * split with MSVCRT rules and argv[0] found on PATH; the step starts in GITHUB_WORKSPACE. The
+ * file-command files are made empty (and the runner's) before the step. */
+static void github_step(struct github *g, const char *script, struct step_result *r,
+                        enum cancel cancel)
+{
+	static int n;
+	char path[600], *line, *argv[32], *at;
+	char *files[] = {g->out_file, g->env_file, g->summary};
+
+	snprintf(path, sizeof(path), "%s/step-%d-%d.sh", g->temp, getpid(), ++n);
+	write_as(g->m, path, script, 0644);
+	for (size_t i = 0; i < 3; i++)
+		write_as(g->m, files[i], "", 0644);
+	line = strdup(GITHUB_SHELL);
+	at = strstr(line, "{0}");
+	cr_assert(asprintf(&line, "%.*s\"%s\"%s", (int)(at - line), line, path, at + 3) > 0);
+	split_msvcrt(line, argv, 32);
+	step_run(&(struct step){.argv = (const char *const *)argv,
+	                        .env = g->env,
+	                        .cwd = g->ws,
+	                        .as = g->m,
+	                        .netns = g->netns,
+	                        .cancel = cancel,
+	                        .cancel_after = "started"},
+	         r);
+	cr_assert(r->eof, "stdout/stderr still open after the step: %s", r->out);
+}
+
+/* The runner's reading of a file command: NAME=VALUE lines. */
+static char *file_value(const char *file, const char *name)
+{
+	char *text = read_text(file), *line, *save = NULL;
+	size_t n = strlen(name);
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, name, n) == 0 && line[n] == '=')
+			return strdup(line + n + 1);
+	return NULL;
+}
+
+DUAL_TEST(ci, github_steps_and_hooks, .timeout = 120)
+{
+	struct world wd;
+	struct github g;
+	struct step_result r;
+	char *greeting, *fromenv, *script, *hook_argv[] = {"cisandbox", "github", NULL, NULL};
+
+	world_up(&wd);
+	github_setup(&g, m, wd.w);
+	/* Step 1: outputs, an env file entry, a summary; no ACTIONS_* secret inside; the
+	 * runner's registration out of sight; the workflow's own env passes. */
+	github_step(&g,
+	            "echo \"greeting=hello from step one\" >> \"$GITHUB_OUTPUT\"\n"
+	            "echo \"FROM_STEP_ONE=yes\" >> \"$GITHUB_ENV\"\n"
+	            "echo '### it worked' >> \"$GITHUB_STEP_SUMMARY\"\n"
+	            "pwd\necho \"$INPUT_NAME $WORKFLOW_ENV\"\n"
+	            "env | grep -E '^ACTIONS_|^GITHUB_TOKEN' || echo no runtime or oidc tokens\n"
+	            "cat ../../../.credentials ../../../.runner 2>/dev/null || echo registration "
+	            "hidden\n"
+	            "echo checkout > file.txt\n",
+	            &r, NO_CANCEL);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert(strstr(r.out, cat(g.ws, "\nworld from-workflow\nno runtime or oidc tokens\n"
+	                                  "registration hidden\n")),
+	          "%s", r.out);
+	step_result_free(&r);
+	greeting = file_value(g.out_file, "greeting");
+	fromenv = file_value(g.env_file, "FROM_STEP_ONE");
+	cr_assert(greeting && fromenv, "file commands did not reach the runner");
+	cr_assert(strstr(read_text(g.summary), "### it worked"));
+	/* Step 2: the runner substitutes ${{ steps.one.outputs.greeting }} and exports
+	 * FROM_STEP_ONE. */
+	g.env[g.n_env++] = cat("FROM_STEP_ONE=", fromenv);
+	g.env[g.n_env] = NULL;
+	cr_assert(asprintf(&script,
+	                   "echo \"%s\"\necho \"FROM_STEP_ONE=$FROM_STEP_ONE\"\ncat file.txt\n",
+	                   greeting) > 0);
+	github_step(&g, script, &r, NO_CANCEL);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_str_eq(r.out, "hello from step one\nFROM_STEP_ONE=yes\ncheckout\n");
+	step_result_free(&r);
+	/* A planted hook in a reused checkout, then the job hooks empty the directories. */
+	mkdir_as(m, cat(g.ws, "/.git"), 0755);
+	mkdir_as(m, cat(g.ws, "/.git/hooks"), 0555);
+	write_as(m, cat(g.ws, "/.git/hooks/post-checkout"), "#!/bin/sh\ncurl evil\n", 0755);
+	cr_assert(symlink("/etc", cat(g.ws, "/etc-link")) == 0);
+	hook_argv[2] = "job-started";
+	step_run(
+	    &(struct step){
+	        .argv = (const char *const *)hook_argv, .env = g.env, .cwd = "/", .as = m},
+	    &r);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_eq(entries(g.ws), 0, "job-started left the workspace non-empty");
+	cr_assert(access("/etc/passwd", F_OK) == 0, "a symlink was followed");
+	step_result_free(&r);
+	write_as(m, cat(g.ws, "/build.log"), "x", 0644);
+	hook_argv[2] = "job-completed";
+	step_run(
+	    &(struct step){
+	        .argv = (const char *const *)hook_argv, .env = g.env, .cwd = "/", .as = m},
+	    &r);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_eq(entries(g.ws), 0);
+	cr_assert_eq(entries(g.temp), 0, "job-completed left RUNNER_TEMP non-empty");
+	cr_assert(access(cat(g.root, "/.credentials"), F_OK) == 0, "outside the work dir");
+	step_result_free(&r);
+	world_down(&wd);
+	rm_rf(g.root);
+}
+
+/* Cancel: SIGINT to the group, SIGTERM 7.5 s later, then a kill. The step ends on the SIGINT. */
+DUAL_TEST(ci, github_cancel_first_signal, .timeout = 90)
+{
+	struct world wd;
+	struct github g;
+	struct step_result r;
+
+	world_up(&wd);
+	github_setup(&g, m, wd.w);
+	github_step(&g, "echo started\nsleep 3600.5\n", &r, CANCEL_GITHUB);
+	cr_assert_not(r.killed, "the step needed more than SIGINT: %s", r.out);
+	cr_assert_eq(r.status, 128 + SIGINT, "%s", r.out);
+	cr_assert_not(process_with("sleep 3600.5"), "a job process outlived the cancel");
+	step_result_free(&r);
+	world_down(&wd);
+	rm_rf(g.root);
+}
+
+/* ---- Forgejo Actions, host mode ---- */
+
+/* act replaces the first {0} alone, then splits like a shell. The step's profile: forgejo,
+ * with pasta as the network helper (the one most likely to outlive a kill). */
+static void forgejo_step(struct github *g, const char *profile, const char *script,
+                         struct step_result *r, enum cancel cancel, pid_t *kids)
+{
+	char path[600], *line, *argv[32], *at;
+
+	snprintf(path, sizeof(path), "%s/forgejo-step.sh", g->temp);
+	write_as(g->m, path, script, 0644);
+	cr_assert(asprintf(&line,
+	                   "cisandbox run --profile %s --dns-upstream " WORLD_DNS
+	                   " -- bash --noprofile --norc -eo pipefail {0}",
+	                   profile) > 0);
+	at = strstr(line, "{0}");
+	cr_assert(asprintf(&line, "%.*s%s%s", (int)(at - line), line, path, at + 3) > 0);
+	split_posix(line, argv, 32);
+	step_run(&(struct step){.argv = (const char *const *)argv,
+	                        .env = g->env,
+	                        .cwd = g->ws,
+	                        .as = g->m,
+	                        .pty = true,
+	                        .netns = g->netns,
+	                        .cancel = cancel,
+	                        .cancel_after = "started",
+	                        .launcher_children = kids},
+	         r);
+}
+
+static char *forgejo_profile(struct github *g)
+{
+	char *p = cat(g->root, "/forgejo-pasta.json");
+
+	write_as(g->m, p, "{\"extends\": \"forgejo\", \"network\": {\"backend\": \"pasta\"}}",
+	         0644);
+	return p;
+}
+
+DUAL_TEST(ci, forgejo_pty_and_scrubbed_env, .timeout = 90)
+{
+	struct world wd;
+	struct github g;
+	struct step_result r;
+
+	world_up(&wd);
+	github_setup(&g, m, wd.w);
+	g.env[g.n_env++] = "FORGEJO_TOKEN=forgejo-SECRET";
+	g.env[g.n_env++] = "GITEA_TOKEN=gitea-SECRET";
+	g.env[g.n_env++] = "GITEA_ACTIONS=true";
+	g.env[g.n_env] = NULL;
+	forgejo_step(&g, forgejo_profile(&g),
+	             "[ -t 0 ] && echo stdin is a terminal\n"
+	             "env | grep -E 'SECRET' || echo tokens scrubbed\n"
+	             "echo \"GITEA_ACTIONS=$GITEA_ACTIONS\"\n",
+	             &r, NO_CANCEL, NULL);
+	cr_assert(r.eof);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_str_eq(r.out, "stdin is a terminal\ntokens scrubbed\nGITEA_ACTIONS=true\n");
+	step_result_free(&r);
+	world_down(&wd);
+	rm_rf(g.root);
+}
+
+/* Cancel is SIGKILL to the process group, no grace: the sandbox, its network namespace and
+ * pasta still vanish (parent-death signals). */
+DUAL_TEST(ci, forgejo_sigkill_leaves_nothing, .timeout = 90)
+{
+	struct world wd;
+	struct github g;
+	struct step_result r;
+	pid_t kids[8] = {0};
+	char ns[64] = "";
+	const char *at;
+
+	world_up(&wd);
+	github_setup(&g, m, wd.w);
+	forgejo_step(&g, forgejo_profile(&g),
+	             "readlink /proc/self/ns/net\necho started\nsleep 3600.75\n", &r,
+	             CANCEL_FORGEJO, kids);
+	cr_assert_eq(r.status, 128 + SIGKILL, "%s", r.out);
+	cr_assert(kids[0] > 0 && kids[1] > 0, "expected sandbox init and pasta under the launcher");
+	at = strstr(r.out, "net:[");
+	cr_assert(at, "%s", r.out);
+	snprintf(ns, sizeof(ns), "%.*s", (int)strcspn(at, "\r\n"), at);
+	for (int i = 0; i < 100; i++) {
+		bool left = process_with("sleep 3600.75") || netns_in_use(ns);
+
+		for (int k = 0; kids[k]; k++)
+			left = left || pid_alive(kids[k]);
+		if (!left)
+			break;
+		usleep(10000);
+	}
+	cr_assert_not(process_with("sleep 3600.75"), "a job process outlived SIGKILL");
+	cr_assert_not(netns_in_use(ns), "the sandbox's network namespace %s is still in use", ns);
+	for (int k = 0; kids[k]; k++)
+		cr_assert_not(pid_alive(kids[k]), "launcher child %d (init or pasta) is alive",
+		              kids[k]);
+	step_result_free(&r);
+	world_down(&wd);
+	rm_rf(g.root);
+}
+
+/* The whole ephemeral runner in one sandbox: its JIT config passes by name, its directory is
+ * the read-write workspace, its registration files stay hidden, and egress is GitHub's
+ * endpoints only (a name outside them does not even resolve). */
+DUAL_TEST(ci, runner_profile_wraps_run_sh, .timeout = 60)
+{
+	struct world wd;
+	char *dir = tmpdir_for(m);
+	struct result r;
+
+	world_up(&wd);
+	write_as(m, cat(dir, "/.credentials"), "{\"secret\": \"x\"}", 0600);
+	write_as(
+	    m, cat(dir, "/run.sh"),
+	    "#!/bin/sh\necho \"runner in $PWD with $1, jit ${ACTIONS_RUNNER_INPUT_JITCONFIG}\"\n"
+	    "cat .credentials 2>/dev/null | grep -q secret && echo LEAK || echo "
+	    "credentials hidden\n" FETCH "evil.test 80\n",
+	    0755);
+	cis_run(m, &r, ARGS("ACTIONS_RUNNER_INPUT_JITCONFIG=jit-SECRET"),
+	        ARGS("run", "--profile", "runner", "-w", dir, "--", "./run.sh", "--jitconfig"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "runner in /workspace with --jitconfig, jit jit-SECRET\n"
+	                        "credentials hidden\ngaierror\n");
+	result_free(&r);
+	world_down(&wd);
+	dir_done(dir);
+}

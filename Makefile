@@ -4,6 +4,7 @@ PREFIX  ?= /usr/local
 DESTDIR ?=
 BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/cisandbox
+LIBDIR  := $(PREFIX)/lib/cisandbox
 MANDIR  := $(PREFIX)/share/man
 VERSION := 0.1.0
 
@@ -172,11 +173,16 @@ install: $(BUILD)/cisandbox
 	install -d $(DESTDIR)$(DATADIR)/profiles
 	install -m 0644 profiles/*.json $(DESTDIR)$(DATADIR)/profiles/
 	install -D -m 0644 man/cisandbox.1 $(DESTDIR)$(MANDIR)/man1/cisandbox.1
+	@# GitHub runner job hooks (ACTIONS_RUNNER_HOOK_JOB_STARTED/_COMPLETED take a script path).
+	install -d $(DESTDIR)$(LIBDIR)
+	for h in job-started job-completed; do \
+		printf '#!/bin/sh\nexec %s/cisandbox github %s\n' "$(BINDIR)" $$h \
+			>$(DESTDIR)$(LIBDIR)/$$h.sh && chmod 0755 $(DESTDIR)$(LIBDIR)/$$h.sh; done
 	install -D -m 0644 man/cisandbox-profile.5 $(DESTDIR)$(MANDIR)/man5/cisandbox-profile.5
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cisandbox $(DESTDIR)$(MANDIR)/man1/cisandbox.1 \
 		$(DESTDIR)$(MANDIR)/man5/cisandbox-profile.5
-	rm -rf $(DESTDIR)$(DATADIR)
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)
 
 format:
 	clang-format -i src/*.c include/*.h tests/*/*.c tests/*/*.h

@@ -622,3 +622,19 @@ bool netns_in_use(const char *ns)
 		closedir(d);
 	return used;
 }
+
+void run_sh_with(enum mode m, struct result *r, const char *ws, const char *const *flags,
+                 const char *script)
+{
+	const char *argv[48] = {"run", "-w", ws, "--ro-bind", probes_bind()};
+	int a = 5;
+
+	for (; *flags && a < 40; flags++)
+		argv[a++] = *flags;
+	argv[a++] = "--";
+	argv[a++] = "sh";
+	argv[a++] = "-c";
+	argv[a++] = script;
+	argv[a] = NULL;
+	cis_run(m, r, NULL, argv);
+}

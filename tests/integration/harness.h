@@ -37,6 +37,9 @@ struct result {
 void cis_run(enum mode m, struct result *r, const char *const *env, const char *const *args);
 /* The common case: run `sh -c script` in a sandbox on workspace ws, probes bound at /probes. */
 void run_sh(enum mode m, struct result *r, const char *ws, const char *script);
+/* The same with more options before the "--" (flags: a NULL-terminated list). */
+void run_sh_with(enum mode m, struct result *r, const char *ws, const char *const *flags,
+                 const char *script);
 /* Remove a directory made by tmpdir_for and free its name. */
 void dir_done(char *dir);
 /* Start it without waiting: stdout/stderr go to *out_fd (a pipe); returns the pid. The child

@@ -307,31 +307,3 @@ int split_posix(const char *s, char **argv, int max)
 	argv[n] = NULL;
 	return n;
 }
-
-bool process_with(const char *text)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *e;
-	bool found = false;
-
-	while (d && (e = readdir(d)) && !found) {
-		char path[300], buf[4096];
-		ssize_t n;
-		int fd;
-
-		if (e->d_name[0] < '0' || e->d_name[0] > '9' || atoi(e->d_name) == getpid())
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
-		if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		for (ssize_t i = 0; i < n; i++)
-			buf[i] = buf[i] ? buf[i] : ' ';
-		buf[n > 0 ? n : 0] = '\0';
-		found = strstr(buf, text) != NULL;
-	}
-	if (d)
-		closedir(d);
-	return found;
-}

@@ -37,7 +37,5 @@ void step_result_free(struct step_result *r);
 int split_msvcrt(const char *line, char **argv, int max);
 /* Split like a POSIX shell's words (act's shellquote): '...', "...", backslash escapes. */
 int split_posix(const char *line, char **argv, int max);
-/* Is there a live process whose command line contains text? */
-bool process_with(const char *text);
 
 #endif

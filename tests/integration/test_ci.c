@@ -255,7 +255,7 @@ DUAL_TEST(ci, gitlab_cancel_mid_stage, .timeout = 90)
 	            CANCEL_GITLAB);
 	cr_assert_not(r.killed, "the stage outlived SIGTERM and its grace: %s", r.out);
 	cr_assert_eq(r.status, 1, "%s", r.out); /* the job died of SIGTERM: a build failure */
-	cr_assert_not(process_with("sleep 3600.25"), "a job process outlived the cancel");
+	cr_assert_not(host_process_exists("sleep 3600.25"), "a job process outlived the cancel");
 	step_result_free(&r);
 	gitlab_call(&g, &r, ARGS("cleanup"), NO_CANCEL);
 	step_result_free(&r);
@@ -444,7 +444,7 @@ DUAL_TEST(ci, github_cancel_first_signal, .timeout = 90)
 	github_step(&g, "echo started\nsleep 3600.5\n", &r, CANCEL_GITHUB);
 	cr_assert_not(r.killed, "the step needed more than SIGINT: %s", r.out);
 	cr_assert_eq(r.status, 128 + SIGINT, "%s", r.out);
-	cr_assert_not(process_with("sleep 3600.5"), "a job process outlived the cancel");
+	cr_assert_not(host_process_exists("sleep 3600.5"), "a job process outlived the cancel");
 	step_result_free(&r);
 	world_down(&wd);
 	rm_rf(g.root);
@@ -536,7 +536,7 @@ DUAL_TEST(ci, forgejo_sigkill_leaves_nothing, .timeout = 90)
 	cr_assert(at, "%s", r.out);
 	snprintf(ns, sizeof(ns), "%.*s", (int)strcspn(at, "\r\n"), at);
 	for (int i = 0; i < 100; i++) {
-		bool left = process_with("sleep 3600.75") || netns_in_use(ns);
+		bool left = host_process_exists("sleep 3600.75") || netns_in_use(ns);
 
 		for (int k = 0; kids[k]; k++)
 			left = left || pid_alive(kids[k]);
@@ -544,7 +544,7 @@ DUAL_TEST(ci, forgejo_sigkill_leaves_nothing, .timeout = 90)
 			break;
 		usleep(10000);
 	}
-	cr_assert_not(process_with("sleep 3600.75"), "a job process outlived SIGKILL");
+	cr_assert_not(host_process_exists("sleep 3600.75"), "a job process outlived SIGKILL");
 	cr_assert_not(netns_in_use(ns), "the sandbox's network namespace %s is still in use", ns);
 	for (int k = 0; kids[k]; k++)
 		cr_assert_not(pid_alive(kids[k]), "launcher child %d (init or pasta) is alive",

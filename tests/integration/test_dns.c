@@ -33,22 +33,6 @@ static int count_lines(const char *text, const char *line)
 	return n;
 }
 
-static void dns_run(enum mode m, struct result *r, const char *ws, const char *const *flags,
-                    const char *script)
-{
-	const char *argv[40] = {"run", "-w", ws, "--ro-bind", probes_bind()};
-	int a = 5;
-
-	for (; *flags; flags++)
-		argv[a++] = *flags;
-	argv[a++] = "--";
-	argv[a++] = "sh";
-	argv[a++] = "-c";
-	argv[a++] = script;
-	argv[a] = NULL;
-	cis_run(m, r, NULL, argv);
-}
-
 /* The acceptance script of the issue: lookup and fetch by name, an unlisted name does not
  * resolve, its address is refused, and no other DNS server is reachable. */
 DUAL_TEST(dns, allowed_name_only, .timeout = 60)
@@ -58,12 +42,13 @@ DUAL_TEST(dns, allowed_name_only, .timeout = 60)
 	struct result r;
 
 	world_up(&wd);
-	dns_run(m, &r, ws, ARGS("--allow", "pkg.allowed.test:80"),
-	        "cat /etc/resolv.conf; getent hosts pkg.allowed.test; " FETCH
-	        "pkg.allowed.test 80; getent hosts evil.test || echo not found; " P
-	        " tcp 203.0.113.7 80; " P " tcp 198.51.100.10 8443; "
-	        "dig +short +time=1 +tries=1 @203.0.113.7 evil.test >/dev/null || echo dig failed; "
-	        "dig +short +tcp pkg.allowed.test; dig +short +notcp pkg.allowed.test");
+	run_sh_with(
+	    m, &r, ws, ARGS("--allow", "pkg.allowed.test:80"),
+	    "cat /etc/resolv.conf; getent hosts pkg.allowed.test; " FETCH
+	    "pkg.allowed.test 80; getent hosts evil.test || echo not found; " P
+	    " tcp 203.0.113.7 80; " P " tcp 198.51.100.10 8443; "
+	    "dig +short +time=1 +tries=1 @203.0.113.7 evil.test >/dev/null || echo dig failed; "
+	    "dig +short +tcp pkg.allowed.test; dig +short +notcp pkg.allowed.test");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "nameserver 127.0.0.53\noptions edns0\n"
 	                        "198.51.100.10   pkg.allowed.test\n"
@@ -84,9 +69,9 @@ DUAL_TEST(dns, wildcard_not_apex, .timeout = 60)
 	struct result r;
 
 	world_up(&wd);
-	dns_run(m, &r, ws, ARGS("--allow", "*.Allowed.TEST.:80"),
-	        "getent hosts A.B.allowed.test; " FETCH "a.b.allowed.test. 80; "
-	        "getent hosts allowed.test || echo apex not found");
+	run_sh_with(m, &r, ws, ARGS("--allow", "*.Allowed.TEST.:80"),
+	            "getent hosts A.B.allowed.test; " FETCH "a.b.allowed.test. 80; "
+	            "getent hosts allowed.test || echo apex not found");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "198.51.100.10   A.B.allowed.test\nhello 198.51.100.10:80\n"
 	                        "apex not found\n");
@@ -104,10 +89,10 @@ DUAL_TEST(dns, cname_and_rebinding, .timeout = 60)
 	struct result r;
 
 	world_up(&wd);
-	dns_run(m, &r, ws,
-	        ARGS("--allow", "cdn.allowed.test:80", "--allow", "meta.allowed.test:80"),
-	        "getent hosts cdn.allowed.test; " FETCH "cdn.allowed.test 80; "
-	        "getent hosts meta.allowed.test; " P " tcp 169.254.169.254 80");
+	run_sh_with(m, &r, ws,
+	            ARGS("--allow", "cdn.allowed.test:80", "--allow", "meta.allowed.test:80"),
+	            "getent hosts cdn.allowed.test; " FETCH "cdn.allowed.test 80; "
+	            "getent hosts meta.allowed.test; " P " tcp 169.254.169.254 80");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "198.51.100.10   pkg.allowed.test cdn.allowed.test\n"
 	                        "hello 198.51.100.10:80\n"
@@ -129,9 +114,9 @@ DUAL_TEST(dns, ttl_expiry, .timeout = 60)
 	snprintf(prof, sizeof(prof), "%s/short.json", ws);
 	write_text(prof, "{\"extends\": \"untrusted\", \"network\": {\"mode\": \"allowlist\", "
 	                 "\"dns_min_ttl\": 1}}");
-	dns_run(m, &r, ws, ARGS("-p", prof, "--allow", "short.allowed.test:80"),
-	        P " tcp 198.51.100.10 80; " FETCH "short.allowed.test 80; " P
-	          " tcp 198.51.100.10 80; sleep 4; " P " tcp 198.51.100.10 80");
+	run_sh_with(m, &r, ws, ARGS("-p", prof, "--allow", "short.allowed.test:80"),
+	            P " tcp 198.51.100.10 80; " FETCH "short.allowed.test 80; " P
+	              " tcp 198.51.100.10 80; sleep 4; " P " tcp 198.51.100.10 80");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "ECONNREFUSED\nhello 198.51.100.10:80\nOK hello 198.51.100.10:80\n"
 	                        "ECONNREFUSED\n");
@@ -149,10 +134,11 @@ DUAL_TEST(dns, large_answer_over_tcp, .timeout = 60)
 	struct result r;
 
 	world_up(&wd);
-	dns_run(m, &r, ws, ARGS("--allow", "big.allowed.test:80"),
-	        "getent ahostsv4 big.allowed.test | awk '{print $1}' | sort -u | wc -l; "
-	        "dig +tcp +short big.allowed.test | wc -l; "
-	        "dig +notcp +noignore +short big.allowed.test | wc -l; " P " tcp 198.51.100.10 80");
+	run_sh_with(m, &r, ws, ARGS("--allow", "big.allowed.test:80"),
+	            "getent ahostsv4 big.allowed.test | awk '{print $1}' | sort -u | wc -l; "
+	            "dig +tcp +short big.allowed.test | wc -l; "
+	            "dig +notcp +noignore +short big.allowed.test | wc -l; " P
+	            " tcp 198.51.100.10 80");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "120\n120\n120\nOK hello 198.51.100.10:80\n");
 	result_free(&r);
@@ -169,9 +155,9 @@ DUAL_TEST(dns, denied_names_reported, .timeout = 60)
 
 	world_up(&wd);
 	snprintf(log, sizeof(log), "%s/audit.jsonl", ws);
-	dns_run(m, &r, ws, ARGS("-v", "--audit-log", log, "--allow", "pkg.allowed.test:80"),
-	        "getent ahostsv4 evil.test; getent ahostsv4 evil.test; "
-	        "getent ahostsv4 pkg.allowed.test >/dev/null");
+	run_sh_with(m, &r, ws, ARGS("-v", "--audit-log", log, "--allow", "pkg.allowed.test:80"),
+	            "getent ahostsv4 evil.test; getent ahostsv4 evil.test; "
+	            "getent ahostsv4 pkg.allowed.test >/dev/null");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.err, "names not allowed: evil.test A (2x)"), "%s", r.err);
 	text = read_text(log);
@@ -197,8 +183,9 @@ DUAL_TEST(dns, audit_mode_suggests_names, .timeout = 60)
 	struct result r;
 
 	world_up(&wd);
-	dns_run(m, &r, ws, ARGS("-v", "--net", "audit"),
-	        FETCH "pkg.allowed.test 80; " FETCH "evil.test 80; " P " tcp 198.51.100.10 8443");
+	run_sh_with(m, &r, ws, ARGS("-v", "--net", "audit"),
+	            FETCH "pkg.allowed.test 80; " FETCH "evil.test 80; " P
+	                  " tcp 198.51.100.10 8443");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "hello 198.51.100.10:80\nhello 203.0.113.7:80\n"
 	                        "OK hello 198.51.100.10:8443\n");
@@ -230,11 +217,12 @@ DUAL_TEST(dns, parallel_lookups_slow_upstream, .timeout = 90)
 	hole = popen(cmd, "r");
 	cr_assert(hole && fgets(cmd, sizeof(cmd), hole), "black-hole DNS server did not start");
 	hole_pid = atoi(cmd);
-	dns_run(m, &r, ws,
-	        ARGS("--dns-upstream", "203.0.113.53", "--dns-upstream", WORLD_DNS, "--allow",
-	             "pkg.allowed.test:80"),
-	        "for i in $(seq 40); do (getent ahostsv4 pkg.allowed.test >/dev/null && echo ok) "
-	        "& done; wait");
+	run_sh_with(
+	    m, &r, ws,
+	    ARGS("--dns-upstream", "203.0.113.53", "--dns-upstream", WORLD_DNS, "--allow",
+	         "pkg.allowed.test:80"),
+	    "for i in $(seq 40); do (getent ahostsv4 pkg.allowed.test >/dev/null && echo ok) "
+	    "& done; wait");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_eq(count_lines(r.out, "ok"), 40, "%s", r.out);
 	result_free(&r);

@@ -26,22 +26,6 @@ static char *host_ruleset(const struct world *wd)
 	return text;
 }
 
-static void egress_run(enum mode m, struct result *r, const char *ws, const char *const *flags,
-                       const char *script)
-{
-	const char *argv[32] = {"run", "-w", ws, "--ro-bind", probes_bind()};
-	int a = 5;
-
-	for (; *flags; flags++)
-		argv[a++] = *flags;
-	argv[a++] = "--";
-	argv[a++] = "sh";
-	argv[a++] = "-c";
-	argv[a++] = script;
-	argv[a] = NULL;
-	cis_run(m, r, NULL, argv);
-}
-
 DUAL_TEST(egress, allowlist_exact, .timeout = 60)
 {
 	struct world wd;
@@ -50,7 +34,7 @@ DUAL_TEST(egress, allowlist_exact, .timeout = 60)
 
 	world_up(&wd);
 	before = host_ruleset(&wd);
-	egress_run(
+	run_sh_with(
 	    m, &r, ws, ARGS("--allow", "198.51.100.10:80"),
 	    P " tcp 198.51.100.10 80; " P " tcp 198.51.100.10 8443; " P
 	      " tcp 203.0.113.7 80; cut -d: -f1 /proc/net/dev | tail -n +3 | tr -d ' ' | sort");
@@ -79,19 +63,20 @@ DUAL_TEST(egress, private_and_host_denied, .timeout = 60)
 	struct result r;
 
 	world_up(&wd);
-	egress_run(m, &r, ws, ARGS("--allow", "0.0.0.0/0"), script);
+	run_sh_with(m, &r, ws, ARGS("--allow", "0.0.0.0/0"), script);
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "EHOSTUNREACH\nEHOSTUNREACH\nECONNREFUSED\nEHOSTUNREACH\n"
 	                        "EHOSTUNREACH\nOK hello 203.0.113.7:80\n");
 	result_free(&r);
-	egress_run(m, &r, ws, ARGS("--net", "open"), script);
+	run_sh_with(m, &r, ws, ARGS("--net", "open"), script);
 	cr_assert_str_eq(r.out, "EHOSTUNREACH\nEHOSTUNREACH\nECONNREFUSED\nEHOSTUNREACH\n"
 	                        "EHOSTUNREACH\nOK hello 203.0.113.7:80\n");
 	result_free(&r);
 	snprintf(prof, sizeof(prof), "%s/meta.json", ws);
 	write_text(prof, "{\"extends\": \"untrusted\", \"network\": {\"mode\": \"allowlist\", "
 	                 "\"allow_private\": [\"169.254.169.254:80\"]}}");
-	egress_run(m, &r, ws, ARGS("-p", prof), P " tcp 169.254.169.254 80; " P " tcp 10.1.2.3 80");
+	run_sh_with(m, &r, ws, ARGS("-p", prof),
+	            P " tcp 169.254.169.254 80; " P " tcp 10.1.2.3 80");
 	cr_assert_str_eq(r.out, "OK hello 169.254.169.254:80\nEHOSTUNREACH\n");
 	result_free(&r);
 	world_down(&wd);
@@ -106,9 +91,9 @@ DUAL_TEST(egress, ruleset_out_of_reach, .timeout = 60)
 	struct result r;
 
 	world_up(&wd);
-	egress_run(m, &r, ws, ARGS("--allow", "198.51.100.10:80"),
-	           "nft list ruleset >/dev/null 2>&1 && echo read; "
-	           "nft flush ruleset >/dev/null 2>&1 && echo flushed; " P " tcp 203.0.113.7 80");
+	run_sh_with(m, &r, ws, ARGS("--allow", "198.51.100.10:80"),
+	            "nft list ruleset >/dev/null 2>&1 && echo read; "
+	            "nft flush ruleset >/dev/null 2>&1 && echo flushed; " P " tcp 203.0.113.7 80");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "ECONNREFUSED\n");
 	result_free(&r);
@@ -244,10 +229,10 @@ DUAL_TEST(egress, pasta_backend, .timeout = 60)
 	world_up(&wd);
 	snprintf(prof, sizeof(prof), "%s/pasta.json", ws);
 	write_text(prof, "{\"extends\": \"untrusted\", \"network\": {\"backend\": \"pasta\"}}");
-	egress_run(m, &r, ws, ARGS("-p", prof, "--allow", "198.51.100.10:80"),
-	           P " tcp 198.51.100.10 80; " P " tcp 203.0.113.7 80; " P
-	             " tcp 169.254.169.254 80; " P " tcp 10.1.2.3 80; " P
-	             " tcp 127.0.0.1 9999; tail -n +3 /proc/net/dev | wc -l");
+	run_sh_with(m, &r, ws, ARGS("-p", prof, "--allow", "198.51.100.10:80"),
+	            P " tcp 198.51.100.10 80; " P " tcp 203.0.113.7 80; " P
+	              " tcp 169.254.169.254 80; " P " tcp 10.1.2.3 80; " P
+	              " tcp 127.0.0.1 9999; tail -n +3 /proc/net/dev | wc -l");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	/* lo and tap0 (pasta attaches to our persistent tap0): count them. */
 	cr_assert_str_eq(r.out, "OK hello 198.51.100.10:80\nECONNREFUSED\nEHOSTUNREACH\n"

@@ -442,7 +442,8 @@ static pid_t dns_in(const char *name)
 	                         "--host-record=evil.test,203.0.113.7",
 	                         "--host-record=meta.allowed.test,169.254.169.254",
 	                         "--host-record=short.allowed.test,198.51.100.10,2",
-	                         "--cname=cdn.allowed.test,pkg.allowed.test"};
+	                         "--cname=cdn.allowed.test,pkg.allowed.test",
+	                         "--txt-record=pkg.allowed.test,v=test"};
 	int a = 0;
 
 	while (argv[a])

@@ -64,7 +64,7 @@ char *read_text(const char *path);
 /* The world's DNS server (dnsmasq in S): pkg.allowed.test, a.b.allowed.test, allowed.test
  * -> 198.51.100.10; cdn.allowed.test CNAME pkg.allowed.test; evil.test -> 203.0.113.7;
  * meta.allowed.test -> 169.254.169.254; short.allowed.test (TTL 2 s); big.allowed.test (120
- * addresses, 198.51.100.10-129). */
+ * addresses, 198.51.100.10-129); a TXT record "v=test" for pkg.allowed.test. */
 #define WORLD_DNS "198.51.100.53"
 /* Connect by name: "hello ADDR:PORT" from the world's server, or the error's class name. */
 #define FETCH                                                                                      \

@@ -48,13 +48,16 @@ DUAL_TEST(dns, allowed_name_only, .timeout = 60)
 	    "pkg.allowed.test 80; getent hosts evil.test || echo not found; " P
 	    " tcp 203.0.113.7 80; " P " tcp 198.51.100.10 8443; "
 	    "dig +short +time=1 +tries=1 @203.0.113.7 evil.test >/dev/null || echo dig failed; "
-	    "dig +short +tcp pkg.allowed.test; dig +short +notcp pkg.allowed.test");
+	    "dig +short +tcp pkg.allowed.test; dig +short +notcp pkg.allowed.test; "
+	    "dig +short TXT pkg.allowed.test; "
+	    "dig TXT evil.test | grep -o 'status: [A-Z]*'");
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "nameserver 127.0.0.53\noptions edns0\n"
 	                        "198.51.100.10   pkg.allowed.test\n"
 	                        "hello 198.51.100.10:80\n"
 	                        "not found\nECONNREFUSED\nECONNREFUSED\ndig failed\n"
-	                        "198.51.100.10\n198.51.100.10\n");
+	                        "198.51.100.10\n198.51.100.10\n"
+	                        "\"v=test\"\nstatus: NXDOMAIN\n");
 	result_free(&r);
 	world_down(&wd);
 	dir_done(ws);
@@ -275,5 +278,32 @@ DUAL_TEST(dns, bad_entries_refused, .timeout = 30)
 	cr_assert_eq(r.status, 125);
 	cr_assert(strstr(r.err, "network.allow[1]"), "%s", r.err);
 	result_free(&r);
+	dir_done(ws);
+}
+
+/* Without --dns-upstream the resolver forwards to the nameservers of the launcher's own
+ * /etc/resolv.conf: here one the test bind-mounts in a mount namespace of its own (root
+ * only), naming the world's server, so the host's resolver is never asked. */
+Test(dns, default_upstream_from_resolv_conf, .timeout = 60)
+{
+	struct world wd;
+	char *ws = tmpdir_for(ROOT), conf[512], cmd[2048], *out;
+	FILE *f;
+
+	world_up(&wd);
+	snprintf(conf, sizeof(conf), "%s/resolv.conf", ws);
+	write_text(conf, "# a test's own\nnameserver " WORLD_DNS "\n");
+	snprintf(cmd, sizeof(cmd),
+	         "ip netns exec %s unshare -m sh -c 'mount --bind %s /etc/resolv.conf && "
+	         "exec %s/cisandbox run -w %s --allow pkg.allowed.test:80 -- "
+	         "getent hosts pkg.allowed.test' 2>&1",
+	         wd.w, conf, getenv("CIS_IT_DIR"), ws);
+	f = popen(cmd, "r");
+	cr_assert(f);
+	out = slurp(fileno(f));
+	cr_assert_eq(pclose(f), 0, "%s", out);
+	cr_assert_str_eq(out, "198.51.100.10   pkg.allowed.test\n");
+	free(out);
+	world_down(&wd);
 	dir_done(ws);
 }

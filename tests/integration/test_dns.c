@@ -282,12 +282,12 @@ DUAL_TEST(dns, bad_entries_refused, .timeout = 30)
 }
 
 /* Without --dns-upstream the resolver forwards to the nameservers of the launcher's own
- * /etc/resolv.conf: here one the test bind-mounts in a mount namespace of its own (root
- * only), naming the world's server, so the host's resolver is never asked. */
-Test(dns, default_upstream_from_resolv_conf, .timeout = 60)
+ * /etc/resolv.conf: here one the test bind-mounts in a mount namespace of its own, naming the
+ * world's server, so the host's resolver is never asked. */
+DUAL_TEST(dns, default_upstream_from_resolv_conf, .timeout = 60)
 {
 	struct world wd;
-	char *ws = tmpdir_for(ROOT), conf[512], cmd[2048], *out;
+	char *ws = tmpdir_for(m), conf[512], cmd[2048], *out;
 	FILE *f;
 
 	world_up(&wd);
@@ -295,9 +295,11 @@ Test(dns, default_upstream_from_resolv_conf, .timeout = 60)
 	write_text(conf, "# a test's own\nnameserver " WORLD_DNS "\n");
 	snprintf(cmd, sizeof(cmd),
 	         "ip netns exec %s unshare -m sh -c 'mount --bind %s /etc/resolv.conf && "
-	         "exec %s/cisandbox run -w %s --allow pkg.allowed.test:80 -- "
+	         "exec %s %s/cisandbox run -w %s --allow pkg.allowed.test:80 -- "
 	         "getent hosts pkg.allowed.test' 2>&1",
-	         wd.w, conf, getenv("CIS_IT_DIR"), ws);
+	         wd.w, conf,
+	         m == ROOTLESS ? "setpriv --reuid=65534 --regid=65534 --clear-groups" : "",
+	         getenv("CIS_IT_DIR"), ws);
 	f = popen(cmd, "r");
 	cr_assert(f);
 	out = slurp(fileno(f));

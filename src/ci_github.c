@@ -17,10 +17,22 @@
 #include <string.h>
 #include <unistd.h>
 
+/* The runner's work directory: the parent of RUNNER_WORKSPACE (_work/REPO), resolved. */
+static bool work_root(char *out)
+{
+	const char *ws = getenv("RUNNER_WORKSPACE");
+	char *slash;
+
+	if (!ws || !realpath(ws, out) || !(slash = strrchr(out, '/')) || slash == out)
+		return false;
+	*slash = '\0';
+	return true;
+}
+
 /* Empty the directory named by $var; a missing variable or directory is nothing to do. */
 static int wipe(const char *var)
 {
-	const char *path = getenv(var), *work = getenv("RUNNER_WORKSPACE");
+	const char *path = getenv(var);
 	char real[PATH_MAX], wreal[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 	int r;
@@ -34,10 +46,7 @@ static int wipe(const char *var)
 		return 1;
 	}
 	/* The runner's layout: _work/REPO (RUNNER_WORKSPACE), _work/REPO/REPO, _work/_temp. */
-	if (!work || !realpath(work, wreal) || !strrchr(wreal, '/') ||
-	    strrchr(wreal, '/') == wreal ||
-	    (*strrchr(wreal, '/') = '\0', !path_has_prefix(real, wreal)) ||
-	    strcmp(real, wreal) == 0) {
+	if (!work_root(wreal) || !path_has_prefix(real, wreal) || strcmp(real, wreal) == 0) {
 		fprintf(stderr,
 		        "cisandbox github: refusing to empty %s=%s: not below the runner's work "
 		        "directory (the parent of RUNNER_WORKSPACE)\n",

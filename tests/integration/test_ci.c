@@ -428,6 +428,16 @@ DUAL_TEST(ci, github_steps_and_hooks, .timeout = 120)
 	cr_assert_eq(entries(g.temp), 0, "job-completed left RUNNER_TEMP non-empty");
 	cr_assert(access(cat(g.root, "/.credentials"), F_OK) == 0, "outside the work dir");
 	step_result_free(&r);
+	/* A workspace variable pointing outside the runner's _work is refused, not emptied. */
+	g.env[4] = cat("GITHUB_WORKSPACE=", g.root);
+	step_run(
+	    &(struct step){
+	        .argv = (const char *const *)hook_argv, .env = g.env, .cwd = "/", .as = m},
+	    &r);
+	cr_assert_eq(r.status, 1, "%s", r.out);
+	cr_assert(strstr(r.out, "refusing to empty"), "%s", r.out);
+	cr_assert(access(cat(g.root, "/.credentials"), F_OK) == 0, "emptied the runner's root");
+	step_result_free(&r);
 	world_down(&wd);
 	rm_rf(g.root);
 }

@@ -5,8 +5,11 @@
  * failure):
  *   init:  wait for id maps → non-dumpable → own session → job identity → build root (/ private,
  *          new root on tmpfs, /proc while the host's is still visible) → pivot_root + detach old
- *          root + read-only / → hostname → network → fork the job → drop own capabilities
- *   job:   default signals → new session → /workspace → rlimits → close fds → capabilities +
+ *          root + read-only / → hostname → network (lo; with egress: nftables ruleset, the
+ *          resolver's sockets to the launcher, wait for the helper's tap0) → fork the job →
+ *          drop own capabilities
+ *   job:   default signals → new session → working directory (/workspace, or the profile's)
+ *          → rlimits → close fds → capabilities +
  *          no_new_privs → seccomp (last) → execve */
 #define _GNU_SOURCE
 #include "supervise.h"

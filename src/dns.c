@@ -243,9 +243,10 @@ static void elems_sweep(struct dns_resolver *r, uint64_t now)
 static int allow_addresses(struct dns_resolver *r, const struct query *qr,
                            const struct dns_answer *ans)
 {
+	/* Static: one answer at a time (the launcher is single-threaded), too big for a frame. */
+	static struct nft_dns_elem v[DNS_MAX_ADDRS * NET_MAX_CLASSES];
+	static struct elem *keep[DNS_MAX_ADDRS * NET_MAX_CLASSES];
 	const struct net_plan *net = &r->p->net;
-	struct nft_dns_elem v[DNS_MAX_ADDRS * 2];
-	struct elem *keep[DNS_MAX_ADDRS * 2];
 	uint64_t now = now_ms();
 	size_t n = 0;
 	char err[128];

@@ -23,13 +23,15 @@ int main(void)
 			strv_push(&allow, "@container");
 			if (cis_seccomp_resolve(&s, &allow, &deny, "seccomp.allow", &err) < 0 ||
 			    cis_seccomp_compile_now(&s, &prog) < 0) {
-				fprintf(stderr, "gen_seccomp: cannot compile the default policy: %s\n", err.msg);
+				fprintf(stderr,
+				        "gen_seccomp: cannot compile the default policy: %s\n",
+				        err.msg);
 				return 1;
 			}
 			printf("static const struct sock_filter p%d[] = {\n", n);
 			for (unsigned i = 0; i < prog.len; i++)
-				printf("\t{0x%x, %u, %u, 0x%x},\n", prog.filter[i].code, prog.filter[i].jt,
-				       prog.filter[i].jf, prog.filter[i].k);
+				printf("\t{0x%x, %u, %u, 0x%x},\n", prog.filter[i].code,
+				       prog.filter[i].jt, prog.filter[i].jf, prog.filter[i].k);
 			printf("};\n");
 			printf("#define H%d 0x%llxull\n#define L%d %u\n", n,
 			       (unsigned long long)cis_seccomp_hash(&s), n, prog.len);

@@ -275,8 +275,8 @@ static int do_dnsbench(const char *server, const char *name, long count)
 
 	inet_pton(AF_INET, server, &sa.sin_addr);
 	memset(q, 0, 12);
-	q[2] = 1;                       /* RD */
-	q[5] = 1;                       /* one question */
+	q[2] = 1; /* RD */
+	q[5] = 1; /* one question */
 	for (const char *p = name; *p && len < 260; p += l + (p[l] == '.')) {
 		l = strcspn(p, ".");
 		q[len++] = (unsigned char)l;

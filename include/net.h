@@ -43,8 +43,26 @@ struct net_helper {
 	int ready_r; /* slirp4netns writes "1" here once tap0 is configured */
 };
 
-/* Start the helper on init's namespaces. 0 or -errno with why set. */
-int net_helper_start(const struct plan *p, pid_t init, struct net_helper *h, char *why, size_t len);
+/* The namespaces the helper attaches to: a user namespace in which it may configure the
+ * network namespace. */
+struct net_ns {
+	int userns, netns;
+};
+void net_ns_close(struct net_ns *ns);
+/* Rootless, the sandbox's own (init's). Launched by root with egress, a network namespace the
+ * launcher makes before the sandbox, under a user namespace owned by CIS_ROOT_MODE_HELPER_ID, so
+ * that the helper never runs as host root; the launcher programs it and the sandbox init is
+ * cloned into it. */
+static inline bool net_ns_separate(const struct plan *p)
+{
+	return p->as_root && p->net.mode != NET_NONE;
+}
+int net_ns_of(pid_t init, struct net_ns *ns);
+int net_ns_make(struct net_ns *ns, char *why, size_t len);
+
+/* Start the helper on those namespaces (it keeps its own copies). 0 or -errno with why set. */
+int net_helper_start(const struct plan *p, const struct net_ns *ns, struct net_helper *h, char *why,
+                     size_t len);
 /* Wait (bounded) until tap0 is configured. 0 or -errno with why set. */
 int net_helper_ready(const struct plan *p, struct net_helper *h, char *why, size_t len);
 /* Stop it and reap it; true when it is gone. */

@@ -19,7 +19,10 @@
 /* As root, the job maps to this unprivileged host uid/gid, never to host root: far above the
  * ranges adduser hands out (1000..59999) and the /etc/subuid ranges it allocates from 100000. */
 #define CIS_ROOT_MODE_HOST_ID 2147418112u
-#define CIS_HOSTNAME          "cisandbox"
+/* Launched by root with egress, the network helper runs as this host uid (not root, and not the
+ * job's uid, so that neither can ptrace the other). */
+#define CIS_ROOT_MODE_HELPER_ID 2147418113u
+#define CIS_HOSTNAME            "cisandbox"
 
 enum ws_mode { WS_OVERLAY, WS_TMPFS, WS_BIND };
 enum net_mode { NET_NONE, NET_ALLOWLIST, NET_OPEN, NET_AUDIT };

@@ -13,6 +13,9 @@
 #include <sys/syscall.h>
 #include <sched.h>
 #include <sys/wait.h>
+#include <grp.h>
+#include <cap-ng.h>
+#include <stdnoreturn.h>
 #include <linux/if_tun.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -402,7 +405,7 @@ void net_format_allow(const struct net_allow *a, char *buf, size_t len)
  * with the network namespace, whose cleanup the kernel does asynchronously. Best effort: if
  * this fails, slirp4netns creates the device itself. Runs in a child of the helper's child,
  * because joining the sandbox's user namespace cannot be undone. */
-static void tap_precreate(bool join_user)
+static void tap_precreate(void)
 {
 	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
 	pid_t pid = fork();
@@ -414,7 +417,7 @@ static void tap_precreate(bool join_user)
 	}
 	if (pid < 0)
 		return;
-	if ((join_user && setns(5, CLONE_NEWUSER) < 0) || setns(6, CLONE_NEWNET) < 0)
+	if (setns(5, CLONE_NEWUSER) < 0 || setns(6, CLONE_NEWNET) < 0)
 		_exit(1);
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "tap0");
@@ -432,10 +435,19 @@ static void helper_child(const struct plan *p, const int fds[4])
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	const char *argv[32];
 	int a = 0, high[4];
-
+	const uid_t id = CIS_ROOT_MODE_HELPER_ID;
 	sigset_t none;
 
+	/* Launched by root: the helper parses the job's packets, so it runs as an unprivileged
+	 * uid that owns the user namespace of the network namespace it serves, and nothing else.
+	 * (The parent-death signal goes after the uid change, which clears it.) */
+	if (p->as_root &&
+	    (fchown(fds[1], id, id) < 0 || /* pasta reopens it by path */
+	     setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 || setresuid(id, id, id) < 0))
+		_exit(126);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(126); /* the launcher is already gone */
 	/* The launcher blocks the signals it reads from a signalfd; exec would keep that mask. */
 	sigemptyset(&none);
 	for (int sig = 1; sig < NSIG; sig++)
@@ -464,26 +476,19 @@ static void helper_child(const struct plan *p, const int fds[4])
 
 		for (const char *const *f = fixed; *f; f++)
 			argv[a++] = *f;
-		/* As root, pasta would switch to nobody and lose its way into the namespaces. */
-		if (p->as_root) {
-			argv[a++] = "--runas";
-			argv[a++] = "0";
-			argv[a++] = "--netns-only";
-		} else {
-			argv[a++] = "--userns";
-			argv[a++] = "/proc/self/fd/5";
-		}
+		argv[a++] = "--userns";
+		argv[a++] = "/proc/self/fd/5";
 		argv[a++] = "--netns";
 		argv[a++] = "/proc/self/fd/6";
 		/* Our persistent tap0 (see tap_precreate): pasta attaches to it by name. */
 		argv[a++] = "--ns-ifname";
 		argv[a++] = "tap0";
 		argv[a] = NULL;
-		tap_precreate(!p->as_root);
+		tap_precreate();
 		execv(p->net.helper, (char **)argv);
 		_exit(127);
 	}
-	tap_precreate(!p->as_root);
+	tap_precreate();
 	argv[a++] = "slirp4netns";
 	argv[a++] = "--configure";
 	argv[a++] = "--mtu=65520";
@@ -493,9 +498,8 @@ static void helper_child(const struct plan *p, const int fds[4])
 	argv[a++] = "--enable-seccomp";
 	argv[a++] = exitfd;
 	argv[a++] = readyfd;
-	/* Rootless, the helper needs the sandbox's user namespace to configure its network. */
-	if (!p->as_root)
-		argv[a++] = user;
+	/* The user namespace in which the helper may configure the network namespace. */
+	argv[a++] = user;
 	argv[a++] = "--netns-type=path";
 	argv[a++] = net;
 	argv[a++] = "tap0";
@@ -504,27 +508,118 @@ static void helper_child(const struct plan *p, const int fds[4])
 	_exit(127);
 }
 
-int net_helper_start(const struct plan *p, pid_t init, struct net_helper *h, char *why, size_t len)
+void net_ns_close(struct net_ns *ns)
 {
-	int ex[2] = {-1, -1}, ready[2] = {-1, -1}, userns = -1, netns = -1, r = 0;
+	closep(&ns->userns);
+	closep(&ns->netns);
+}
+
+/* Opened while init is still dumpable: once it runs it is not, and its /proc/PID/ns links are
+ * out of an unprivileged helper's reach. */
+int net_ns_of(pid_t init, struct net_ns *ns)
+{
 	char path[64];
 
-	*h = (struct net_helper){.exit_w = -1, .ready_r = -1};
-	/* Opened now, while init is still dumpable: once it runs it is not, and its /proc/PID/ns
-	 * links are out of an unprivileged helper's reach. */
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", init);
-	userns = open(path, O_RDONLY | O_CLOEXEC);
+	ns->userns = open(path, O_RDONLY | O_CLOEXEC);
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", init);
-	netns = open(path, O_RDONLY | O_CLOEXEC);
-	if (userns < 0 || netns < 0 || pipe2(ex, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+	ns->netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (ns->userns < 0 || ns->netns < 0) {
+		int r = -errno;
+
+		net_ns_close(ns);
+		return r;
+	}
+	return 0;
+}
+
+/* In a child: become CIS_ROOT_MODE_HELPER_ID (keeping CAP_SYS_ADMIN, so that this works where
+ * unprivileged user namespaces are disabled) and unshare a user and a network namespace, which
+ * that uid then owns. */
+static noreturn void ns_maker(int ready, int hold)
+{
+	const uid_t id = CIS_ROOT_MODE_HELPER_ID;
+	char c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 || prctl(PR_SET_KEEPCAPS, 1) < 0 ||
+	    setresuid(id, id, id) < 0)
+		_exit(1);
+	capng_clear(CAPNG_SELECT_BOTH);
+	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_ADMIN);
+	(void)capng_apply(CAPNG_SELECT_CAPS); /* without it, unshare may still be allowed */
+	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
+		_exit(2);
+	if (write(ready, "1", 1) != 1)
+		_exit(3);
+	/* Held until the launcher has its references. */
+	(void)!read(hold, &c, 1);
+	_exit(0);
+}
+
+int net_ns_make(struct net_ns *ns, char *why, size_t len)
+{
+	int ready[2] = {-1, -1}, hold[2] = {-1, -1}, r = 0, st;
+	char path[64], map[64], c;
+	pid_t pid;
+
+	*ns = (struct net_ns){-1, -1};
+	if (pipe2(ready, O_CLOEXEC) < 0 || pipe2(hold, O_CLOEXEC) < 0 || (pid = fork()) < 0) {
 		r = -errno;
-		snprintf(why, len, "namespaces of the sandbox");
+		snprintf(why, len, "pipe/fork");
+		goto out;
+	}
+	if (pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		ns_maker(ready[1], hold[0]);
+	}
+	closep(&ready[1]);
+	closep(&hold[0]);
+	if (read(ready[0], &c, 1) != 1) {
+		r = -EPERM;
+		snprintf(why, len, "cannot make the network namespace as uid %u",
+		         CIS_ROOT_MODE_HELPER_ID);
+	} else if ((r = net_ns_of(pid, ns)) < 0) {
+		snprintf(why, len, "namespaces of the network namespace maker");
+	} else {
+		/* Its root is the helper's uid: nothing else of the host maps in. */
+		snprintf(map, sizeof(map), "0 %u 1\n", CIS_ROOT_MODE_HELPER_ID);
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+		if (write_file(path, map) < 0 ||
+		    (snprintf(path, sizeof(path), "/proc/%d/gid_map", pid),
+		     write_file(path, map) < 0)) {
+			r = -errno;
+			snprintf(why, len, "id maps of the network namespace");
+		}
+	}
+	closep(&hold[1]);
+	waitpid(pid, &st, 0);
+	if (r < 0)
+		net_ns_close(ns);
+out:
+	closep(&ready[0]);
+	closep(&ready[1]);
+	closep(&hold[0]);
+	closep(&hold[1]);
+	return r;
+}
+
+int net_helper_start(const struct plan *p, const struct net_ns *ns, struct net_helper *h, char *why,
+                     size_t len)
+{
+	int ex[2] = {-1, -1}, ready[2] = {-1, -1}, r = 0;
+
+	*h = (struct net_helper){.exit_w = -1, .ready_r = -1};
+	if (pipe2(ex, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
+		r = -errno;
+		snprintf(why, len, "pipe");
 	} else if ((h->pid = fork()) < 0) {
 		r = -errno;
 		h->pid = 0;
 		snprintf(why, len, "fork");
 	} else if (h->pid == 0) {
-		helper_child(p, (const int[]){ex[0], ready[1], userns, netns});
+		helper_child(p, (const int[]){ex[0], ready[1], ns->userns, ns->netns});
 	} else {
 		h->exit_w = TAKE_FD(ex[1]);
 		h->ready_r = TAKE_FD(ready[0]);
@@ -533,8 +628,6 @@ int net_helper_start(const struct plan *p, pid_t init, struct net_helper *h, cha
 	closep(&ex[1]);
 	closep(&ready[0]);
 	closep(&ready[1]);
-	closep(&userns);
-	closep(&netns);
 	return r;
 }
 

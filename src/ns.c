@@ -221,7 +221,9 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
 	*step = "network";
 	/* The ruleset names no interface but lo, so it goes in first, while the helper is still
 	 * starting (the first nftables and conntrack use in a namespace costs milliseconds). */
-	r = net_setup(p, &nflog, dns, e);
+	/* Launched by root with egress, the launcher has programmed the network namespace
+	 * (net_ns_separate): here init has no capability over it, by design. */
+	r = net_ns_separate(p) ? 0 : net_setup(p, &nflog, dns, e);
 	if (r == 0 && dns[0] >= 0 && (r = send_fds(msgfd, MSG_DNS, dns, dns[2] >= 0 ? 3 : 2)) < 0)
 		step_fail(e, r, "hand the resolver to the supervisor");
 	for (int i = 0; i < 3; i++)

@@ -363,10 +363,10 @@ static void verbose_start(const struct plan *p)
 		        format_duration(p->kill_grace_ms, grace));
 }
 
-static pid_t clone_sandbox(const struct cgroup *cg)
+static pid_t clone_sandbox(const struct cgroup *cg, bool new_net)
 {
 	const uint64_t ns = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS |
-	                    CLONE_NEWIPC | CLONE_NEWCGROUP | CLONE_NEWNET;
+	                    CLONE_NEWIPC | CLONE_NEWCGROUP | (new_net ? CLONE_NEWNET : 0);
 	/* With a cgroup, init starts inside it (and its cgroup namespace is rooted there): every
 	 * process of the run is accounted from its first instruction. */
 	struct clone_args args = {.flags = ns | (cg->dirfd >= 0 ? CLONE_INTO_CGROUP : 0),
@@ -386,7 +386,9 @@ struct run {
 	struct timespec t0;
 	const struct audit *audit;
 	struct net_helper helper;
-	char error[512]; /* why the run could not start */
+	struct net_ns netns; /* where the helper attaches (see net_ns_separate) */
+	int host_net;        /* the launcher's own network namespace, while it is in the other */
+	char error[512];     /* why the run could not start */
 };
 
 /* The run cannot start: kill init if it exists, say why once, remember it for the audit log.
@@ -405,6 +407,8 @@ static int start_failed(struct run *r, const char *what, const char *why)
 
 static void run_close(struct run *r)
 {
+	net_ns_close(&r->netns);
+	closep(&r->host_net);
 	dns_stop(r->o.dns);
 	r->o.dns = NULL;
 	closep(&r->sfd);
@@ -461,6 +465,32 @@ static int prepare(struct run *r)
 }
 
 /* Clone init, map its ids, let it go. */
+/* Launched by root with egress: make the network namespace (owned by the helper's uid, see
+ * net_ns_make), program it from here (lo, the ruleset, the resolver's sockets, the flow log),
+ * and stay in it for the clone, so that init is born there. */
+static int separate_netns(struct run *r, char *why, size_t len)
+{
+	const struct plan *p = r->l.p;
+	struct step_err se = {0};
+	int e, dns[3] = {-1, -1, -1};
+
+	if ((e = net_ns_make(&r->netns, why, len)) < 0)
+		return e;
+	if ((r->host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
+	    setns(r->netns.netns, CLONE_NEWNET) < 0) {
+		snprintf(why, len, "enter it: %s", strerror(errno));
+		return -errno;
+	}
+	if ((e = net_setup(p, &r->o.nflog, dns, &se)) < 0) {
+		snprintf(why, len, "%s: %s", se.detail, strerror(-e));
+		if (setns(r->host_net, CLONE_NEWNET) < 0)
+			abort();
+		return e;
+	}
+	r->o.dns = dns_start(p, r->audit, dns[0], dns[1], dns[2]);
+	return 0;
+}
+
 static int start(struct run *r)
 {
 	const struct plan *p = r->l.p;
@@ -468,8 +498,16 @@ static int start(struct run *r)
 	char why[512];
 	int e;
 
+	if (net_ns_separate(p) && (e = separate_netns(r, why, sizeof(why))) < 0)
+		return start_failed(r, "network namespace", why);
 	fflush(NULL);
-	r->init = clone_sandbox(&r->l.cg);
+	r->init = clone_sandbox(&r->l.cg, !net_ns_separate(p));
+	/* The launcher leaves the network namespace it made the moment init is in it. */
+	if (net_ns_separate(p) && r->init != 0 && setns(r->host_net, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "cisandbox: cannot return to the host's network namespace: %s\n",
+		        strerror(errno));
+		abort(); /* nothing of ours may run in the sandbox's network */
+	}
 	if (r->init < 0) {
 		r->init = 0;
 		return start_failed(r, "cannot create the sandbox namespaces",
@@ -494,9 +532,13 @@ static int start(struct run *r)
 	/* Egress: the helper attaches to init's network namespace and configures tap0 while init
 	 * builds the filesystem; init waits for our "N" before it installs the ruleset, long
 	 * before the job exists. */
+	if (p->net.mode != NET_NONE && !net_ns_separate(p) &&
+	    (e = net_ns_of(r->init, &r->netns)) < 0)
+		return start_failed(r, "namespaces of the sandbox", strerror(-e));
 	if (p->net.mode != NET_NONE &&
-	    (e = net_helper_start(p, r->init, &r->helper, why, sizeof(why))) < 0)
+	    (e = net_helper_start(p, &r->netns, &r->helper, why, sizeof(why))) < 0)
 		return start_failed(r, "network helper", why);
+	net_ns_close(&r->netns); /* init holds the namespaces now, the helper its own refs */
 	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
 	if (write(r->sync_w, "1", 1) != 1)
 		return start_failed(r, "start sandbox", strerror(errno));
@@ -602,7 +644,9 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 	                .msg_r = -1,
 	                .sync_w = -1,
 	                .audit = audit,
-	                .helper = {.exit_w = -1, .ready_r = -1}};
+	                .helper = {.exit_w = -1, .ready_r = -1},
+	                .netns = {-1, -1},
+	                .host_net = -1};
 	char limits[512];
 	int status;
 

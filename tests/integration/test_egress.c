@@ -126,6 +126,20 @@ DUAL_TEST(egress, helper_gone_after_sigkill, .timeout = 60)
 	cr_assert(read(fd, buf, 6) == 6);
 	helper = child_named(pid, "slirp4netns");
 	cr_assert(helper > 0, "no slirp4netns under launcher %d", pid);
+	/* The helper parses the job's packets: never host root. Rootless it is the caller; as
+	 * root, its own unprivileged uid (neither root nor the job's). */
+	{
+		char path[64], *status, want[64];
+
+		snprintf(path, sizeof(path), "/proc/%d/status", helper);
+		status = read_text(path);
+		snprintf(want, sizeof(want), "\nUid:\t%u\t%u\t%u\t%u\n",
+		         m == ROOT ? 2147418113u : 65534u, m == ROOT ? 2147418113u : 65534u,
+		         m == ROOT ? 2147418113u : 65534u, m == ROOT ? 2147418113u : 65534u);
+		cr_assert(status && strstr(status, want), "helper credentials: %s", status);
+		cr_assert(strstr(status, "\nCapEff:\t0000000000000000\n"), "%s", status);
+		free(status);
+	}
 	init = child_named(pid, "cisandbox");
 	cr_assert(init > 0, "no sandbox init under launcher %d", pid);
 	netns_of(init, netns, sizeof(netns));

@@ -320,8 +320,10 @@ int gitlab_main(int argc, char **argv)
 	int opt, r;
 
 	g.base = default_base();
-	optind = 2;
-	while ((opt = getopt_long(argc, argv, "+d:p:", opts, NULL)) != -1) {
+	/* Options after the stage name: parse argv + 1 from its start (optind 0 resets getopt
+	 * fully, which cli_parse relies on too). */
+	optind = 0;
+	while ((opt = getopt_long(argc - 1, argv + 1, "+d:p:", opts, NULL)) != -1) {
 		if (opt == 'd' && optarg[0] == '/')
 			g.base = optarg;
 		else if (opt == 'p')
@@ -342,10 +344,10 @@ int gitlab_main(int argc, char **argv)
 		r = cmd_prepare(&g);
 	else if (strcmp(cmd, "cleanup") == 0)
 		r = cmd_cleanup(&g);
-	else if (argc - optind != 2)
+	else if (argc - 1 - optind != 2)
 		r = (usage(), system_failure(&g, "run needs SCRIPT and STAGE"));
 	else
-		r = cmd_run(&g, argv[optind], argv[optind + 1]);
+		r = cmd_run(&g, argv[1 + optind], argv[2 + optind]);
 	free(g.job);
 	return r;
 }

@@ -222,7 +222,7 @@ static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
 {
 	int opt, r;
 
-	optind = 1;
+	optind = 0; /* a full reset: the CI drivers may have used getopt before */
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, "+:p:w:e:vh", run_opts, NULL)) != -1) {
 		switch (opt) {

@@ -184,6 +184,17 @@ static const char *parse_port(const char *s, unsigned short *out)
 	return NULL;
 }
 
+/* A trailing /tcp or /udp, taken off buf into *proto (left as it is without one). */
+static void strip_proto(char *buf, unsigned char *proto)
+{
+	size_t n = strlen(buf);
+
+	if (n > 4 && (strcmp(buf + n - 4, "/tcp") == 0 || strcmp(buf + n - 4, "/udp") == 0)) {
+		*proto = buf[n - 3] == 't' ? IPPROTO_TCP : IPPROTO_UDP;
+		buf[n - 4] = '\0';
+	}
+}
+
 /* "80" or "8000-8100" */
 static const char *parse_ports(char *s, struct net_allow *a)
 {
@@ -242,10 +253,7 @@ const char *net_parse_allow(const char *spec, struct net_allow *out)
 	if (n == 0 || n >= sizeof(buf))
 		return "empty or too long";
 	memcpy(buf, spec, n + 1);
-	if (n > 4 && (strcmp(buf + n - 4, "/tcp") == 0 || strcmp(buf + n - 4, "/udp") == 0)) {
-		a.proto = buf[n - 3] == 't' ? IPPROTO_TCP : IPPROTO_UDP;
-		buf[n - 4] = '\0';
-	}
+	strip_proto(buf, &a.proto);
 	if (buf[0] == '[') {
 		char *close = strchr(buf, ']');
 
@@ -285,12 +293,7 @@ bool net_spec_is_name(const char *spec)
 /* Split "HOST[:PORTS][/tcp|/udp]" in place: the protocol is taken off, *ports set or NULL. */
 static void split_proto_ports(char *buf, unsigned char *proto, char **ports)
 {
-	size_t n = strlen(buf);
-
-	if (n > 4 && (strcmp(buf + n - 4, "/tcp") == 0 || strcmp(buf + n - 4, "/udp") == 0)) {
-		*proto = buf[n - 3] == 't' ? IPPROTO_TCP : IPPROTO_UDP;
-		buf[n - 4] = '\0';
-	}
+	strip_proto(buf, proto);
 	*ports = strchr(buf, ':');
 	if (*ports)
 		*(*ports)++ = '\0';
@@ -403,8 +406,9 @@ void net_format_allow(const struct net_allow *a, char *buf, size_t len)
  * non-persistent tap, the kernel unregisters the device on the spot and waits in rcu_barrier()
  * (15-50 ms here, all of it added to every run). A persistent tap outlives that close and goes
  * with the network namespace, whose cleanup the kernel does asynchronously. Best effort: if
- * this fails, slirp4netns creates the device itself. Runs in a child of the helper's child,
- * because joining the sandbox's user namespace cannot be undone. */
+ * this fails, the helper creates the device itself. Runs in a child of the helper's child,
+ * because joining the user namespace (fd 5, the one that owns the network namespace, fd 6)
+ * cannot be undone. */
 static void tap_precreate(void)
 {
 	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
@@ -585,12 +589,11 @@ int net_ns_make(struct net_ns *ns, char *why, size_t len)
 	} else {
 		/* Its root is the helper's uid: nothing else of the host maps in. */
 		snprintf(map, sizeof(map), "0 %u 1\n", CIS_ROOT_MODE_HELPER_ID);
-		snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
-		if (write_file(path, map) < 0 ||
-		    (snprintf(path, sizeof(path), "/proc/%d/gid_map", pid),
-		     write_file(path, map) < 0)) {
-			r = -errno;
-			snprintf(why, len, "id maps of the network namespace");
+		for (int i = 0; i < 2 && r == 0; i++) {
+			snprintf(path, sizeof(path), "/proc/%d/%s", pid, i ? "gid_map" : "uid_map");
+			if ((r = write_file(path, map)) < 0)
+				snprintf(why, len, "%s of the network namespace: %s", path + 6,
+				         strerror(-r));
 		}
 	}
 	closep(&hold[1]);

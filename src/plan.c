@@ -281,7 +281,7 @@ static char *expand_vars(const char *in, const char *what, struct cis_err *err)
 static int expand_mount(const struct mount_op *m, struct mount_op *out, struct cis_err *err)
 {
 	_cleanup_free_ char *spec = expand_vars(m->dst, "profile filesystem entry", err);
-	const char *why;
+	const char *why = NULL;
 
 	*out = (struct mount_op){m->kind, NULL, NULL, m->origin, false};
 	if (!spec)
@@ -291,8 +291,6 @@ static int expand_mount(const struct mount_op *m, struct mount_op *out, struct c
 	else if (!path_is_clean_absolute(spec) || strcmp(spec, "/") == 0)
 		why = "must be a clean absolute path, not /";
 	else
-		why = NULL;
-	if (!why && !out->dst)
 		out->dst = xstrdup(spec);
 	if (why)
 		return cis_err_set(err, "profile filesystem entry \"%s\" (%s): %s", m->dst, spec,

@@ -325,43 +325,39 @@ static int apply_filesystem(const struct ctx *c, const cJSON *fs, struct profile
 	return 0;
 }
 
+/* env.pass / env.drop: variable names, a trailing * for a prefix. */
+static int apply_var_names(const struct ctx *c, const cJSON *env, const char *key, struct strv *out)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(env, key), *it;
+	char field[32];
+	int i = 0;
+
+	snprintf(field, sizeof(field), "env.%s", key);
+	if (arr && !cJSON_IsArray(arr))
+		return fail(c, field, "must be an array of variable names");
+	cJSON_ArrayForEach(it, arr)
+	{
+		snprintf(field, sizeof(field), "env.%s[%d]", key, i++);
+		if (!cJSON_IsString(it) || !env_name_valid(it->valuestring, true))
+			return fail(c, field,
+			            "must be a variable name (a trailing * matches a prefix)");
+		strv_push(out, it->valuestring);
+	}
+	return 0;
+}
+
 static int apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
 {
 	static const char *const keys[] = {"pass", "set", "drop", NULL};
-	const cJSON *pass = cJSON_GetObjectItemCaseSensitive(env, "pass");
-	const cJSON *drop = cJSON_GetObjectItemCaseSensitive(env, "drop");
 	const cJSON *set = cJSON_GetObjectItemCaseSensitive(env, "set");
 	const cJSON *it;
 	int r = check_keys(c, env, "env", keys);
-	int i = 0;
 
 	if (r < 0)
 		return r;
-	if (pass && !cJSON_IsArray(pass))
-		return fail(c, "env.pass", "must be an array of variable names");
-	cJSON_ArrayForEach(it, pass)
-	{
-		char field[32];
-
-		snprintf(field, sizeof(field), "env.pass[%d]", i++);
-		if (!cJSON_IsString(it) || !env_name_valid(it->valuestring, true))
-			return fail(c, field,
-			            "must be a variable name (a trailing * matches a prefix)");
-		strv_push(&p->env_pass, it->valuestring);
-	}
-	if (drop && !cJSON_IsArray(drop))
-		return fail(c, "env.drop", "must be an array of variable names");
-	i = 0;
-	cJSON_ArrayForEach(it, drop)
-	{
-		char field[32];
-
-		snprintf(field, sizeof(field), "env.drop[%d]", i++);
-		if (!cJSON_IsString(it) || !env_name_valid(it->valuestring, true))
-			return fail(c, field,
-			            "must be a variable name (a trailing * matches a prefix)");
-		strv_push(&p->env_drop, it->valuestring);
-	}
+	if ((r = apply_var_names(c, env, "pass", &p->env_pass)) < 0 ||
+	    (r = apply_var_names(c, env, "drop", &p->env_drop)) < 0)
+		return r;
 	if (set && !cJSON_IsObject(set))
 		return fail(c, "env.set", "must be an object of NAME: \"value\"");
 	cJSON_ArrayForEach(it, set)

@@ -409,6 +409,7 @@ static void run_close(struct run *r)
 {
 	net_ns_close(&r->netns);
 	closep(&r->host_net);
+	closep(&r->o.nflog); /* a run that did not start (watch closes it otherwise) */
 	dns_stop(r->o.dns);
 	r->o.dns = NULL;
 	closep(&r->sfd);
@@ -478,8 +479,9 @@ static int separate_netns(struct run *r, char *why, size_t len)
 		return e;
 	if ((r->host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
 	    setns(r->netns.netns, CLONE_NEWNET) < 0) {
-		snprintf(why, len, "enter it: %s", strerror(errno));
-		return -errno;
+		e = -errno;
+		snprintf(why, len, "enter it: %s", strerror(-e));
+		return e;
 	}
 	if ((e = net_setup(p, &r->o.nflog, dns, &se)) < 0) {
 		snprintf(why, len, "%s: %s", se.detail, strerror(-e));

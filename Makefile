@@ -15,7 +15,7 @@ DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-d
              libcjson-dev
 DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar nftables \
              slirp4netns dnsmasq-base bind9-dnsutils clang libclang-rt-14-dev \
-             login
+             login nodejs
 DEB_BENCH := bubblewrap hyperfine passt
 
 BUILD   := build
@@ -43,7 +43,8 @@ PROBES  := $(patsubst tests/probes/%.c,$(BUILD)/probes/%,$(wildcard tests/probes
 ASANFL  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
 
 .PHONY: all deps demo check unit integration asan fuzz install uninstall clean format bench
-all: $(BUILD)/cisandbox
+HOOKS   := container-hook job-started job-completed
+all: $(BUILD)/cisandbox $(HOOKS:%=$(BUILD)/%.js)
 
 deps:
 	@missing=""; for p in $(DEB_BUILD) $(DEB_TEST) $(DEB_BENCH); do \
@@ -109,6 +110,18 @@ $(BUILD)/cisandbox: $(BUILD)/obj/main.o $(BUILD)/libcis.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HARDLD) $(LDFLAGS) -o $@ $^ $(LDLIBS_BIN)
 
+# GitHub runner hooks (container hooks, job hooks): node scripts that start the binary by
+# absolute path with a fixed PATH (src/hooks/runner-hook.js.in). $(1): binary, $(2): out.
+hook_cmd = $(if $(filter container-hook.js,$(notdir $(1))),hook,$(basename $(notdir $(1))))
+define gen_hook
+	sed -e 's|@NAME@|$(notdir $(2))|' -e 's|@BIN@|$(1)|g' \
+	    -e "s|@ARGS@|github $(call hook_cmd,$(2))|" \
+	    -e "s|@ARGV@|'github', '$(call hook_cmd,$(2))'|" src/hooks/runner-hook.js.in >$(2)
+endef
+$(BUILD)/%.js: src/hooks/runner-hook.js.in | $(BUILD)/obj
+	@$(if $(Q),echo "  GEN     $@")
+	$(Q)$(call gen_hook,$(abspath $(BUILD)/cisandbox),$@)
+
 $(BUILD)/unit-tests: $(UNIT) $(LIBOBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ $^ $(LDLIBS_BASE) -lcriterion
@@ -173,11 +186,11 @@ install: $(BUILD)/cisandbox
 	install -d $(DESTDIR)$(DATADIR)/profiles
 	install -m 0644 profiles/*.json $(DESTDIR)$(DATADIR)/profiles/
 	install -D -m 0644 man/cisandbox.1 $(DESTDIR)$(MANDIR)/man1/cisandbox.1
-	@# GitHub runner job hooks (ACTIONS_RUNNER_HOOK_JOB_STARTED/_COMPLETED take a script path).
+	@# GitHub runner hooks (ACTIONS_RUNNER_CONTAINER_HOOKS, ACTIONS_RUNNER_HOOK_JOB_STARTED and
+	@# _COMPLETED take a script path; .js ones run with the runner's own node).
 	install -d $(DESTDIR)$(LIBDIR)
-	for h in job-started job-completed; do \
-		printf '#!/bin/sh\nexec %s/cisandbox github %s\n' "$(BINDIR)" $$h \
-			>$(DESTDIR)$(LIBDIR)/$$h.sh && chmod 0755 $(DESTDIR)$(LIBDIR)/$$h.sh; done
+	$(foreach h,$(HOOKS),$(call gen_hook,$(BINDIR)/cisandbox,$(DESTDIR)$(LIBDIR)/$(h).js) && \
+		chmod 0644 $(DESTDIR)$(LIBDIR)/$(h).js;)
 	install -D -m 0644 man/cisandbox-profile.5 $(DESTDIR)$(MANDIR)/man5/cisandbox-profile.5
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cisandbox $(DESTDIR)$(MANDIR)/man1/cisandbox.1 \

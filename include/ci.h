@@ -1,6 +1,7 @@
 /* ci.h — the CI runners' extension points, in the one binary (ci_gitlab.c, ci_github.c):
  *   cisandbox gitlab config|prepare|run|cleanup   GitLab Runner's custom executor
  *   cisandbox github job-started|job-completed    GitHub Actions runner job hooks
+ *   cisandbox github hook                         GitHub Actions container hooks
  * Each builds a `cisandbox run` command line and goes through the same parser, profile and
  * plan as a user's own. argv[0] is "gitlab" or "github". */
 #ifndef CIS_CI_H
@@ -8,5 +9,10 @@
 
 int gitlab_main(int argc, char **argv);
 int github_main(int argc, char **argv);
+/* `cisandbox github hook`: the container hook (ci_github_hook.c). */
+int github_hook_main(void);
+/* Empty the directory named by $var (below the runner's _work, never through a symlink); a
+ * missing variable or directory is nothing to do. 0, or 1 with the reason printed. */
+int github_empty(const char *var);
 
 #endif

@@ -28,6 +28,11 @@ struct cli {
 	enum net_mode net_mode;
 	struct strv allow;        /* --allow entries, validated */
 	struct strv dns_upstream; /* --dns-upstream, validated */
+	const char *chdir;        /* --chdir: the job's working directory inside */
+	/* Set by a CI driver only: the step's own environment (NAME=VALUE, NULL-terminated), the
+	 * source of every passed variable instead of the launcher's. The CI system scoped it to
+	 * the step, so a glob in env.pass passes its tokens too; env.drop still applies. */
+	char *const *job_env;
 	bool dry_run;
 	bool verbose;
 	const char *format; /* report: text | github */

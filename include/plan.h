@@ -3,6 +3,7 @@
 #ifndef CIS_PLAN_H
 #define CIS_PLAN_H
 
+#include "police.h"
 #include "seccomp.h"
 #include "util.h"
 
@@ -131,6 +132,11 @@ struct plan {
 	struct net_plan net;
 	char *workdir; /* the job's working directory inside: /workspace unless the profile says */
 	struct cis_seccomp seccomp;
+	/* Host directories the job can write (rw bind sources, a bound workspace), and the file
+	 * commands below them that the launcher reads and cuts down after the job (police.h). */
+	struct strv writable;
+	struct police_file *police;
+	size_t n_police;
 	/* Rootless: supplementary groups the kernel will not let us drop (setgroups denied). */
 	int kept_groups;
 	bool verbose;

@@ -22,6 +22,8 @@ struct profile {
 	struct strv env_pass; /* names, or PREFIX* globs */
 	struct strv env_set;  /* NAME=VALUE */
 	struct strv env_drop; /* names or PREFIX* that a glob in env_pass never passes */
+	struct strv fc_env;   /* file_commands.env: variables naming env files (GITHUB_ENV) */
+	struct strv fc_path;  /* file_commands.path: variables naming path files (GITHUB_PATH) */
 	bool has_timeout;
 	uint64_t timeout_ms;
 	bool has_kill_grace;

@@ -24,4 +24,8 @@ cis_builtin_forgejo:
 cis_builtin_runner:
 	.incbin "runner.json"
 	.byte 0
+	.global cis_builtin_github_hook
+cis_builtin_github_hook:
+	.incbin "github-hook.json"
+	.byte 0
 	.section .note.GNU-stack,"",@progbits

@@ -29,8 +29,7 @@ static bool work_root(char *out)
 	return true;
 }
 
-/* Empty the directory named by $var; a missing variable or directory is nothing to do. */
-static int wipe(const char *var)
+int github_empty(const char *var)
 {
 	const char *path = getenv(var);
 	char real[PATH_MAX], wreal[PATH_MAX];
@@ -68,12 +67,16 @@ int github_main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 
 	if (strcmp(cmd, "job-started") == 0)
-		return wipe("GITHUB_WORKSPACE");
+		return github_empty("GITHUB_WORKSPACE");
+	if (strcmp(cmd, "hook") == 0)
+		return github_hook_main();
 	if (strcmp(cmd, "job-completed") == 0)
-		return wipe("GITHUB_WORKSPACE") | wipe("RUNNER_TEMP");
-	fputs("Usage: cisandbox github job-started|job-completed\n"
+		return github_empty("GITHUB_WORKSPACE") | github_empty("RUNNER_TEMP");
+	fputs("Usage: cisandbox github job-started|job-completed|hook\n"
 	      "Runner job hooks (ACTIONS_RUNNER_HOOK_JOB_STARTED/_COMPLETED): empty\n"
-	      "GITHUB_WORKSPACE before a job, and it and RUNNER_TEMP after.\n",
+	      "GITHUB_WORKSPACE before a job, and it and RUNNER_TEMP after.\n"
+	      "hook: the container hook (ACTIONS_RUNNER_CONTAINER_HOOKS=container-hook.js):\n"
+	      "every step of every job in a fresh sandbox; reads the runner's JSON on stdin.\n",
 	      stderr);
 	return 125;
 }

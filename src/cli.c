@@ -28,6 +28,7 @@ enum {
 	OPT_NET,
 	OPT_ALLOW,
 	OPT_DNS_UPSTREAM,
+	OPT_CHDIR,
 };
 
 static const struct option run_opts[] = {
@@ -52,6 +53,7 @@ static const struct option run_opts[] = {
     {"net", required_argument, NULL, OPT_NET},
     {"allow", required_argument, NULL, OPT_ALLOW},
     {"dns-upstream", required_argument, NULL, OPT_DNS_UPSTREAM},
+    {"chdir", required_argument, NULL, OPT_CHDIR},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -84,6 +86,8 @@ void cli_usage(FILE *out)
 	      "                             suffixes; implies --net allowlist (repeatable)\n"
 	      "      --dns-upstream IP[:PORT]  DNS server the sandbox's resolver forwards to\n"
 	      "                             (default: the host's resolv.conf; repeatable)\n"
+	      "      --chdir DIR            the job's working directory inside (default: the\n"
+	      "                             profile's filesystem.workdir, else /workspace)\n"
 	      "      --dry-run              print the resolved plan as JSON and exit\n"
 	      "  -v, --verbose              say what is being set up and why\n\n"
 	      "       cisandbox profile check FILE...\n"
@@ -171,6 +175,11 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		return 0;
 	case OPT_AUDIT_LOG:
 		c->audit_log = arg;
+		return 0;
+	case OPT_CHDIR:
+		if (!path_is_clean_absolute(arg))
+			return cis_err_set(err, "--chdir %s: must be a clean absolute path", arg);
+		c->chdir = arg;
 		return 0;
 	case OPT_NET:
 		if (net_mode_parse(arg, &c->net_mode) < 0)

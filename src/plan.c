@@ -300,10 +300,15 @@ static int expand_mount(const struct mount_op *m, struct mount_op *out, struct c
 
 /* Where the job starts: /workspace, a path (or ${VAR}), or "caller": the launcher's own working
  * directory, which a profile binds at the same path (CI runners start steps in the checkout). */
-static int plan_workdir(struct plan *p, const struct profile *prof, struct cis_err *err)
+static int plan_workdir(struct plan *p, const struct cli *c, const struct profile *prof,
+                        struct cis_err *err)
 {
 	char cwd[PATH_MAX];
 
+	if (c->chdir) {
+		p->workdir = xstrdup(c->chdir);
+		return 0;
+	}
 	if (!prof->workdir) {
 		p->workdir = xstrdup("/workspace");
 		return 0;
@@ -397,21 +402,39 @@ static bool dropped(const struct strv *drop, const char *name)
 	return false;
 }
 
-/* Pass caller variables matching `pattern` (exact, or PREFIX* glob excluding tokens and the
+/* Where passed variables come from: the caller's environment, or the step's own one that a
+ * CI driver hands over (cli.job_env), whose tokens the CI system meant for the step. */
+struct env_src {
+	char *const *env;
+	bool tokens_by_glob;
+};
+
+static const char *src_get(const struct env_src *src, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (char *const *e = src->env; *e; e++)
+		if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+			return *e + n + 1;
+	return NULL;
+}
+
+/* Pass variables of src matching `pattern` (exact, or PREFIX* glob excluding tokens and the
  * profile's env.drop). */
-static void env_pass(struct strv *env, const char *pattern, const struct strv *drop)
+static void env_pass(struct strv *env, const struct env_src *src, const char *pattern,
+                     const struct strv *drop)
 {
 	size_t n = strlen(pattern);
 	bool glob = n > 0 && pattern[n - 1] == '*';
 
-	for (char **e = environ; *e; e++) {
+	for (char *const *e = src->env; *e; e++) {
 		size_t len = strcspn(*e, "=");
 		_cleanup_free_ char *name = strndup(*e, len);
 
 		if (!name || !(*e)[len])
 			continue;
-		if (glob ? strncmp(name, pattern, n - 1) != 0 || is_token_var(name) ||
-		               dropped(drop, name)
+		if (glob ? strncmp(name, pattern, n - 1) != 0 ||
+		               (is_token_var(name) && !src->tokens_by_glob) || dropped(drop, name)
 		         : strcmp(name, pattern) != 0)
 			continue;
 		env_put(env, xstrdup(*e));
@@ -421,24 +444,69 @@ static void env_pass(struct strv *env, const char *pattern, const struct strv *d
 static void plan_env(struct plan *p, const struct cli *c, const struct profile *prof)
 {
 	static const char *const defaults[] = {"TERM", "LANG", "LC_*", "TZ", "CI"};
-	const char *path = getenv("PATH");
+	const struct env_src src = {c->job_env ? c->job_env : environ, c->job_env != NULL};
+	const char *path = src_get(&src, "PATH");
 
 	env_put(&p->env, xasprintf("PATH=%s", path && *path ? path : DEFAULT_PATH));
 	env_put(&p->env, xstrdup("HOME=" CIS_JOB_HOME));
 	env_put(&p->env, xstrdup("USER=" CIS_JOB_USER));
 	env_put(&p->env, xstrdup("LOGNAME=" CIS_JOB_USER));
 	for (size_t i = 0; i < ARRAY_SIZE(defaults); i++)
-		env_pass(&p->env, defaults[i], NULL);
+		env_pass(&p->env, &src, defaults[i], NULL);
 	for (size_t i = 0; i < prof->env_pass.n; i++)
-		env_pass(&p->env, prof->env_pass.v[i], &prof->env_drop);
+		env_pass(&p->env, &src, prof->env_pass.v[i], &prof->env_drop);
 	for (size_t i = 0; i < prof->env_set.n; i++)
 		env_put(&p->env, xstrdup(prof->env_set.v[i]));
 	for (size_t i = 0; i < c->env.n; i++) {
 		if (strchr(c->env.v[i], '='))
 			env_put(&p->env, xstrdup(c->env.v[i]));
 		else
-			env_pass(&p->env, c->env.v[i], NULL);
+			env_pass(&p->env, &src, c->env.v[i], NULL);
 	}
+}
+
+static bool police_known(const struct plan *p, const struct police_file *f)
+{
+	for (size_t i = 0; i < p->n_police; i++)
+		if (strcmp(p->police[i].root, f->root) == 0 && strcmp(p->police[i].rel, f->rel) == 0)
+			return true;
+	return false;
+}
+
+/* The file commands named by the profile's file_commands variables (set by the runner in the
+ * caller's environment) that lie where the job can write. */
+static int plan_police(struct plan *p, const struct profile *prof, struct cis_err *err)
+{
+	for (size_t i = 0; i < p->n_mounts; i++)
+		if (p->mounts[i].kind == MNT_BIND)
+			strv_push(&p->writable, p->mounts[i].src);
+	if (p->workspace && p->ws_mode == WS_BIND)
+		strv_push(&p->writable, p->workspace);
+	for (int k = 0; k < 2; k++) {
+		const struct strv *vars = k ? &prof->fc_path : &prof->fc_env;
+
+		for (size_t i = 0; i < vars->n; i++) {
+			const char *path = getenv(vars->v[i]);
+			struct police_file f;
+			int r;
+
+			if (!path || !*path)
+				continue;
+			r = police_locate(vars->v[i], k ? POLICE_PATH : POLICE_ENV, path,
+			                  &p->writable, &f);
+			if (r < 0)
+				return cis_err_set(err,
+				                   "file_commands.%s: %s=%s: not a clean absolute path",
+				                   k ? "path" : "env", vars->v[i], path);
+			if (r == 0 || police_known(p, &f)) {
+				police_file_free(&f);
+				continue;
+			}
+			p->police = xrealloc(p->police, (p->n_police + 1) * sizeof(*p->police));
+			p->police[p->n_police++] = f;
+		}
+	}
+	return 0;
 }
 
 /* Command line over profile; each limit on its own. */
@@ -719,13 +787,13 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	plan_system_dirs(p);
 	p->n_system = p->n_mounts;
 	plan_builtin_masks(p);
-	if ((r = plan_workdir(p, prof, err)) < 0)
-		return r;
+	if ((r = plan_workdir(p, c, prof, err)) < 0)
+		goto fail;
 	if ((r = plan_user_mounts(p, prof->mounts, prof->n_mounts, err)) < 0 ||
 	    (r = plan_user_mounts(p, c->mounts, c->n_mounts, err)) < 0)
 		goto fail;
 	plan_env(p, c, prof);
-	if ((r = plan_seccomp(p, prof, err)) < 0 || (r = plan_net(p, c, prof, err)) < 0)
+	if ((r = plan_police(p, prof, err)) < 0 || (r = plan_seccomp(p, prof, err)) < 0 || (r = plan_net(p, c, prof, err)) < 0)
 		goto fail;
 	p->kept_groups = p->as_root ? 0 : count_extra_groups();
 	return 0;
@@ -753,6 +821,10 @@ void plan_free(struct plan *p)
 	free(p->workdir);
 	strv_free(&p->argv);
 	strv_free(&p->env);
+	strv_free(&p->writable);
+	for (size_t i = 0; i < p->n_police; i++)
+		police_file_free(&p->police[i]);
+	free(p->police);
 	cis_seccomp_free(&p->seccomp);
 	free(p->net.allow);
 	free(p->net.private_ok);
@@ -929,5 +1001,19 @@ int plan_print_json(const struct plan *p, FILE *out)
 		                        p->audit_log);
 	json_network(root, p);
 	json_seccomp(root, p);
+	if (p->n_police) {
+		o = cJSON_AddArrayToObject(root, "file_commands");
+		for (size_t i = 0; i < p->n_police; i++) {
+			cJSON *f = cJSON_CreateObject();
+			_cleanup_free_ char *path =
+			    xasprintf("%s/%s", p->police[i].root, p->police[i].rel);
+
+			cJSON_AddStringToObject(f, "var", p->police[i].var);
+			cJSON_AddStringToObject(f, "kind", p->police[i].kind == POLICE_ENV ? "env"
+			                                                                    : "path");
+			cJSON_AddStringToObject(f, "host", path);
+			cJSON_AddItemToArray(o, f);
+		}
+	}
 	return json_emit(root, out);
 }

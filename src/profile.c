@@ -21,6 +21,7 @@ extern const char cis_builtin_gitlab[];
 extern const char cis_builtin_github[];
 extern const char cis_builtin_forgejo[];
 extern const char cis_builtin_runner[];
+extern const char cis_builtin_github_hook[];
 
 static const struct {
 	const char *name;
@@ -29,6 +30,7 @@ static const struct {
     {"untrusted", cis_builtin_untrusted}, {"trusted", cis_builtin_trusted},
     {"gitlab", cis_builtin_gitlab},       {"github", cis_builtin_github},
     {"forgejo", cis_builtin_forgejo},     {"runner", cis_builtin_runner},
+    {"github-hook", cis_builtin_github_hook},
 };
 
 /* Where one profile file is being read from, for error messages. */
@@ -325,22 +327,24 @@ static int apply_filesystem(const struct ctx *c, const cJSON *fs, struct profile
 	return 0;
 }
 
-/* env.pass / env.drop: variable names, a trailing * for a prefix. */
-static int apply_var_names(const struct ctx *c, const cJSON *env, const char *key, struct strv *out)
+/* env.pass / env.drop (a trailing * for a prefix), file_commands.env / .path: variable names. */
+static int apply_var_names(const struct ctx *c, const cJSON *obj, const char *section,
+                           const char *key, bool glob, struct strv *out)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(env, key), *it;
-	char field[32];
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key), *it;
+	char field[64];
 	int i = 0;
 
-	snprintf(field, sizeof(field), "env.%s", key);
+	snprintf(field, sizeof(field), "%s.%s", section, key);
 	if (arr && !cJSON_IsArray(arr))
 		return fail(c, field, "must be an array of variable names");
 	cJSON_ArrayForEach(it, arr)
 	{
-		snprintf(field, sizeof(field), "env.%s[%d]", key, i++);
-		if (!cJSON_IsString(it) || !env_name_valid(it->valuestring, true))
-			return fail(c, field,
-			            "must be a variable name (a trailing * matches a prefix)");
+		snprintf(field, sizeof(field), "%s.%s[%d]", section, key, i++);
+		if (!cJSON_IsString(it) || !env_name_valid(it->valuestring, glob))
+			return fail(c, field, glob ? "must be a variable name (a trailing * "
+			                             "matches a prefix)"
+			                           : "must be a variable name");
 		strv_push(out, it->valuestring);
 	}
 	return 0;
@@ -355,8 +359,8 @@ static int apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
 
 	if (r < 0)
 		return r;
-	if ((r = apply_var_names(c, env, "pass", &p->env_pass)) < 0 ||
-	    (r = apply_var_names(c, env, "drop", &p->env_drop)) < 0)
+	if ((r = apply_var_names(c, env, "env", "pass", true, &p->env_pass)) < 0 ||
+	    (r = apply_var_names(c, env, "env", "drop", true, &p->env_drop)) < 0)
 		return r;
 	if (set && !cJSON_IsObject(set))
 		return fail(c, "env.set", "must be an object of NAME: \"value\"");
@@ -371,6 +375,20 @@ static int apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
 			return fail(c, field, "must be a string");
 		strv_push_take(&p->env_set, xasprintf("%s=%s", it->string, it->valuestring));
 	}
+	return 0;
+}
+
+/* file_commands: the variables naming the runner's file commands that a step may write and a
+ * later step, maybe outside any sandbox, reads (see filecmd.h). */
+static int apply_file_commands(const struct ctx *c, const cJSON *fc, struct profile *p)
+{
+	static const char *const keys[] = {"env", "path", NULL};
+	int r = check_keys(c, fc, "file_commands", keys);
+
+	if (r < 0 ||
+	    (r = apply_var_names(c, fc, "file_commands", "env", false, &p->fc_env)) < 0 ||
+	    (r = apply_var_names(c, fc, "file_commands", "path", false, &p->fc_path)) < 0)
+		return r;
 	return 0;
 }
 
@@ -632,7 +650,8 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 {
 	static const char *const keys[] = {"version",    "name",         "description", "extends",
 	                                   "filesystem", "env",          "limits",      "network",
-	                                   "seccomp",    "capabilities", "audit",       NULL};
+	                                   "seccomp",    "capabilities", "audit",
+	                                   "file_commands", NULL};
 	const cJSON *v;
 	const char *s = NULL;
 	int r = check_keys(c, root, "", keys);
@@ -662,6 +681,9 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 	    (r = apply_filesystem(c, v, out)) < 0)
 		return r;
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "env")) && (r = apply_env(c, v, out)) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "file_commands")) &&
+	    (r = apply_file_commands(c, v, out)) < 0)
 		return r;
 	if ((v = cJSON_GetObjectItemCaseSensitive(root, "limits")) &&
 	    (r = apply_limits(c, v, out)) < 0)
@@ -740,6 +762,8 @@ void profile_free(struct profile *p)
 	strv_free(&p->env_pass);
 	strv_free(&p->env_drop);
 	strv_free(&p->env_set);
+	strv_free(&p->fc_env);
+	strv_free(&p->fc_path);
 	strv_free(&p->sc_allow);
 	strv_free(&p->sc_deny);
 	strv_free(&p->net_allow);
@@ -826,6 +850,16 @@ int profile_print_json(const struct profile *p, FILE *out)
 		_cleanup_free_ char *k = strndup(p->env_set.v[i], (size_t)(eq - p->env_set.v[i]));
 
 		cJSON_AddStringToObject(set, k, eq + 1);
+	}
+	if (p->fc_env.n || p->fc_path.n) {
+		cJSON *fc = cJSON_AddObjectToObject(root, "file_commands");
+
+		cJSON_AddItemToObject(
+		    fc, "env",
+		    cJSON_CreateStringArray((const char *const *)p->fc_env.v, (int)p->fc_env.n));
+		cJSON_AddItemToObject(
+		    fc, "path",
+		    cJSON_CreateStringArray((const char *const *)p->fc_path.v, (int)p->fc_path.n));
 	}
 	lim = cJSON_AddObjectToObject(root, "limits");
 	if (p->has_timeout)

@@ -7,7 +7,9 @@
 #include "profile.h"
 #include "supervise.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
+#include <string.h>
 
 static int fail(const struct cis_err *err)
 {
@@ -26,6 +28,35 @@ static int run_failed(const struct audit *a, const struct cis_err *err)
 
 	audit_job_exit(a, &e);
 	return fail(err);
+}
+
+/* After the job, every process of it gone: what it left in the runner's file commands for
+ * later steps, cut down (police.h). A file that cannot be read is emptied and fails the run:
+ * the runner would otherwise apply it unread. */
+static int police_after(const struct plan *p, const struct audit *a)
+{
+	struct strv drops = {0};
+	int status = 0;
+
+	for (size_t i = 0; i < p->n_police; i++) {
+		const struct police_file *f = &p->police[i];
+		int r = police_file(f, &p->writable, &drops);
+
+		if (r < 0) {
+			fprintf(stderr, "cisandbox: %s: %s/%s: %s\n", f->var, f->root, f->rel,
+			        strerror(-r));
+			status = CIS_EXIT_LAUNCHER;
+		}
+	}
+	for (size_t i = 0; i < drops.n; i++) {
+		cJSON *o = cJSON_CreateObject();
+
+		fprintf(stderr, "cisandbox: removed from a file command: %s\n", drops.v[i]);
+		cJSON_AddStringToObject(o, "removed", drops.v[i]);
+		audit_event(a, "filecmd.drop", o);
+	}
+	strv_free(&drops);
+	return status;
 }
 
 int run_command(const struct cli *c, bool *launcher_failed)
@@ -61,6 +92,10 @@ int run_command(const struct cli *c, bool *launcher_failed)
 		*launcher_failed = status != 0;
 	} else {
 		status = supervise_run(&plan, &audit, launcher_failed);
+		if (police_after(&plan, &audit) != 0) {
+			status = CIS_EXIT_LAUNCHER;
+			*launcher_failed = true;
+		}
 	}
 	plan_free(&plan);
 	audit_close(&audit);

@@ -9,8 +9,9 @@ for f in bin/cisandbox share/cisandbox/profiles/untrusted.json \
 	share/cisandbox/profiles/trusted.json share/man/man1/cisandbox.1 \
 	share/man/man5/cisandbox-profile.5 share/cisandbox/profiles/gitlab.json \
 	share/cisandbox/profiles/github.json share/cisandbox/profiles/forgejo.json \
-	share/cisandbox/profiles/runner.json lib/cisandbox/job-started.sh \
-	lib/cisandbox/job-completed.sh; do
+	share/cisandbox/profiles/runner.json share/cisandbox/profiles/github-hook.json \
+	lib/cisandbox/container-hook.js lib/cisandbox/job-started.js \
+	lib/cisandbox/job-completed.js; do
 	test -f "$dest/opt/cistest/$f" || { echo "install: missing $f"; exit 1; }
 done
 for page in man/cisandbox.1 man/cisandbox-profile.5; do
@@ -19,6 +20,12 @@ for page in man/cisandbox.1 man/cisandbox-profile.5; do
 	MANWIDTH=100 man -l "$page" | grep -q "SEE ALSO" || { echo "$page: does not render"; exit 1; }
 done
 "$dest/opt/cistest/bin/cisandbox" profile check "$dest/opt/cistest/share/cisandbox/profiles/"*.json >/dev/null
-grep -q "^exec /opt/cistest/bin/cisandbox github job-started$" \
-	"$dest/opt/cistest/lib/cisandbox/job-started.sh" || { echo "install: bad job hook"; exit 1; }
+# The hooks run the binary by absolute path, never through the runner's PATH (a step adds to
+# it); node must accept them.
+for h in container-hook:hook job-started:job-started job-completed:job-completed; do
+	f="$dest/opt/cistest/lib/cisandbox/${h%%:*}.js"
+	grep -q "spawn('/opt/cistest/bin/cisandbox', \['github', '${h#*:}'\]" "$f" ||
+		{ echo "install: $f does not run the binary by absolute path"; exit 1; }
+	node --check "$f" || { echo "install: $f: not valid JavaScript"; exit 1; }
+done
 echo "install and man pages: 2 passed, 0 failed"

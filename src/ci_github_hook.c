@@ -87,26 +87,20 @@ static bool runner_dir(const char *name)
 /* responseFile is <_work>/_temp/_runner_hook_responses/<guid>.json: that names _work. */
 static int find_work(struct hook *h)
 {
+	static const char *const parents[] = {NULL, RESPONSES, "_temp"};
 	_cleanup_free_ char *dir = xstrdup(h->response);
-	char *slash;
-	size_t n;
 
-	for (int up = 0; up < 3; up++) {
-		if (!(slash = strrchr(dir, '/')) || slash == dir)
-			return hook_fail("responseFile %s: not below _work/_temp/" RESPONSES,
+	for (size_t i = 0; i < ARRAY_SIZE(parents); i++) {
+		char *slash = strrchr(dir, '/');
+
+		if (!slash || slash == dir || (parents[i] && strcmp(slash + 1, parents[i]) != 0))
+			return hook_fail("responseFile %s: not _work/_temp/" RESPONSES "/FILE",
 			                 h->response);
 		*slash = '\0';
-		if ((up == 0 && strcmp(slash + 1, RESPONSES) != 0) ||
-		    (up == 1 && strcmp(slash + 1, "_temp") != 0))
-			return hook_fail("responseFile %s: not below _work/_temp/" RESPONSES,
-			                 h->response);
-		if (up == 1)
-			break;
 	}
 	if (!realpath(dir, h->work))
 		return hook_fail("%s: %s", dir, strerror(errno));
-	n = strlen(h->work);
-	return n > 1 ? 0 : hook_fail("%s: the runner's _work cannot be /", dir);
+	return strcmp(h->work, "/") != 0 ? 0 : hook_fail("the runner's _work cannot be /");
 }
 
 /* Write the response, never through a symlink (the runner made the file, empty). */
@@ -371,7 +365,8 @@ static int cmd_container_step(const struct hook *h)
 	return hook_fail("Docker container actions (%s) cannot run here: they need a container "
 	                 "engine, which would give the job root on this host. Use a JavaScript, "
 	                 "composite or run: step instead, or a runner with a container runtime",
-	                 cJSON_IsString(img) ? img->valuestring : "an action built from a Dockerfile");
+	                 cJSON_IsString(img) ? img->valuestring
+	                                     : "an action built from a Dockerfile");
 }
 
 /* The runner joins workingDirectory without normalizing it (working-directory: ./sub). */
@@ -445,8 +440,8 @@ static void step_env(const struct hook *h, struct strv *env)
 			if (strcmp(it->string, "PATH") == 0)
 				base = it->valuestring;
 			else
-				strv_push_take(env, xasprintf("%s=%s", it->string,
-				                              it->valuestring));
+				strv_push_take(env,
+				               xasprintf("%s=%s", it->string, it->valuestring));
 		}
 	}
 	cJSON_ArrayForEach(it, pre)
@@ -570,8 +565,7 @@ static int hook_setup(struct hook *h)
 
 	/* Killed with container-hook.js (the runner's last resort on cancel): the sandbox goes
 	 * with us. Too late if it is gone already. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 ||
-	    (parent && atoi(parent) != (int)getppid()))
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || (parent && atoi(parent) != (int)getppid()))
 		return hook_fail("the hook's node process is gone");
 	if (!text || !(h->in = cJSON_Parse(text)))
 		return hook_fail("stdin: not the runner's hook JSON");

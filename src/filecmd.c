@@ -209,8 +209,7 @@ static void drop(struct strv *drops, const char *name, size_t n, const char *why
 }
 
 /* The end of a heredoc value: the offset just past the DELIM line, or 0 if there is none. */
-static size_t heredoc_end(const char *text, size_t len, size_t at, const char *delim,
-                          size_t dlen)
+static size_t heredoc_end(const char *text, size_t len, size_t at, const char *delim, size_t dlen)
 {
 	const char *l;
 	size_t ll;

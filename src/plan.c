@@ -468,7 +468,8 @@ static void plan_env(struct plan *p, const struct cli *c, const struct profile *
 static bool police_known(const struct plan *p, const struct police_file *f)
 {
 	for (size_t i = 0; i < p->n_police; i++)
-		if (strcmp(p->police[i].root, f->root) == 0 && strcmp(p->police[i].rel, f->rel) == 0)
+		if (strcmp(p->police[i].root, f->root) == 0 &&
+		    strcmp(p->police[i].rel, f->rel) == 0)
 			return true;
 	return false;
 }
@@ -495,9 +496,9 @@ static int plan_police(struct plan *p, const struct profile *prof, struct cis_er
 			r = police_locate(vars->v[i], k ? POLICE_PATH : POLICE_ENV, path,
 			                  &p->writable, &f);
 			if (r < 0)
-				return cis_err_set(err,
-				                   "file_commands.%s: %s=%s: not a clean absolute path",
-				                   k ? "path" : "env", vars->v[i], path);
+				return cis_err_set(
+				    err, "file_commands.%s: %s=%s: not a clean absolute path",
+				    k ? "path" : "env", vars->v[i], path);
 			if (r == 0 || police_known(p, &f)) {
 				police_file_free(&f);
 				continue;
@@ -793,7 +794,8 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	    (r = plan_user_mounts(p, c->mounts, c->n_mounts, err)) < 0)
 		goto fail;
 	plan_env(p, c, prof);
-	if ((r = plan_police(p, prof, err)) < 0 || (r = plan_seccomp(p, prof, err)) < 0 || (r = plan_net(p, c, prof, err)) < 0)
+	if ((r = plan_police(p, prof, err)) < 0 || (r = plan_seccomp(p, prof, err)) < 0 ||
+	    (r = plan_net(p, c, prof, err)) < 0)
 		goto fail;
 	p->kept_groups = p->as_root ? 0 : count_extra_groups();
 	return 0;
@@ -1009,8 +1011,8 @@ int plan_print_json(const struct plan *p, FILE *out)
 			    xasprintf("%s/%s", p->police[i].root, p->police[i].rel);
 
 			cJSON_AddStringToObject(f, "var", p->police[i].var);
-			cJSON_AddStringToObject(f, "kind", p->police[i].kind == POLICE_ENV ? "env"
-			                                                                    : "path");
+			cJSON_AddStringToObject(f, "kind",
+			                        p->police[i].kind == POLICE_ENV ? "env" : "path");
 			cJSON_AddStringToObject(f, "host", path);
 			cJSON_AddItemToArray(o, f);
 		}

@@ -27,9 +27,9 @@ static const struct {
 	const char *name;
 	const char *text;
 } builtins[] = {
-    {"untrusted", cis_builtin_untrusted}, {"trusted", cis_builtin_trusted},
-    {"gitlab", cis_builtin_gitlab},       {"github", cis_builtin_github},
-    {"forgejo", cis_builtin_forgejo},     {"runner", cis_builtin_runner},
+    {"untrusted", cis_builtin_untrusted},     {"trusted", cis_builtin_trusted},
+    {"gitlab", cis_builtin_gitlab},           {"github", cis_builtin_github},
+    {"forgejo", cis_builtin_forgejo},         {"runner", cis_builtin_runner},
     {"github-hook", cis_builtin_github_hook},
 };
 
@@ -342,9 +342,10 @@ static int apply_var_names(const struct ctx *c, const cJSON *obj, const char *se
 	{
 		snprintf(field, sizeof(field), "%s.%s[%d]", section, key, i++);
 		if (!cJSON_IsString(it) || !env_name_valid(it->valuestring, glob))
-			return fail(c, field, glob ? "must be a variable name (a trailing * "
-			                             "matches a prefix)"
-			                           : "must be a variable name");
+			return fail(c, field,
+			            glob ? "must be a variable name (a trailing * "
+			                   "matches a prefix)"
+			                 : "must be a variable name");
 		strv_push(out, it->valuestring);
 	}
 	return 0;
@@ -385,8 +386,7 @@ static int apply_file_commands(const struct ctx *c, const cJSON *fc, struct prof
 	static const char *const keys[] = {"env", "path", NULL};
 	int r = check_keys(c, fc, "file_commands", keys);
 
-	if (r < 0 ||
-	    (r = apply_var_names(c, fc, "file_commands", "env", false, &p->fc_env)) < 0 ||
+	if (r < 0 || (r = apply_var_names(c, fc, "file_commands", "env", false, &p->fc_env)) < 0 ||
 	    (r = apply_var_names(c, fc, "file_commands", "path", false, &p->fc_path)) < 0)
 		return r;
 	return 0;
@@ -648,10 +648,9 @@ static int apply_extends(const struct ctx *c, const cJSON *root, int depth, cons
 static int apply_root(const struct ctx *c, const cJSON *root, int depth, const char **chain,
                       struct profile *out)
 {
-	static const char *const keys[] = {"version",    "name",         "description", "extends",
-	                                   "filesystem", "env",          "limits",      "network",
-	                                   "seccomp",    "capabilities", "audit",
-	                                   "file_commands", NULL};
+	static const char *const keys[] = {
+	    "version", "name",    "description",  "extends", "filesystem",    "env", "limits",
+	    "network", "seccomp", "capabilities", "audit",   "file_commands", NULL};
 	const cJSON *v;
 	const char *s = NULL;
 	int r = check_keys(c, root, "", keys);

@@ -55,7 +55,7 @@ static char *resolve(const char *cmd, const char *const *env)
 	return strdup(cmd);
 }
 
-static void child(const struct step *s, int out, const char *pts)
+static void child(const struct step *s, int out, const char *pts, int in)
 {
 	char *exe = resolve(s->argv[0], s->env);
 
@@ -67,7 +67,7 @@ static void child(const struct step *s, int out, const char *pts)
 		    dup2(t, 0) < 0)
 			_exit(120);
 	} else {
-		int null = open("/dev/null", O_RDONLY);
+		int null = in >= 0 ? in : open("/dev/null", O_RDONLY);
 
 		setpgid(0, 0);
 		if (null < 0 || dup2(null, 0) < 0)
@@ -146,12 +146,22 @@ static void cancel_tick(const struct step *s, struct step_result *r, long since,
 	} else if (s->cancel == CANCEL_FORGEJO && *phase == 0) { /* SIGKILL, no grace */
 		kill(g, SIGKILL);
 		*phase = 1;
+	} else if (s->cancel == CANCEL_HOOK) { /* the pid alone: SIGINT, SIGTERM, SIGKILL */
+		if (*phase == 0)
+			kill(r->pid, SIGINT), *phase = 1;
+		else if (*phase == 1 && since > 7500)
+			kill(r->pid, SIGTERM), r->killed = true, *phase = 2;
+		else if (*phase == 2 && since > 10000)
+			kill(r->pid, SIGKILL), *phase = 3;
+	} else if (s->cancel == CANCEL_KILL_PID && *phase == 0) {
+		kill(r->pid, SIGKILL);
+		*phase = 1;
 	}
 }
 
 void step_run(const struct step *s, struct step_result *r)
 {
-	int p[2], st = 0, phase = 0, master = -1;
+	int p[2], in[2] = {-1, -1}, st = 0, phase = 0, master = -1;
 	long start = now_ms(), cancel_at = 0, exit_at = 0;
 	bool exited = false;
 	size_t len = 0;
@@ -166,11 +176,20 @@ void step_run(const struct step *s, struct step_result *r)
 		if (s->as == ROOTLESS)
 			cr_assert(chown(pts, NOBODY_ID, NOBODY_ID) == 0);
 	}
+	if (s->stdin_text)
+		cr_assert(pipe2(in, O_CLOEXEC) == 0);
 	r->pid = fork();
 	cr_assert(r->pid >= 0);
 	if (r->pid == 0)
-		child(s, p[1], pts);
+		child(s, p[1], pts, in[0]);
 	close(p[1]);
+	if (s->stdin_text) {
+		/* One write, then EOF, as the runner does (small enough for the pipe buffer). */
+		close(in[0]);
+		cr_assert(write(in[1], s->stdin_text, strlen(s->stdin_text)) ==
+		          (ssize_t)strlen(s->stdin_text));
+		close(in[1]);
+	}
 	for (;;) {
 		struct pollfd pf = {p[0], POLLIN, 0};
 		char buf[4096];

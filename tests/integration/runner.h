@@ -8,7 +8,17 @@
 
 #include "harness.h"
 
-enum cancel { NO_CANCEL, CANCEL_GITLAB, CANCEL_GITHUB, CANCEL_FORGEJO };
+/* CANCEL_HOOK: GitHub's runner cancelling a hook process (ProcessInvoker: SIGINT to the pid
+ * alone, SIGTERM 7.5 s later, SIGKILL of the pid 2.5 s after that); CANCEL_KILL_PID: the
+ * runner's last resort at once, SIGKILL of the pid alone. */
+enum cancel {
+	NO_CANCEL,
+	CANCEL_GITLAB,
+	CANCEL_GITHUB,
+	CANCEL_FORGEJO,
+	CANCEL_HOOK,
+	CANCEL_KILL_PID
+};
 
 struct step {
 	const char *const *argv; /* argv[0] resolved on PATH when it has no '/' */
@@ -20,6 +30,7 @@ struct step {
 	enum cancel cancel;
 	const char *cancel_after; /* cancel once this text appears in the output */
 	pid_t *launcher_children; /* filled before cancelling: the launcher's child pids */
+	const char *stdin_text;   /* written to a pipe on stdin, then closed (else /dev/null) */
 };
 
 struct step_result {

@@ -268,9 +268,10 @@ DUAL_TEST(ci, gitlab_cancel_mid_stage, .timeout = 90)
 struct github {
 	enum mode m;
 	const char *netns;
-	char *root, *work, *ws, *temp, *out_file, *env_file, *summary;
+	char *root, *work, *ws, *temp, *out_file, *env_file, *summary, *path_file;
 	const char *env[40];
 	int n_env;
+	const char *shell; /* the shell: line, if not GITHUB_SHELL */
 };
 
 #define GITHUB_SHELL                                                                               \
@@ -300,6 +301,7 @@ static void github_setup(struct github *g, enum mode m, const char *netns)
 	g->out_file = cat(cmds, "/set_output_1");
 	g->env_file = cat(cmds, "/set_env_1");
 	g->summary = cat(cmds, "/step_summary_1");
+	g->path_file = cat(cmds, "/add_path_1");
 	g->env[n++] = path_env();
 	g->env[n++] = "LANG=C.UTF-8";
 	g->env[n++] = "CI=true";
@@ -317,6 +319,7 @@ static void github_setup(struct github *g, enum mode m, const char *netns)
 	g->env[n++] = cat("GITHUB_OUTPUT=", g->out_file);
 	g->env[n++] = cat("GITHUB_ENV=", g->env_file);
 	g->env[n++] = cat("GITHUB_STEP_SUMMARY=", g->summary);
+	g->env[n++] = cat("GITHUB_PATH=", g->path_file);
 	g->n_env = n;
 	g->env[n] = NULL;
 }
@@ -329,13 +332,13 @@ static void github_step(struct github *g, const char *script, struct step_result
 {
 	static int n;
 	char path[600], *line, *argv[32], *at;
-	char *files[] = {g->out_file, g->env_file, g->summary};
+	char *files[] = {g->out_file, g->env_file, g->summary, g->path_file};
 
 	snprintf(path, sizeof(path), "%s/step-%d-%d.sh", g->temp, getpid(), ++n);
 	write_as(g->m, path, script, 0644);
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < 4; i++)
 		write_as(g->m, files[i], "", 0644);
-	line = strdup(GITHUB_SHELL);
+	line = strdup(g->shell ? g->shell : GITHUB_SHELL);
 	at = strstr(line, "{0}");
 	cr_assert(asprintf(&line, "%.*s\"%s\"%s", (int)(at - line), line, path, at + 3) > 0);
 	split_msvcrt(line, argv, 32);
@@ -437,6 +440,95 @@ DUAL_TEST(ci, github_steps_and_hooks, .timeout = 120)
 	cr_assert_eq(r.status, 1, "%s", r.out);
 	cr_assert(strstr(r.out, "refusing to empty"), "%s", r.out);
 	cr_assert(access(cat(g.root, "/.credentials"), F_OK) == 0, "emptied the runner's root");
+	step_result_free(&r);
+	world_down(&wd);
+	rm_rf(g.root);
+}
+
+/* The runner applying an env file to a later step (NAME=VALUE and NAME<<DELIM ... DELIM). */
+static void apply_env_file(struct github *g, const char *file)
+{
+	char *text = read_text(file), *line, *save = NULL, *delim = NULL;
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *eq = strchr(line, '='), *hd = strstr(line, "<<");
+
+		if (delim) {
+			if (strcmp(line, delim) == 0)
+				delim = NULL;
+			continue;
+		}
+		if (hd && (!eq || hd < eq))
+			delim = hd + 2; /* multi-line values are not needed below */
+		else if (eq)
+			g->env[g->n_env++] = strdup(line);
+	}
+	g->env[g->n_env] = NULL;
+}
+
+/* shell: mode with the github profile: what a sandboxed step writes to GITHUB_ENV and
+ * GITHUB_PATH for later steps loses what would run code outside the sandbox (each removal
+ * said on stderr and in the audit log), and a later unsandboxed step runs neither the step's
+ * LD_PRELOAD/BASH_ENV nor its fake bash/node. */
+DUAL_TEST(ci, github_file_commands_policed, .timeout = 90)
+{
+	struct world wd;
+	struct github g;
+	struct step_result r;
+	char *marker, *script, *audit, *line, *path;
+	const char *later[] = {"/bin/sh", "-c",
+	                       "echo \"[$LD_PRELOAD][$BASH_ENV][$FOO]\"; bash -c 'echo real bash'; "
+	                       "node -e 'console.log(\"real node\")'",
+	                       NULL};
+
+	world_up(&wd);
+	github_setup(&g, m, wd.w);
+	marker = cat(g.root, "/PWNED");
+	audit = cat(g.root, "/audit.jsonl");
+	cr_assert(asprintf(&line,
+	                   "cisandbox run --profile github --dns-upstream " WORLD_DNS
+	                   " --audit-log %s -- bash --noprofile --norc -eo pipefail {0}",
+	                   audit) > 0);
+	g.shell = line;
+	cr_assert(
+	    asprintf(&script,
+	             "mkdir -p bin\nfor p in bash node; do printf '#!/bin/sh\\ntouch %s\\n' "
+	             "> bin/$p; chmod +x bin/$p; done\n"
+	             "echo FOO=bar >> \"$GITHUB_ENV\"\n"
+	             "echo \"LD_PRELOAD=$PWD/evil.so\" >> \"$GITHUB_ENV\"\n"
+	             "printf 'BASH_ENV<<EOF\\n%%s\\nEOF\\n' \"$PWD/evil.sh\" >> \"$GITHUB_ENV\"\n"
+	             "echo 'node_options=--require ./evil.js' >> \"$GITHUB_ENV\"\n"
+	             "echo 'http_proxy=http://203.0.113.7:80' >> \"$GITHUB_ENV\"\n"
+	             "printf 'MULTI<<END\\nline1\\nline2\\nEND\\n' >> \"$GITHUB_ENV\"\n"
+	             "echo \"$PWD/bin\" >> \"$GITHUB_PATH\"\n"
+	             "echo /usr/local/bin >> \"$GITHUB_PATH\"\necho bin >> \"$GITHUB_PATH\"\n",
+	             marker) > 0);
+	github_step(&g, script, &r, NO_CANCEL);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	for (const char *const *w =
+	         (const char *const[]){"GITHUB_ENV: LD_PRELOAD: the dynamic loader",
+	                               "GITHUB_ENV: BASH_ENV: bash runs",
+	                               "GITHUB_ENV: node_options: options that can load code",
+	                               "GITHUB_ENV: http_proxy: a proxy",
+	                               "GITHUB_PATH: bin: not a clean absolute path", NULL};
+	     *w; w++)
+		cr_assert(strstr(r.out, cat("cisandbox: removed from a file command: ", *w)),
+		          "%s not reported: %s", *w, r.out);
+	cr_assert(strstr(r.out, cat(cat("GITHUB_PATH: ", g.ws), "/bin: the job could write")), "%s",
+	          r.out);
+	cr_assert_str_eq(read_text(g.env_file), "FOO=bar\nMULTI<<END\nline1\nline2\nEND\n");
+	cr_assert_str_eq(read_text(g.path_file), "/usr/local/bin\n");
+	cr_assert(strstr(read_text(audit), "\"event\":\"filecmd.drop\""), "no audit event");
+	cr_assert(strstr(read_text(audit), "LD_PRELOAD"), "no audit event for LD_PRELOAD");
+	step_result_free(&r);
+	/* The next step runs on the host, unsandboxed, as the runner prepares it. */
+	apply_env_file(&g, g.env_file);
+	path = cat(cat("PATH=", strtok(read_text(g.path_file), "\n")), cat(":", g.env[0] + 5));
+	g.env[0] = path;
+	step_run(&(struct step){.argv = later, .env = g.env, .cwd = g.ws, .as = m}, &r);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert_str_eq(r.out, "[][][bar]\nreal bash\nreal node\n");
+	cr_assert(access(marker, F_OK) != 0, "the step's fake bash or node ran on the host");
 	step_result_free(&r);
 	world_down(&wd);
 	rm_rf(g.root);

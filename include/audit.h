@@ -39,6 +39,9 @@ struct job_end {
 	double duration_ms;
 	double cpu_ms;
 	uint64_t peak_bytes;
+	bool graced;       /* a TERM, INT or HUP was forwarded: the job had the kill grace */
+	double grace_ms;   /* from that signal until the job's last process was gone */
+	bool killed;       /* processes were left at the end of the grace and killed */
 	const char *error; /* setup errors */
 };
 void audit_job_exit(const struct audit *a, const struct job_end *e);

@@ -212,6 +212,10 @@ void audit_job_exit(const struct audit *a, const struct job_end *e)
 	cJSON_AddNumberToObject(f, "cpu_ms", e->cpu_ms);
 	if (e->peak_bytes)
 		cJSON_AddNumberToObject(f, "peak_memory_bytes", (double)e->peak_bytes);
+	if (e->graced) {
+		cJSON_AddNumberToObject(f, "grace_ms", e->grace_ms);
+		cJSON_AddBoolToObject(f, "killed", e->killed);
+	}
 	if (e->error)
 		cJSON_AddStringToObject(f, "error", e->error);
 	audit_event(a, "job.exit", f);

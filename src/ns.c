@@ -7,7 +7,8 @@
  *          new root on tmpfs, /proc while the host's is still visible) → pivot_root + detach old
  *          root + read-only / → hostname → network (lo; with egress: nftables ruleset, the
  *          resolver's sockets to the launcher, wait for the helper's tap0) → fork the job →
- *          drop own capabilities
+ *          drop own capabilities → reap, until the job's main process exits (after a
+ *          forwarded TERM, INT or HUP: until every process is gone or the kill grace is over)
  *   job:   default signals → new session → working directory (/workspace, or the profile's)
  *          → rlimits → close fds → capabilities +
  *          no_new_privs → seccomp (last) → execve */
@@ -29,6 +30,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -42,6 +44,12 @@ void signal_set(sigset_t *set)
 	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
 		sigaddset(set, forwarded[i]);
 	sigaddset(set, SIGCHLD);
+}
+
+/* SIGQUIT and SIGUSR1/2 only pass through: they talk to the job, they do not end it. */
+bool signal_cancels(int sig)
+{
+	return sig == SIGTERM || sig == SIGINT || sig == SIGHUP;
 }
 
 static void send_msg(int fd, int type, int err, int status, const char *step, const char *detail)
@@ -245,39 +253,116 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
 	return 0;
 }
 
-static void forward(pid_t job, int sig)
+static void forward(pid_t job, bool main_done, int sig)
 {
 	/* The job leads its own process group: signal all of it, like a terminal or a runner
-	 * would; before its setsid() the group does not exist yet. */
-	if (kill(-job, sig) < 0)
+	 * would; before its setsid() the group does not exist yet. Once the main process is
+	 * reaped its pid may be reused: then only the group, while it has members. */
+	if (kill(-job, sig) < 0 && !main_done)
 		kill(job, sig);
 }
 
-/* Reap until the job's main process exits; return its status. Init then exits, and the kernel
- * kills and reaps everything left in the PID namespace before init's own exit completes
- * (zap_pid_ns_processes): no daemon the job started outlives the run, and the launcher's
- * waitpid(init) returns only once they are all gone. That is much faster than killing and
- * reaping them one by one from here. */
-static int init_loop(pid_t job, int sfd)
+/* The job's end, as init sees it. */
+struct reap {
+	pid_t job;
+	int status;               /* the main process's wait status */
+	bool main_done;           /* ... is known */
+	bool gone;                /* no process but init is left */
+	bool cancelled;           /* a TERM, INT or HUP was forwarded */
+	struct timespec deadline; /* then: the end of the kill grace */
+};
+
+static void reap_exited(struct reap *r)
 {
-	struct signalfd_siginfo si;
 	int st;
 	pid_t w;
 
-	for (;;) {
-		if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
-			if (errno == EINTR)
-				continue;
-			return 0x7f00; /* signalfd broke: report a failure, never hang */
-		}
-		if (si.ssi_signo != SIGCHLD) {
-			forward(job, (int)si.ssi_signo);
-			continue;
-		}
-		while ((w = waitpid(-1, &st, WNOHANG)) > 0)
-			if (w == job)
-				return st;
+	while ((w = waitpid(-1, &st, WNOHANG)) > 0)
+		if (w == r->job)
+			r->main_done = true, r->status = st;
+	r->gone = w < 0 && errno == ECHILD;
+}
+
+/* Milliseconds until the deadline (0 once it has passed), as poll wants them. */
+static int ms_until(const struct timespec *t)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(t->tv_sec - now.tv_sec) * 1000 +
+	     (t->tv_nsec - now.tv_nsec + 999999) / 1000000;
+	return ms <= 0 ? 0 : ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* One signal, waiting at most timeout ms (-1: forever). -1 if the signalfd broke. */
+static int next_signal(const struct plan *p, struct reap *r, int sfd, int timeout)
+{
+	struct pollfd pf = {sfd, POLLIN, 0};
+	struct signalfd_siginfo si;
+	int n = poll(&pf, 1, timeout);
+
+	if (n == 0 || (n < 0 && errno == EINTR))
+		return 0; /* the deadline, or a stray interruption */
+	if (n < 0)
+		return -1;
+	if (read(sfd, &si, sizeof(si)) != sizeof(si))
+		return errno == EINTR || errno == EAGAIN ? 0 : -1;
+	if (si.ssi_signo == SIGCHLD) {
+		reap_exited(r);
+		return 0;
 	}
+	if (signal_cancels((int)si.ssi_signo) && !r->cancelled) {
+		uint64_t ms = p->kill_grace_ms;
+
+		r->cancelled = true;
+		clock_gettime(CLOCK_MONOTONIC, &r->deadline);
+		r->deadline.tv_sec += (time_t)(ms / 1000);
+		r->deadline.tv_nsec += (long)(ms % 1000) * 1000000;
+		if (r->deadline.tv_nsec >= 1000000000)
+			r->deadline.tv_sec++, r->deadline.tv_nsec -= 1000000000;
+	}
+	forward(r->job, r->main_done, (int)si.ssi_signo);
+	return 0;
+}
+
+/* The grace is over: SIGKILL what is left of the job and reap it. Returns how many. */
+static int kill_rest(void)
+{
+	int n = 0, st;
+
+	/* From PID 1, -1 is every other process of this PID namespace (all of the job's uid).
+	 * A fork racing with it sees its parent's pending SIGKILL and fails. */
+	if (kill(-1, SIGKILL) < 0)
+		return 0;
+	while (waitpid(-1, &st, 0) > 0)
+		n++;
+	return n;
+}
+
+/* Reap until the job's main process exits and report its status. Without a cancel, init then
+ * exits, and the kernel kills and reaps everything left in the PID namespace before init's own
+ * exit completes (zap_pid_ns_processes): no daemon the job started outlives the run, and the
+ * launcher's waitpid(init) returns only once they are all gone. That is much faster than
+ * killing and reaping them one by one from here.
+ * After a cancel, the main process's exit is not the end: a shell that dies of the TERM at
+ * once must not take its subshells' traps with it (GitLab runs every script as
+ * `: | eval '...'`). Every process gets the grace, and only what is left at its end is
+ * killed; meanwhile the job's stdout and stderr stay open, so what a trap prints is logged. */
+static void init_wait(const struct plan *p, pid_t job, int sfd, int msgfd)
+{
+	struct reap r = {.job = job, .status = 0x7f00}; /* a broken signalfd: a failure */
+
+	while (!r.main_done)
+		if (next_signal(p, &r, sfd, -1) < 0)
+			break;
+	send_msg(msgfd, MSG_STATUS, 0, r.status, "exit", NULL);
+	if (!r.main_done || !r.cancelled)
+		return;
+	while (!r.gone && ms_until(&r.deadline) > 0)
+		if (next_signal(p, &r, sfd, ms_until(&r.deadline)) < 0)
+			break;
+	send_msg(msgfd, MSG_GRACE, 0, r.gone ? 0 : kill_rest(), "grace", NULL);
 }
 
 static int cmp_int(const void *a, const void *b)
@@ -347,6 +432,6 @@ noreturn void ns_init_main(struct launch *l)
 		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, "init capabilities", what);
 		_exit(CIS_EXIT_LAUNCHER);
 	}
-	send_msg(msgfd, MSG_STATUS, 0, init_loop(job, sfd), "exit", NULL);
+	init_wait(p, job, sfd, msgfd);
 	_exit(0);
 }

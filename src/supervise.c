@@ -53,6 +53,11 @@ struct outcome {
 	bool have_status;
 	int job_status;
 	bool timed_out;
+	bool cancelled;            /* a TERM, INT or HUP was forwarded: the kill grace began */
+	struct timespec cancel_at; /* ... then */
+	bool graced;               /* init gave the job its grace (MSG_GRACE) ... */
+	int grace_killed;          /* ... and killed that many at its end */
+	bool sigkilled;            /* the timeout's SIGKILL to init */
 	int init_status;
 	int listener; /* seccomp user notifications, once the job has sent the fd */
 	struct denial denials[MAX_DENIALS];
@@ -98,9 +103,13 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 		o->have_status = true;
 		o->job_status = m.status;
 		/* The job is over: let the network helper go now, so that its exit (the tap
-		 * device's teardown waits for an RCU grace period) overlaps init's. */
-		if (o->helper)
+		 * device's teardown waits for an RCU grace period) overlaps init's. After a
+		 * cancel the other processes still have their grace, and their network. */
+		if (o->helper && !o->cancelled)
 			closep(&o->helper->exit_w);
+	} else if (m.type == MSG_GRACE) {
+		o->graced = true;
+		o->grace_killed = m.status;
 	} else if (m.type != MSG_LISTENER && m.type != MSG_NFLOG && m.type != MSG_DNS &&
 	           !o->have_error) {
 		o->error = m;
@@ -219,6 +228,15 @@ static void arm(int tfd, uint64_t ms)
 	timerfd_settime(tfd, 0, &it, NULL);
 }
 
+/* The kill grace starts at the first TERM, INT or HUP the job gets; init counts it too. */
+static void cancel_begins(struct outcome *o, int sig)
+{
+	if (o->cancelled || !signal_cancels(sig))
+		return;
+	o->cancelled = true;
+	clock_gettime(CLOCK_MONOTONIC, &o->cancel_at);
+}
+
 /* Timeout: SIGTERM to the job, then SIGKILL to the whole sandbox after the grace period. */
 static void on_timer(const struct plan *p, pid_t init, int tfd, int *phase, struct outcome *o)
 {
@@ -231,6 +249,10 @@ static void on_timer(const struct plan *p, pid_t init, int tfd, int *phase, stru
 		fprintf(stderr, "cisandbox: timeout: %s\n",
 		        *phase == 0 ? "sending SIGTERM" : "sending SIGKILL");
 	kill(init, *phase == 0 ? SIGTERM : SIGKILL);
+	if (*phase == 0)
+		cancel_begins(o, SIGTERM);
+	else
+		o->sigkilled = true;
 	if ((*phase)++ == 0)
 		arm(tfd, p->kill_grace_ms ? p->kill_grace_ms : 1);
 }
@@ -246,6 +268,7 @@ static bool on_signal(const struct plan *p, pid_t init, int sfd, struct outcome 
 		if (p->verbose)
 			fprintf(stderr, "cisandbox: forwarding %s to the job\n",
 			        sigabbrev_np((int)si.ssi_signo));
+		cancel_begins(o, (int)si.ssi_signo);
 		kill(init, (int)si.ssi_signo);
 		return false;
 	}
@@ -581,6 +604,11 @@ static struct job_end job_end(struct run *r, int status, const struct cgroup_res
 		e.signal = WTERMSIG(o->job_status);
 	else if (o->have_status)
 		e.exit_code = WEXITSTATUS(o->job_status);
+	/* From the cancel to the last process's end (init is reaped only after it). Not when the
+	 * job had ended by itself before init saw the signal: then there was no grace. */
+	e.graced = o->cancelled && (o->graced || o->sigkilled);
+	e.grace_ms = e.graced ? elapsed_ms(&o->cancel_at) : 0;
+	e.killed = o->graced ? o->grace_killed > 0 : e.graced; /* else: our SIGKILL ended it */
 	return e;
 }
 
@@ -608,6 +636,13 @@ static int finish(struct run *r)
 	}
 	audit_job_exit(r->audit, &e);
 	audit_sandbox_destroy(r->audit, &cr, had_cgroup, r->o.denied_total);
+	if (p->verbose && e.graced)
+		fprintf(stderr,
+		        "cisandbox: kill grace: %.1f ms from the cancel to the job's last "
+		        "process; %s\n",
+		        e.grace_ms,
+		        e.killed ? "what was left at its end was killed"
+		                 : "nothing had to be killed");
 	if (p->verbose && r->o.denied_total)
 		report_denials(&r->o);
 	if (p->verbose)

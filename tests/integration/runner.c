@@ -136,11 +136,13 @@ static void cancel_tick(const struct step *s, struct step_result *r, long since,
 			kill(g, SIGTERM), *phase = 1;
 		else if (*phase == 1 && since > 10000)
 			kill(g, SIGKILL), r->killed = true, *phase = 2;
-	} else if (s->cancel == CANCEL_GITHUB) { /* SIGINT, SIGTERM 7.5 s later, then a kill */
+	} else if (s->cancel == CANCEL_GITHUB) {
+		/* SIGINT, SIGTERM 7.5 s later, to the step's process alone (the runner's
+		 * ProcessInvoker signals its pid, not a group), then a kill of the whole tree. */
 		if (*phase == 0)
-			kill(g, SIGINT), *phase = 1;
+			kill(r->pid, SIGINT), *phase = 1;
 		else if (*phase == 1 && since > 7500)
-			kill(g, SIGTERM), r->killed = true, *phase = 2;
+			kill(r->pid, SIGTERM), r->killed = true, *phase = 2;
 		else if (*phase == 2 && since > 10000)
 			kill(g, SIGKILL), *phase = 3;
 	} else if (s->cancel == CANCEL_FORGEJO && *phase == 0) { /* SIGKILL, no grace */

@@ -37,7 +37,7 @@ struct step_result {
 	int status;  /* as a shell reports it: 128+N for signal N */
 	char *out;   /* stdout and stderr, interleaved as a runner logs them */
 	bool eof;    /* stdout/stderr closed (else the runner would still be waiting) */
-	bool killed; /* the replay had to escalate to SIGKILL */
+	bool killed; /* the replay had to escalate (GitHub: to its SIGTERM; others: SIGKILL) */
 	pid_t pid;   /* the step's process (its group leader) */
 };
 

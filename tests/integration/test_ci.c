@@ -5,7 +5,7 @@
  *     mapping, a retried preparation, TERM then KILL to the process group, waiting for EOF;
  *   GitHub Actions shell template — {0} quoted and MSVCRT-split, resolved on PATH, file
  *     commands (GITHUB_OUTPUT, GITHUB_ENV, GITHUB_STEP_SUMMARY), the job hooks, and the
- *     SIGINT / SIGTERM 7.5 s later / kill cancel;
+ *     SIGINT / SIGTERM 7.5 s later (to the pid) / kill cancel;
  *   Forgejo host mode — the first {0} replaced and POSIX-split, a PTY as stdin in its own
  *     session, the whole environment, SIGKILL to the process group with no grace. */
 #define _GNU_SOURCE
@@ -88,8 +88,12 @@ static void gitlab_setup(struct gitlab *g, enum mode m, const char *netns)
 	resp = cat(g->tmp, "/response.json");
 	write_as(m, resp, "{\"id\": 4242, \"token\": \"glcbt-SECRET-TOKEN\"}", 0600);
 	g->profile = cat(g->root, "/gitlab-test.json");
+	/* A short kill grace: a process forked just as the cancel's TERM came can miss it (the
+	 * shell's child still has the shell's handlers), and then holds the stage for the grace,
+	 * which must end before the replay's SIGKILL. */
 	write_as(m, g->profile,
-	         "{\"extends\": \"gitlab\", \"network\": {\"dns_upstream\": [\"" WORLD_DNS "\"]}}",
+	         "{\"extends\": \"gitlab\", \"network\": {\"dns_upstream\": [\"" WORLD_DNS
+	         "\"]}, \"limits\": {\"kill_grace\": \"2s\"}}",
 	         0644);
 	/* The runner's own environment first, then what it adds for the custom executor. */
 	g->env[n++] = path_env();
@@ -260,6 +264,46 @@ DUAL_TEST(ci, gitlab_cancel_mid_stage, .timeout = 90)
 	gitlab_call(&g, &r, ARGS("cleanup"), NO_CANCEL);
 	step_result_free(&r);
 	world_down(&wd);
+	rm_rf(g.root);
+}
+
+/* How GitLab's bash shell writes every stage's script: the job's commands go through
+ * `: | eval $'...'`, so they run in a subshell of the script's bash. Cancelled, that bash dies
+ * of the TERM at once; the trap in the subshell must still run and reach the log. That was a
+ * race (lost about one cancel in four): 50 cancels, all with the trap's line. No network world:
+ * the stage never leaves the sandbox. */
+#define GITLAB_TRAP_SCRIPT                                                                         \
+	"set -eo pipefail\nset +o noclobber\n"                                                     \
+	": | eval $'trap \"echo TRAP-RAN; exit 0\" TERM\\necho started\\n"                         \
+	"sleep 3600.26%d &\\nwait $!\\n'\nexit 0\n"
+
+DUAL_TEST(ci, gitlab_cancel_keeps_subshell_trap, .timeout = 180)
+{
+	struct gitlab g;
+	struct step_result r;
+	char script[256], sleep[32];
+
+	/* Root and rootless run side by side: each looks for its own sleep. */
+	snprintf(script, sizeof(script), GITLAB_TRAP_SCRIPT, m);
+	snprintf(sleep, sizeof(sleep), "sleep 3600.26%d", m);
+	gitlab_setup(&g, m, NULL);
+	gitlab_call(&g, &r, ARGS("prepare"), NO_CANCEL);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	step_result_free(&r);
+	for (int i = 0; i < 50; i++) {
+		gitlab_call(
+		    &g, &r,
+		    ARGS("run", "--profile", g.profile, gitlab_script(&g, script), "build_script"),
+		    CANCEL_GITLAB);
+		cr_assert(strstr(r.out, "started\nTRAP-RAN\n"),
+		          "cancel %d: the subshell's trap was cut off: %s", i, r.out);
+		cr_assert_not(r.killed, "cancel %d: the stage outlived its grace: %s", i, r.out);
+		cr_assert_eq(r.status, 1, "cancel %d: %s", i, r.out); /* bash died of the TERM */
+		step_result_free(&r);
+	}
+	cr_assert(host_process_gone(sleep, 1000), "a job process outlived the cancel");
+	gitlab_call(&g, &r, ARGS("cleanup"), NO_CANCEL);
+	step_result_free(&r);
 	rm_rf(g.root);
 }
 
@@ -549,6 +593,38 @@ DUAL_TEST(ci, github_cancel_first_signal, .timeout = 90)
 	cr_assert_not(host_process_exists("sleep 3600.5"), "a job process outlived the cancel");
 	step_result_free(&r);
 	world_down(&wd);
+	rm_rf(g.root);
+}
+
+/* GitHub's SIGINT goes to the step's pid; the step's bash, in `wait`, dies of it at once while
+ * the background subshell doing the work runs its cleanup trap: it stops its child (a
+ * background job ignores SIGINT; one that was still being forked may have died of it instead,
+ * hence `set +e`, as the step runs under `bash -e`), waits for it, then reports. Without the
+ * grace that trap lost one cancel in two to four; 50 cancels, all with the trap's line, none
+ * needing the SIGTERM. */
+#define GITHUB_TRAP_SCRIPT                                                                         \
+	"( trap 'set +e; kill $! 2>/dev/null; wait $!; echo TRAP-RAN; exit 0' INT TERM\n"          \
+	"  sleep 3600.63%d & echo started; wait $! ) &\nwait\n"
+
+DUAL_TEST(ci, github_cancel_keeps_subshell_trap, .timeout = 180)
+{
+	struct github g;
+	struct step_result r;
+	char script[256], sleep[32];
+
+	snprintf(script, sizeof(script), GITHUB_TRAP_SCRIPT, m);
+	snprintf(sleep, sizeof(sleep), "sleep 3600.63%d", m);
+	github_setup(&g, m, NULL);
+	for (int i = 0; i < 50; i++) {
+		github_step(&g, script, &r, CANCEL_GITHUB);
+		cr_assert(strstr(r.out, "TRAP-RAN\n"),
+		          "cancel %d: the subshell's trap was cut off: %s", i, r.out);
+		cr_assert_not(r.killed, "cancel %d: the step needed more than SIGINT: %s", i,
+		              r.out);
+		cr_assert_eq(r.status, 128 + SIGINT, "cancel %d: %s", i, r.out);
+		step_result_free(&r);
+	}
+	cr_assert(host_process_gone(sleep, 1000), "a job process outlived the cancel");
 	rm_rf(g.root);
 }
 

@@ -1,11 +1,13 @@
-/* Lifecycle: exit statuses, timeout, signal forwarding, and that nothing of a run survives it,
- * even when the launcher is SIGKILLed or the job daemonizes. */
+/* Lifecycle: exit statuses, timeout, signal forwarding, the kill grace after a cancel, and that
+ * nothing of a run survives it, even when the launcher is SIGKILLed or the job daemonizes. */
 #include "harness.h"
 
+#include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int run_status(enum mode m, const char *const *args)
@@ -66,15 +68,17 @@ DUAL_TEST(lifecycle, timeout_is_124, .timeout = 60)
 }
 
 /* A runner cancels by signalling the launcher's whole process group: the job's trap runs once
- * and the run ends with the job's own status. */
+ * and the run ends with the job's own status. (A sleep forked just as the TERM comes can miss
+ * it, and then holds the run for the kill grace: it starts before "ready", and the grace is
+ * short.) */
 DUAL_TEST(lifecycle, sigterm_reaches_job, .timeout = 60)
 {
 	char *ws = tmpdir_for(m), *out;
 	int fd, st;
 	pid_t pid = cis_spawn(m, NULL,
-	                      ARGS("run", "-w", ws, "--", "sh", "-c",
-	                           "trap 'echo trapped; exit 42' TERM; echo ready; "
-	                           "sleep 60 & wait"),
+	                      ARGS("run", "-w", ws, "--kill-grace", "1s", "--", "sh", "-c",
+	                           "trap 'echo trapped; exit 42' TERM; sleep 60 & "
+	                           "echo ready; wait"),
 	                      &fd);
 	char buf[16] = "";
 
@@ -89,15 +93,15 @@ DUAL_TEST(lifecycle, sigterm_reaches_job, .timeout = 60)
 	dir_done(ws);
 }
 
-/* SIGTERM to the launcher alone (not its group) is forwarded too. */
+/* SIGTERM to the launcher alone (not its group) is forwarded too (the grace: as above). */
 DUAL_TEST(lifecycle, sigterm_to_launcher_only, .timeout = 60)
 {
 	char *ws = tmpdir_for(m), *out, buf[16] = "";
 	int fd, st;
 	pid_t pid = cis_spawn(m, NULL,
-	                      ARGS("run", "-w", ws, "--", "sh", "-c",
-	                           "trap 'echo trapped; exit 43' TERM; echo ready; "
-	                           "sleep 60 & wait"),
+	                      ARGS("run", "-w", ws, "--kill-grace", "1s", "--", "sh", "-c",
+	                           "trap 'echo trapped; exit 43' TERM; sleep 60 & "
+	                           "echo ready; wait"),
 	                      &fd);
 
 	cr_assert(read(fd, buf, 6) == 6 && strncmp(buf, "ready\n", 6) == 0);
@@ -106,6 +110,136 @@ DUAL_TEST(lifecycle, sigterm_to_launcher_only, .timeout = 60)
 	st = wait_status(pid);
 	cr_assert_eq(st, 43, "status %d, output %s", st, out);
 	cr_assert_str_eq(out, "trapped\n");
+	free(out);
+	close(fd);
+	dir_done(ws);
+}
+
+/* The job.exit events of an audit log, parsed: at most max, returns how many. */
+static size_t job_exits(const char *path, cJSON **out, size_t max)
+{
+	char *text = read_text(path), *save = NULL;
+	size_t n = 0;
+
+	cr_assert(text, "no audit log at %s", path);
+	for (char *l = strtok_r(text, "\n", &save); l && n < max; l = strtok_r(NULL, "\n", &save)) {
+		cJSON *o = cJSON_Parse(l);
+		cJSON *ev = cJSON_GetObjectItem(o, "event");
+
+		if (cJSON_IsString(ev) && strcmp(ev->valuestring, "job.exit") == 0)
+			out[n++] = o;
+		else
+			cJSON_Delete(o);
+	}
+	free(text);
+	return n;
+}
+
+/* "sleep ARG", for the host process checks (a static buffer: one at a time). */
+static const char *cat_sleep(const char *arg)
+{
+	static char s[64];
+
+	snprintf(s, sizeof(s), "sleep %s", arg);
+	return s;
+}
+
+/* Cancelled in the shape of a GitLab script (the user's commands in the subshell of `: | ...`),
+ * the outer shell dies of the TERM at once; the subshell's trap must still run and be logged.
+ * That was a race, lost one run in four to ten: 50 runs, all with the trap's line. (The grace
+ * is short: a sleep forked just as the TERM comes can miss it and would hold its run.) */
+#define SUBSHELL_TRAP ": | ( trap 'echo TRAP-RAN; exit 0' TERM; echo READY; sleep %s & wait $! )"
+
+DUAL_TEST(lifecycle, cancel_keeps_subshell_trap, .timeout = 120)
+{
+	char *ws = tmpdir_for(m), log[512], script[128], sleep[32];
+	cJSON *exits[64];
+	size_t n;
+
+	/* Root and rootless run side by side: each looks for its own sleep. */
+	snprintf(sleep, sizeof(sleep), "3600.41%d", m);
+	snprintf(script, sizeof(script), SUBSHELL_TRAP, sleep);
+	snprintf(log, sizeof(log), "%s/cancel.jsonl", ws);
+	for (int i = 0; i < 50; i++) {
+		char buf[8] = "", *out;
+		int fd, st;
+		pid_t pid = cis_spawn(m, NULL,
+		                      ARGS("run", "--audit-log", log, "--kill-grace", "2s", "-w",
+		                           ws, "--", "bash", "-c", script),
+		                      &fd);
+
+		cr_assert(read(fd, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0, "run %d: %s", i,
+		          buf);
+		kill(pid, SIGTERM);
+		out = slurp(fd);
+		st = wait_status(pid);
+		/* The status stays the main process's: it died of the TERM. */
+		cr_assert_eq(st, 128 + SIGTERM, "run %d: status %d, output %s", i, st, out);
+		cr_assert_str_eq(out, "TRAP-RAN\n", "run %d: the subshell's trap was cut off", i);
+		free(out);
+		close(fd);
+	}
+	cr_assert(host_process_gone(cat_sleep(sleep), 1000), "a job process outlived its run");
+	n = job_exits(log, exits, 64);
+	cr_assert_eq(n, 50);
+	for (size_t i = 0; i < n; i++) {
+		cJSON *grace = cJSON_GetObjectItem(exits[i], "grace_ms");
+
+		cr_assert(cJSON_IsNumber(grace) && grace->valuedouble < 3000, "run %zu", i);
+		cr_assert(cJSON_IsBool(cJSON_GetObjectItem(exits[i], "killed")), "run %zu", i);
+		cJSON_Delete(exits[i]);
+	}
+	dir_done(ws);
+}
+
+/* After a cancel, the audit log's job.exit says how long the grace lasted and whether anything
+ * had to be killed. A job that ends on the TERM needs no kill; a subshell that ignores the TERM
+ * outlives the main process only until the grace is over: then it is killed, nothing is left. */
+DUAL_TEST(lifecycle, cancel_grace_ends_in_kill, .timeout = 60)
+{
+	char *ws = tmpdir_for(m), log[512], buf[8] = "", *out, script[128], sleep[32];
+	struct timespec t0, t1;
+	cJSON *exits[2];
+	double ms;
+	int fd, st;
+	pid_t pid;
+
+	snprintf(sleep, sizeof(sleep), "3600.42%d", m);
+	snprintf(script, sizeof(script),
+	         ": | ( trap '' TERM; echo READY; sleep %s; echo NOT-REACHED )", sleep);
+	snprintf(log, sizeof(log), "%s/grace.jsonl", ws);
+	/* No child, so nothing can miss the TERM. */
+	pid = cis_spawn(m, NULL,
+	                ARGS("run", "--audit-log", log, "-w", ws, "--", "bash", "-c",
+	                     "trap 'exit 3' TERM; echo READY; while :; do :; done"),
+	                &fd);
+	cr_assert(read(fd, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0, "%s", buf);
+	kill(pid, SIGTERM);
+	free(slurp(fd));
+	cr_assert_eq(wait_status(pid), 3);
+	close(fd);
+	pid = cis_spawn(m, NULL,
+	                ARGS("run", "--audit-log", log, "--kill-grace", "400ms", "-w", ws, "--",
+	                     "bash", "-c", script),
+	                &fd);
+	cr_assert(read(fd, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0, "%s", buf);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	kill(pid, SIGTERM);
+	out = slurp(fd); /* EOF: the last process of the job is gone */
+	st = wait_status(pid);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+	cr_assert_eq(st, 128 + SIGTERM, "status %d, output %s", st, out);
+	cr_assert_str_eq(out, "");
+	cr_assert(ms >= 380 && ms < 5000, "the run ended %.0f ms after the TERM", ms);
+	cr_assert_not(host_process_exists(cat_sleep(sleep)), "the TERM-ignoring subshell survived");
+	cr_assert_eq(job_exits(log, exits, 2), 2);
+	cr_assert(cJSON_GetObjectItem(exits[0], "grace_ms")->valuedouble < 1000);
+	cr_assert(cJSON_IsFalse(cJSON_GetObjectItem(exits[0], "killed")));
+	cr_assert(cJSON_GetObjectItem(exits[1], "grace_ms")->valuedouble >= 380);
+	cr_assert(cJSON_IsTrue(cJSON_GetObjectItem(exits[1], "killed")));
+	cJSON_Delete(exits[0]);
+	cJSON_Delete(exits[1]);
 	free(out);
 	close(fd);
 	dir_done(ws);

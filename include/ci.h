@@ -14,5 +14,7 @@ int github_hook_main(void);
 /* Empty the directory named by $var (below the runner's _work, never through a symlink); a
  * missing variable or directory is nothing to do. 0, or 1 with the reason printed. */
 int github_empty(const char *var);
+/* The same for `path` (named by $var in messages), which must be below `work`. */
+int github_empty_below(const char *var, const char *path, const char *work);
 
 #endif

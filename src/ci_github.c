@@ -31,8 +31,14 @@ static bool work_root(char *out)
 
 int github_empty(const char *var)
 {
-	const char *path = getenv(var);
-	char real[PATH_MAX], wreal[PATH_MAX];
+	char wreal[PATH_MAX];
+
+	return github_empty_below(var, getenv(var), work_root(wreal) ? wreal : NULL);
+}
+
+int github_empty_below(const char *var, const char *path, const char *work)
+{
+	char real[PATH_MAX];
 	_cleanup_close_ int fd = -1;
 	int r;
 
@@ -45,7 +51,7 @@ int github_empty(const char *var)
 		return 1;
 	}
 	/* The runner's layout: _work/REPO (RUNNER_WORKSPACE), _work/REPO/REPO, _work/_temp. */
-	if (!work_root(wreal) || !path_has_prefix(real, wreal) || strcmp(real, wreal) == 0) {
+	if (!work || !path_has_prefix(real, work) || strcmp(real, work) == 0) {
 		fprintf(stderr,
 		        "cisandbox github: refusing to empty %s=%s: not below the runner's work "
 		        "directory (the parent of RUNNER_WORKSPACE)\n",

@@ -313,7 +313,7 @@ static int cmd_prepare(struct hook *h)
 {
 	const cJSON *ctr = cJSON_GetObjectItemCaseSensitive(h->args, "container");
 	const cJSON *svc = cJSON_GetObjectItemCaseSensitive(h->args, "services");
-	_cleanup_free_ char *shown = NULL, *tools = NULL, *own = NULL;
+	_cleanup_free_ char *shown = NULL, *tools = NULL, *own = NULL, *ws = NULL;
 	cJSON *out, *ctx, *c;
 	int r;
 
@@ -334,7 +334,10 @@ static int cmd_prepare(struct hook *h)
 	own = xasprintf("%s/tool", h->job);
 	if ((!tools || dir_is_empty(tools)) && mkdir(own, 0700) < 0)
 		return hook_fail("%s: %s", own, strerror(errno));
-	if (github_empty("GITHUB_WORKSPACE") != 0)
+	if (!(ws = workspace(h)))
+		return hook_fail("GITHUB_WORKSPACE=%s: not the runner's _work/REPO/REPO of %s",
+		                 getenv("GITHUB_WORKSPACE"), h->work);
+	if (github_empty_below("GITHUB_WORKSPACE", ws, h->work) != 0)
 		return 1;
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(cJSON_AddObjectToObject(out, "state"), "cisandbox", h->name);
@@ -350,11 +353,13 @@ static int cmd_prepare(struct hook *h)
 
 static int cmd_cleanup(struct hook *h)
 {
+	_cleanup_free_ char *ws = workspace(h);
 	int r = remove_job(h);
 
 	if (r < 0)
 		hook_fail("removing %s: %s", h->job, strerror(-r));
-	github_empty("GITHUB_WORKSPACE");
+	if (ws)
+		github_empty_below("GITHUB_WORKSPACE", ws, h->work);
 	return 0; /* the runner only logs a failed cleanup */
 }
 

@@ -10,6 +10,7 @@ B=$(mktemp -d /tmp/cis-bench-XXXXXX)
 trap 'rm -rf "$B"' EXIT INT TERM
 chmod 755 "$B"
 cp "$build/cisandbox" "$build/bench/sysloop" "$build/bench/teardown" "$build/probes/probe" "$B/"
+sed "s|spawn('[^']*'|spawn('$B/cisandbox'|" "$build/container-hook.js" >"$B/container-hook.js"
 mkdir "$B/ws" "$B/proj" "$B/out"
 cp -r "$src/src" "$src/include" "$B/proj/"
 printf 'SRCS := $(wildcard src/*.c)\nall: $(SRCS:.c=.o)\n%%.o: %%.c\n\t$(CC) -O2 -std=gnu17 -iquote include -I/usr/include/cjson -DCIS_VERSION=\\"b\\" -DCIS_DATADIR=\\"/b\\" -c -o $@ $<\n' \
@@ -199,6 +200,31 @@ for n in 8 32; do
 	b=$(rate "$n" "$total" $bwrap /bin/true)
 	python3 -c "print(f'   {$n:2} concurrent: cisandbox {$c} runs/s, bwrap {$b} runs/s: {$c/$b:.2f}× bwrap')"
 done
+
+# 6. A GitHub Actions step --------------------------------------------------------------------
+echo
+echo "6. One GitHub Actions step: hook mode (prepare_job + run_script_step + cleanup_job, three"
+echo "   node processes as the runner starts them) vs shell: mode (one cisandbox run), 20 runs"
+if [ "$egress_ok" = yes ] && command -v node >/dev/null; then
+	mkdir "$B/runner"
+	sh "$src/tests/bench/hookstep.sh" setup "$B/runner" "$(command -v node)" \
+		"$B/container-hook.js" github-hook
+	[ "$(id -u)" = 0 ] && chown -R nobody:nogroup "$B/runner"
+	as_user hyperfine -N -w 3 -r 20 --export-json "$B/out/hook.json" \
+		-n "shell: step (--profile github)" \
+		"sh $src/tests/bench/hookstep.sh shell $B/runner $B/cisandbox" \
+		-n "hook-mode step (github-hook)" "sh $src/tests/bench/hookstep.sh run $B/runner" \
+		>/dev/null 2>&1
+	python3 - "$B/out/hook.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+base = r[0]["median"]
+for x in r:
+    print(f"   {x['command']:40} median {x['median']*1e3:8.2f} ms  {x['median']/base:5.2f}× shell: step")
+PY
+else
+	echo "   skipped: needs node and egress (slirp4netns) here"
+fi
 
 echo
 echo "Targets (docs: README, Performance): startup ≤ 1.0× bwrap; supervisor peak RSS < 2 MiB;"

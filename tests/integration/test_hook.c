@@ -365,12 +365,13 @@ static bool exists(const char *path)
 }
 
 /* The operator's profile, named by CISANDBOX_PROFILE in the runner's .env: github-hook with
- * the test world's DNS server and one package registry. */
+ * the test world's DNS server, one package registry, and the cache service granted by name. */
 static void operator_profile(struct runner *g)
 {
 	g->profile = fmt("%s/operator.json", g->root);
 	file_own(g, g->profile,
-	         "{\"extends\": \"github-hook\", \"network\": {\"dns_upstream\": [\"" WORLD_DNS
+	         "{\"extends\": \"github-hook\", \"env\": {\"pass\": [\"ACTIONS_CACHE_URL\"]}, "
+	         "\"network\": {\"dns_upstream\": [\"" WORLD_DNS
 	         "\"], \"allow\": [\"pkg.allowed.test:80\"]}}",
 	         0644);
 }
@@ -451,7 +452,8 @@ static void check_first_step(struct runner *g, struct step_result *r)
 }
 
 /* A JavaScript action with the runner's node at /__e, its token input, and the runner's
- * runtime, cache, results and OIDC variables (withheld by github-hook). */
+ * runtime, cache, results and OIDC variables: withheld by github-hook, but for the cache
+ * service, which the operator's profile grants by name. */
 static char *check_js_action(struct runner *g, struct step_result *r)
 {
 	const char *args[] = {"/__w/_actions/o/js/v1/index.js", NULL};
@@ -473,7 +475,8 @@ static char *check_js_action(struct runner *g, struct step_result *r)
 	                       NULL));
 	cr_assert_eq(r->status, 0, "%s", r->out);
 	cr_assert_str_eq(r->out, "js action in /__w/repo/repo with node /__e/node20/bin/node\n"
-	                         "input ghs_input_SECRET - - - -\nFROM_STEP_ONE=yes\n");
+	                         "input ghs_input_SECRET - ACTIONS_CACHE_URL - -\n"
+	                         "FROM_STEP_ONE=yes\n");
 	cr_assert_str_eq(file_value(g->out_file, "greeting"), "hello from js");
 	step_result_free(r);
 	return state_file;
@@ -681,4 +684,30 @@ DUAL_TEST(hook, job_hooks_ignore_the_jobs_path, .timeout = 60)
 	}
 	cr_assert(!exists(g.marker), "a program on the job's GITHUB_PATH ran on the host");
 	runner_done(&g);
+}
+
+/* github-hook's egress is GitHub's runner endpoints, by name, whatever the workflow says. */
+Test(hook, github_hook_profile_allows_githubs_endpoints)
+{
+	struct result r;
+	cJSON *plan, *net, *names;
+	char *all;
+
+	cis_run(ROOTLESS, &r, NULL,
+	        ARGS("run", "--profile", "github-hook", "--dry-run", "--", "true"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	plan = cJSON_Parse(r.out);
+	net = cJSON_GetObjectItem(plan, "network");
+	names = cJSON_GetObjectItem(net, "allow_names");
+	cr_assert_str_eq(cJSON_GetObjectItem(net, "mode")->valuestring, "allowlist");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(net, "allow")), 0,
+	             "an address allowed");
+	all = cJSON_PrintUnformatted(names);
+	for (const char *const *n =
+	         (const char *const[]){"\"github.com:443/tcp\"", "\"api.github.com:443/tcp\"",
+	                               "\"*.actions.githubusercontent.com:443/tcp\"", NULL};
+	     *n; n++)
+		cr_assert(strstr(all, *n), "%s not allowed: %s", *n, all);
+	cJSON_Delete(plan);
+	result_free(&r);
 }

@@ -245,8 +245,36 @@ static int plan_workspace(struct plan *p, const struct cli *c, const struct prof
 	return 0;
 }
 
-/* "${NAME}" replaced by the caller's NAME, which must be set and not empty; NULL with err set
- * otherwise. */
+/* ${NAME:dir}: the directory holding the file $NAME names (act's file commands lie beside the
+ * step's script). Never one that holds the caller's home or a system directory: a runner laid
+ * out otherwise must not get its home shown read-write. */
+static const char *dir_of(const char *val, char *out, size_t len)
+{
+	const char *homes[2] = {getenv("HOME"), NULL};
+	const struct passwd *pw = getpwuid(geteuid());
+	char *slash;
+
+	homes[1] = pw ? pw->pw_dir : NULL;
+	if (!path_is_clean_absolute(val) || strlen(val) >= len)
+		return "not a clean absolute path";
+	strcpy(out, val);
+	if (!(slash = strrchr(out, '/')) || slash == out)
+		return "in /";
+	*slash = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(homes); i++) {
+		char real[PATH_MAX];
+
+		if (homes[i] && realpath(homes[i], real) && path_has_prefix(real, out))
+			return "a directory that holds the caller's home";
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(system_dirs); i++)
+		if (path_has_prefix(system_dirs[i], out) || path_has_prefix(out, system_dirs[i]))
+			return "a system directory";
+	return NULL;
+}
+
+/* "${NAME}" (or "${NAME:dir}") replaced by the caller's NAME (or its directory), which must be
+ * set and not empty; NULL with err set otherwise. */
 static char *expand_vars(const char *in, const char *what, struct cis_err *err)
 {
 	char *out = xstrdup("");
@@ -255,12 +283,20 @@ static char *expand_vars(const char *in, const char *what, struct cis_err *err)
 	for (const char *ref; (ref = strstr(s, "${"));) {
 		const char *end = strchr(ref, '}');
 		_cleanup_free_ char *name = strndup(ref + 2, (size_t)(end - ref - 2));
-		const char *val = getenv(name);
+		char *mod = strchr(name, ':'), dir[PATH_MAX];
+		const char *val, *why = NULL;
 		char *next;
 
-		if (!val || !*val || strchr(val, ':')) {
-			cis_err_set(err, "%s \"%s\": ${%s} is %s", what, in, name,
-			            !val || !*val ? "not set" : "a path with ':'");
+		if (mod)
+			*mod = '\0';
+		val = getenv(name);
+		if (!val || !*val || strchr(val, ':'))
+			why = !val || !*val ? "not set" : "a path with ':'";
+		else if (mod && (why = dir_of(val, dir, sizeof(dir))) == NULL)
+			val = dir;
+		if (why) {
+			cis_err_set(err, "%s \"%s\": ${%s%s} is %s", what, in, name, mod ? ":dir" : "",
+			            why);
 			free(out);
 			return NULL;
 		}

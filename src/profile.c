@@ -220,8 +220,14 @@ static const char *check_var_refs(const char *s)
 		const char *end = strchr(s, '}');
 		_cleanup_free_ char *name = end ? strndup(s + 2, (size_t)(end - s - 2)) : NULL;
 
+		char *mod = name ? strchr(name, ':') : NULL;
+
 		if (!end)
 			return "\"${\" without a closing \"}\"";
+		if (mod && strcmp(mod, ":dir") != 0)
+			return "the only modifier inside ${...} is :dir";
+		if (mod)
+			*mod = '\0';
 		if (!name || !env_name_valid(name, false))
 			return "not a variable name inside ${...}";
 		s = end + 1;

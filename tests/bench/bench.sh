@@ -210,17 +210,22 @@ if [ "$egress_ok" = yes ] && command -v node >/dev/null; then
 	sh "$src/tests/bench/hookstep.sh" setup "$B/runner" "$(command -v node)" \
 		"$B/container-hook.js" github-hook
 	[ "$(id -u)" = 0 ] && chown -R nobody:nogroup "$B/runner"
+	as_user sh "$src/tests/bench/hookstep.sh" prepare "$B/runner"
 	as_user hyperfine -N -w 3 -r 20 --export-json "$B/out/hook.json" \
 		-n "shell: step (--profile github)" \
 		"sh $src/tests/bench/hookstep.sh shell $B/runner $B/cisandbox" \
-		-n "hook-mode step (github-hook)" "sh $src/tests/bench/hookstep.sh run $B/runner" \
+		-n "hook: one more step (run_script_step)" \
+		"sh $src/tests/bench/hookstep.sh step $B/runner" \
+		-n "hook: job of one step (prepare+run+cleanup)" \
+		"sh $src/tests/bench/hookstep.sh run $B/runner" \
+		-n "node -e 0 (the runner's node, alone)" "$B/runner/externals/node20/bin/node -e 0" \
 		>/dev/null 2>&1
 	python3 - "$B/out/hook.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
 base = r[0]["median"]
 for x in r:
-    print(f"   {x['command']:40} median {x['median']*1e3:8.2f} ms  {x['median']/base:5.2f}× shell: step")
+    print(f"   {x['command']:46} median {x['median']*1e3:8.2f} ms  {x['median']/base:5.2f}× shell: step")
 PY
 else
 	echo "   skipped: needs node and egress (slirp4netns) here"

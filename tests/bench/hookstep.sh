@@ -4,6 +4,7 @@
 # container-hook.js with one line of JSON on stdin (see tests/integration/test_hook.c).
 #   hookstep.sh setup DIR NODE HOOK PROFILE   make a runner layout under DIR
 #   hookstep.sh run DIR                       one job of one step
+#   hookstep.sh step DIR                      one more step of a prepared job
 #   hookstep.sh shell DIR CISANDBOX           the same step in shell: mode (--profile github)
 set -eu
 cmd=$1 R=$2
@@ -30,10 +31,16 @@ setup)
 	;;
 run)
 	call prepare_job '{"container":{"image":"ubuntu"},"services":[]}'
+	sh "$0" step "$R"
+	call cleanup_job '{}'
+	;;
+step)
 	call run_script_step '{"entryPoint":"sh","entryPointArgs":["-e","/__w/_temp/step.sh"],
 		"environmentVariables":{"GITHUB_WORKSPACE":"/__w/repo/repo"},"prependPath":[],
 		"workingDirectory":"/__w/repo/repo"}'
-	call cleanup_job '{}'
+	;;
+prepare)
+	call prepare_job '{"container":{"image":"ubuntu"},"services":[]}'
 	;;
 shell)
 	cd "$WS" && env -i PATH=/usr/bin:/bin GITHUB_WORKSPACE="$WS" RUNNER_TEMP="$T" \

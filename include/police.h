@@ -4,6 +4,7 @@
 #ifndef CIS_POLICE_H
 #define CIS_POLICE_H
 
+#include "filecmd.h"
 #include "util.h"
 
 enum police_kind { POLICE_ENV, POLICE_PATH };
@@ -12,6 +13,7 @@ enum police_kind { POLICE_ENV, POLICE_PATH };
  * write below) + `rel` (its path below root, as the runner named it). */
 struct police_file {
 	enum police_kind kind;
+	enum filecmd_dialect dialect; /* whose parser will read it */
 	char *var;  /* the variable that named it: GITHUB_ENV, FORGEJO_PATH, ... */
 	char *root; /* a writable root of the plan */
 	char *rel;  /* below root, clean, no leading '/' */
@@ -19,8 +21,8 @@ struct police_file {
 
 /* Where `path` (the runner's absolute path, resolved now) lies below one of `writable` (real
  * paths): fills f and returns 1; 0 when the job cannot write there (nothing to police). */
-int police_locate(const char *var, enum police_kind kind, const char *path,
-                  const struct strv *writable, struct police_file *f);
+int police_locate(const char *var, enum police_kind kind, enum filecmd_dialect dialect,
+                  const char *path, const struct strv *writable, struct police_file *f);
 /* Read f as the runner will and rewrite it without what filecmd.h removes; a symlink or other
  * non-file the job put in the path is removed, so that the runner reads nothing through it.
  * Each removal is pushed onto drops. 0 or -errno (the file is then emptied if it can be). */

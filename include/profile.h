@@ -24,6 +24,7 @@ struct profile {
 	struct strv env_drop; /* names or PREFIX* that a glob in env_pass never passes */
 	struct strv fc_env;   /* file_commands.env: variables naming env files (GITHUB_ENV) */
 	struct strv fc_path;  /* file_commands.path: variables naming path files (GITHUB_PATH) */
+	bool fc_act;          /* file_commands.parser "act": Forgejo's runner reads them */
 	bool has_timeout;
 	uint64_t timeout_ms;
 	bool has_kill_grace;

@@ -172,17 +172,37 @@ static void buf_add(struct buf *b, const char *s, size_t n)
 	b->p[b->n] = '\0';
 }
 
-/* One line from text[*at..len): returns its start, sets *line_len (without the LF) and moves
- * *at past the LF. NULL at the end. */
-static const char *next_line(const char *text, size_t len, size_t *at, size_t *line_len)
+/* How a runner reads an env file (see filecmd.h). */
+struct dialect {
+	bool skip_bom;       /* a leading UTF-8 byte-order mark is not part of the text */
+	bool strip_cr;       /* a trailing CR is not part of a line */
+	bool blank_is_error; /* an empty line outside a heredoc stops the parse */
+	size_t max_line;     /* a longer line silently ends the parse (0: none) */
+};
+static const struct dialect dialects[] = {
+    /* actions/runner SetEnvFileCommand: File.ReadAllText, then LF lines. */
+    [FILECMD_GITHUB] = {true, false, false, 0},
+    /* act (Forgejo's fork) parse_env_file.go: a bufio.Scanner of lines, default 64 KiB. */
+    [FILECMD_ACT] = {false, true, true, 64 * 1024},
+};
+
+/* One line from text[*at..len): returns its start, sets *line_len (without the LF, and
+ * without a trailing CR where the dialect strips it) and moves *at past the LF. NULL at the
+ * end. */
+static const char *next_line(const struct dialect *d, const char *text, size_t len, size_t *at,
+                             size_t *line_len)
 {
 	const char *start = text + *at, *lf;
+	size_t n;
 
 	if (*at >= len)
 		return NULL;
 	lf = memchr(start, '\n', len - *at);
-	*line_len = lf ? (size_t)(lf - start) : len - *at;
-	*at += *line_len + (lf ? 1 : 0);
+	n = lf ? (size_t)(lf - start) : len - *at;
+	*at += n + (lf ? 1 : 0);
+	if (d->strip_cr && n && start[n - 1] == '\r')
+		n--;
+	*line_len = n;
 	return start;
 }
 
@@ -208,55 +228,87 @@ static void drop(struct strv *drops, const char *name, size_t n, const char *why
 	strv_push_take(drops, xasprintf("%.*s: %s", (int)(n > 200 ? 200 : n), name, why));
 }
 
+/* ASCII: a delimiter the runner's UTF-8 decoding cannot make equal to other bytes (invalid
+ * sequences all decode to U+FFFD, so "E\xff" would end a heredoc at "E\xfe"). */
+static bool plain_bytes(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == 0 || (unsigned char)s[i] > 0x7f)
+			return false;
+	return true;
+}
+
 /* The end of a heredoc value: the offset just past the DELIM line, or 0 if there is none. */
-static size_t heredoc_end(const char *text, size_t len, size_t at, const char *delim, size_t dlen)
+static size_t heredoc_end(const struct dialect *d, const char *text, size_t len, size_t at,
+                          const char *delim, size_t dlen)
 {
 	const char *l;
 	size_t ll;
 
-	while ((l = next_line(text, len, &at, &ll)))
+	while ((l = next_line(d, text, len, &at, &ll)))
 		if (ll == dlen && memcmp(l, delim, dlen) == 0)
 			return at;
 	return 0;
 }
 
-char *filecmd_filter_env(const char *text, size_t len, size_t *out_len, struct strv *drops)
+/* One entry at line l: its end (past its last line), or 0 where the runner stops parsing. */
+static size_t entry_end(const struct dialect *d, const char *text, size_t len, size_t at,
+                        const char *l, size_t ll, size_t *nlen, struct strv *drops)
 {
+	const char *eq = memchr(l, '=', ll), *hd = find(l, ll, "<<");
+	bool heredoc = hd && (!eq || hd < eq);
+	size_t dlen;
+
+	*nlen = heredoc ? (size_t)(hd - l) : eq ? (size_t)(eq - l) : 0;
+	if (*nlen == 0 || (!heredoc && !eq) || (d->max_line && ll > d->max_line))
+		return 0;
+	if (!heredoc)
+		return at;
+	dlen = ll - *nlen - 2;
+	if (dlen && !plain_bytes(hd + 2, dlen)) {
+		/* We cannot be sure where the runner ends it: nothing from here on passes. */
+		strv_push(drops, "(rest of the file): a heredoc delimiter that is not plain ASCII");
+		return (size_t)-1;
+	}
+	return dlen ? heredoc_end(d, text, len, at, hd + 2, dlen) : 0;
+}
+
+char *filecmd_filter_env(const char *text, size_t len, enum filecmd_dialect dialect,
+                         size_t *out_len, struct strv *drops)
+{
+	const struct dialect *d = &dialects[dialect];
 	struct buf out = {xstrdup(""), 0};
-	size_t at = utf8_bom((const unsigned char *)text, len), ll;
+	size_t at = d->skip_bom ? utf8_bom((const unsigned char *)text, len) : 0, ll, nlen;
 	const char *l;
 
-	if (other_bom((const unsigned char *)text, len)) {
+	if (d->skip_bom && other_bom((const unsigned char *)text, len)) {
 		strv_push(drops, "(whole file): a UTF-16/UTF-32 byte-order mark");
 		*out_len = 0;
 		return out.p;
 	}
-	for (size_t start = at; (l = next_line(text, len, &at, &ll)); start = at) {
-		const char *eq = memchr(l, '=', ll), *hd = find(l, ll, "<<");
-		bool heredoc = hd && (!eq || hd < eq);
-		size_t nlen = heredoc ? (size_t)(hd - l) : eq ? (size_t)(eq - l) : 0, end = at;
-		_cleanup_free_ char *name = strndup(l, nlen);
+	for (size_t start = at; (l = next_line(d, text, len, &at, &ll)); start = at) {
+		size_t end =
+		    ll || d->blank_is_error ? entry_end(d, text, len, at, l, ll, &nlen, drops) : at;
+		_cleanup_free_ char *name = NULL;
 		const char *why;
 
-		if (ll == 0)
-			continue;
-		if (heredoc) {
-			size_t dlen = ll - nlen - 2;
-
-			end = dlen ? heredoc_end(text, len, at, hd + 2, dlen) : 0;
-		}
-		/* What the runner rejects (no name, no delimiter, no end): it stops at this
-		 * line and applies nothing from here on, so the rest may stay as it is. */
-		if (nlen == 0 || (!heredoc && !eq) || (heredoc && end == 0)) {
+		if (end == (size_t)-1)
+			break;
+		/* What the runner rejects (no name, no delimiter, no end, a line too long): it
+		 * stops at this line and applies nothing from here on: the rest may stay. */
+		if (end == 0) {
 			buf_add(&out, text + start, len - start);
 			break;
 		}
-		if ((why = filecmd_env_danger(name))) {
-			drop(drops, l, nlen, why);
-			at = end;
+		if (ll == 0)
 			continue;
+		name = strndup(l, nlen);
+		if ((why = memchr(l, '\0', nlen) ? "not a plain variable name (a NUL byte)"
+		                                 : filecmd_env_danger(name))) {
+			drop(drops, l, nlen, why);
+		} else {
+			buf_add(&out, text + start, end - start);
 		}
-		buf_add(&out, text + start, end - start);
 		at = end;
 	}
 	*out_len = out.n;

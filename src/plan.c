@@ -295,8 +295,8 @@ static char *expand_vars(const char *in, const char *what, struct cis_err *err)
 		else if (mod && (why = dir_of(val, dir, sizeof(dir))) == NULL)
 			val = dir;
 		if (why) {
-			cis_err_set(err, "%s \"%s\": ${%s%s} is %s", what, in, name, mod ? ":dir" : "",
-			            why);
+			cis_err_set(err, "%s \"%s\": ${%s%s} is %s", what, in, name,
+			            mod ? ":dir" : "", why);
 			free(out);
 			return NULL;
 		}
@@ -529,7 +529,8 @@ static int plan_police(struct plan *p, const struct profile *prof, struct cis_er
 
 			if (!path || !*path)
 				continue;
-			r = police_locate(vars->v[i], k ? POLICE_PATH : POLICE_ENV, path,
+			r = police_locate(vars->v[i], k ? POLICE_PATH : POLICE_ENV,
+			                  prof->fc_act ? FILECMD_ACT : FILECMD_GITHUB, path,
 			                  &p->writable, &f);
 			if (r < 0)
 				return cis_err_set(

@@ -56,8 +56,8 @@ bool police_writable(const char *dir, const struct strv *writable)
 	return root_of(real, writable) != NULL;
 }
 
-int police_locate(const char *var, enum police_kind kind, const char *path,
-                  const struct strv *writable, struct police_file *f)
+int police_locate(const char *var, enum police_kind kind, enum filecmd_dialect dialect,
+                  const char *path, const struct strv *writable, struct police_file *f)
 {
 	_cleanup_free_ char *real = NULL;
 	const char *root;
@@ -68,7 +68,7 @@ int police_locate(const char *var, enum police_kind kind, const char *path,
 	real = resolve_prefix(path);
 	if (!(root = root_of(real, writable)) || strcmp(root, real) == 0)
 		return 0;
-	*f = (struct police_file){kind, xstrdup(var), xstrdup(root),
+	*f = (struct police_file){kind, dialect, xstrdup(var), xstrdup(root),
 	                          xstrdup(real + strlen(root) + (strcmp(root, "/") != 0))};
 	return 1;
 }
@@ -189,6 +189,9 @@ int police_file(const struct police_file *f, const struct strv *writable, struct
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
 			take_away(dir, name, &st, "not a regular file", f, drops);
+		/* An empty file in its place: act fails a job whose path file is missing. */
+		closep(&fd);
+		fd = openat(dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		return 0;
 	}
 	if ((r = read_bounded(fd, &text, &len)) < 0 || len > MAX_FILE) {
@@ -198,7 +201,7 @@ int police_file(const struct police_file *f, const struct strv *writable, struct
 		return r;
 	}
 	out = f->kind == POLICE_ENV
-	          ? filecmd_filter_env(text, len, &out_len, &cut)
+	          ? filecmd_filter_env(text, len, f->dialect, &out_len, &cut)
 	          : filecmd_filter_path(text, len, &out_len, writable_cb, (void *)writable, &cut);
 	for (size_t i = 0; i < cut.n; i++)
 		strv_push_take(drops, xasprintf("%s: %s", f->var, cut.v[i]));

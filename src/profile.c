@@ -389,10 +389,17 @@ static int apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
  * later step, maybe outside any sandbox, reads (see filecmd.h). */
 static int apply_file_commands(const struct ctx *c, const cJSON *fc, struct profile *p)
 {
-	static const char *const keys[] = {"env", "path", NULL};
+	static const char *const keys[] = {"env", "path", "parser", NULL};
+	const char *parser = NULL;
 	int r = check_keys(c, fc, "file_commands", keys);
 
-	if (r < 0 || (r = apply_var_names(c, fc, "file_commands", "env", false, &p->fc_env)) < 0 ||
+	if (r < 0 || (r = get_string(c, fc, "parser", "file_commands.parser", &parser)) < 0)
+		return r;
+	if (parser && strcmp(parser, "github") != 0 && strcmp(parser, "act") != 0)
+		return fail(c, "file_commands.parser", "\"%s\": must be github or act", parser);
+	if (parser)
+		p->fc_act = strcmp(parser, "act") == 0;
+	if ((r = apply_var_names(c, fc, "file_commands", "env", false, &p->fc_env)) < 0 ||
 	    (r = apply_var_names(c, fc, "file_commands", "path", false, &p->fc_path)) < 0)
 		return r;
 	return 0;
@@ -858,6 +865,8 @@ int profile_print_json(const struct profile *p, FILE *out)
 	}
 	if (p->fc_env.n || p->fc_path.n) {
 		cJSON *fc = cJSON_AddObjectToObject(root, "file_commands");
+
+		cJSON_AddStringToObject(fc, "parser", p->fc_act ? "act" : "github");
 
 		cJSON_AddItemToObject(
 		    fc, "env",

@@ -5,15 +5,21 @@
 
 #include "filecmd.h"
 
-/* Filter text and compare with want. */
-static void expect_env(const char *text, size_t len, const char *want, struct strv *drops)
+/* Filter text as `dialect` reads it and compare with want. */
+static void expect_dialect(enum filecmd_dialect dialect, const char *text, size_t len,
+                           const char *want, struct strv *drops)
 {
 	size_t out_len;
-	char *out = filecmd_filter_env(text, len, &out_len, drops);
+	char *out = filecmd_filter_env(text, len, dialect, &out_len, drops);
 
 	cr_assert_eq(strlen(out), out_len);
 	cr_assert_str_eq(out, want);
 	free(out);
+}
+
+static void expect_env(const char *text, size_t len, const char *want, struct strv *drops)
+{
+	expect_dialect(FILECMD_GITHUB, text, len, want, drops);
 }
 
 Test(filecmd, env_keeps_plain_entries_and_heredocs)
@@ -121,4 +127,54 @@ Test(filecmd, danger_table)
 	cr_assert_not_null(filecmd_env_danger("CFLAGS"));
 	cr_assert_not_null(filecmd_env_danger("KUBECONFIG"));
 	cr_assert_not_null(filecmd_env_danger("SSL_CERT_FILE"));
+}
+
+/* GitHub's runner decodes UTF-8 before it compares a heredoc's delimiter: "E\xff" and "E\xfe"
+ * both become "E\ufffd", so such a delimiter could end where our byte compare does not. */
+Test(filecmd, env_non_ascii_delimiter_ends_the_file)
+{
+	struct strv d = {0};
+	const char in[] = "A=1\nX<<E\xff\nE\xfe\nLD_PRELOAD=/evil\nE\xff\nB=2\n";
+
+	expect_env(in, strlen(in), "A=1\n", &d);
+	cr_assert_eq(d.n, 1);
+	strv_free(&d);
+}
+
+/* act strips a trailing CR from every line: "X<<EOF\r" ends at "EOF", and what GitHub's runner
+ * would read as the heredoc's value is a variable of its own to act. */
+Test(filecmd, act_reads_lines_without_cr)
+{
+	struct strv d = {0};
+	const char in[] = "X<<EOF\r\nEOF\nLD_PRELOAD=/evil\nEOF\r\nB=2\r\n";
+
+	expect_dialect(FILECMD_GITHUB, in, strlen(in),
+	               "X<<EOF\r\nEOF\nLD_PRELOAD=/evil\nEOF\r\nB=2\r\n", &d);
+	cr_assert_eq(d.n, 0);
+	/* ... and at the lone "EOF" act stops with an error: that rest stays as written. */
+	expect_dialect(FILECMD_ACT, in, strlen(in), "X<<EOF\r\nEOF\nEOF\r\nB=2\r\n", &d);
+	cr_assert_eq(d.n, 1);
+	cr_assert(strncmp(d.v[0], "LD_PRELOAD: ", 12) == 0, "%s", d.v[0]);
+	strv_free(&d);
+}
+
+/* act stops at a blank line (an error) and, silently, at a line over 64 KiB; nektos skips a
+ * UTF-8 BOM but Forgejo does not, so there it is part of the first name. */
+Test(filecmd, act_stops_where_act_stops)
+{
+	struct strv d = {0};
+	const char blank[] = "A=1\n\nLD_PRELOAD=/x\n";
+	const char bom[] = "\xef\xbb\xbfLD_PRELOAD=/x\nA=1\n";
+	size_t n = 70 * 1024;
+	char *longl = malloc(n + 32);
+
+	expect_dialect(FILECMD_ACT, blank, strlen(blank), blank, &d);
+	expect_dialect(FILECMD_ACT, bom, strlen(bom), "A=1\n", &d);
+	memset(longl, 'a', n);
+	memcpy(longl, "A=", 2);
+	strcpy(longl + n, "\nLD_PRELOAD=/x\n");
+	expect_dialect(FILECMD_ACT, longl, strlen(longl), longl, &d);
+	cr_assert_eq(d.n, 1, "%zu", d.n); /* the BOM-prefixed name */
+	free(longl);
+	strv_free(&d);
 }

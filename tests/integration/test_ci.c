@@ -23,6 +23,8 @@
 
 TestSuite(ci, .fini = world_cleanup);
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 static char *cat(const char *a, const char *b)
 {
 	char *s;
@@ -630,66 +632,155 @@ DUAL_TEST(ci, github_cancel_keeps_subshell_trap, .timeout = 180)
 
 /* ---- Forgejo Actions, host mode ---- */
 
-/* act replaces the first {0} alone, then splits like a shell. The step's profile: forgejo,
- * with pasta as the network helper (the one most likely to outlive a kill). */
-static void forgejo_step(struct github *g, const char *profile, const char *script,
-                         struct step_result *r, enum cancel cancel, pid_t *kids)
-{
-	char path[600], *line, *argv[32], *at;
+/* act's layout for one job (Forgejo runner v12, act/runner/run_context.go startHostEnvironment):
+ * <workdir_parent>/<16 hex>/{hostexecutor,tmp,act/workflow}, workdir_parent $HOME/.cache/act;
+ * the file commands and each step's script (workflow/<step id>.sh) in act/workflow; the
+ * runner's whole environment copied into the step's, FORGEJO_* beside GITHUB_*. */
+struct act {
+	enum mode m;
+	const char *netns;
+	char *home, *job, *ws, *tmp, *wf;
+	const char *env[48];
+	int n_env;
+};
 
-	snprintf(path, sizeof(path), "%s/forgejo-step.sh", g->temp);
-	write_as(g->m, path, script, 0644);
+static void act_setup(struct act *a, enum mode m, const char *netns)
+{
+	static const char *const files[][2] = {
+	    {"ENV", "envs.txt"},     {"OUTPUT", "outputcmd.txt"},    {"STATE", "statecmd.txt"},
+	    {"PATH", "pathcmd.txt"}, {"STEP_SUMMARY", "SUMMARY.md"}, {"EVENT_PATH", "event.json"}};
+	int n = 0;
+
+	*a = (struct act){.m = m, .netns = netns};
+	a->home = tmpdir_for(m); /* the runner's home, its registration in its working dir */
+	write_as(m, cat(a->home, "/.runner"), "{\"id\": 1, \"token\": \"forgejo-reg-SECRET\"}",
+	         0600);
+	write_as(m, cat(a->home, "/.bash_history"), "forgejo-runner register --token x\n", 0600);
+	mkdir_as(m, cat(a->home, "/.cache"), 0755);
+	mkdir_as(m, cat(a->home, "/.cache/act"), 0755);
+	a->job = cat(a->home, "/.cache/act/0f1e2d3c4b5a6978");
+	mkdir_as(m, a->job, 0755);
+	a->ws = cat(a->job, "/hostexecutor");
+	a->tmp = cat(a->job, "/tmp");
+	a->wf = cat(a->job, "/act/workflow");
+	mkdir_as(m, a->ws, 0755);
+	mkdir_as(m, a->tmp, 0755);
+	mkdir_as(m, cat(a->job, "/act"), 0755);
+	mkdir_as(m, a->wf, 0755);
+	a->env[n++] = path_env();
+	a->env[n++] = cat("HOME=", a->home);
+	a->env[n++] = "LANG=C.UTF-8";
+	a->env[n++] = "RUNNER_SERVICE_SECRET=hunter2";
+	a->env[n++] = "ACT=true";
+	a->env[n++] = "CI=true";
+	a->env[n++] = "GITHUB_ACTIONS=true";
+	a->env[n++] = "FORGEJO_ACTIONS=true";
+	a->env[n++] = "GITHUB_TOKEN=forgejo-task-SECRET";
+	a->env[n++] = "FORGEJO_TOKEN=forgejo-task-SECRET";
+	a->env[n++] = "ACTIONS_RUNTIME_TOKEN=forgejo-task-SECRET";
+	a->env[n++] = cat("GITHUB_WORKSPACE=", a->ws);
+	a->env[n++] = cat("RUNNER_TEMP=", a->tmp);
+	a->env[n++] = cat("RUNNER_TOOL_CACHE=", cat(a->home, "/.cache/act/tool_cache"));
+	for (size_t i = 0; i < ARRAY_LEN(files); i++) {
+		char *f = cat(cat(a->wf, "/"), files[i][1]);
+
+		write_as(m, f, strcmp(files[i][0], "EVENT_PATH") ? "" : "{}", 0644);
+		a->env[n++] = cat(cat(cat("GITHUB_", files[i][0]), "="), f);
+		a->env[n++] = cat(cat(cat("FORGEJO_", files[i][0]), "="), f);
+	}
+	a->n_env = n;
+	a->env[n] = NULL;
+}
+
+/* One step as act runs it: the five file commands emptied, the script written to
+ * workflow/<id>.sh ("\n" + run + "\n", 0755), the first {0} replaced by its path, the line
+ * split like a shell, run on a PTY in its own session in hostexecutor/. */
+static void act_step(struct act *a, const char *profile, int id, const char *run,
+                     struct step_result *r, enum cancel cancel, pid_t *kids)
+{
+	static const char *const cmds[] = {"envs.txt", "outputcmd.txt", "statecmd.txt",
+	                                   "pathcmd.txt", "SUMMARY.md"};
+	char *script, *line, *argv[32], *at;
+
+	for (size_t i = 0; i < ARRAY_LEN(cmds); i++)
+		write_as(a->m, cat(cat(a->wf, "/"), cmds[i]), "", 0644);
+	cr_assert(asprintf(&script, "%s/%d.sh", a->wf, id) > 0);
+	write_as(a->m, script, cat(cat("\n", run), "\n"), 0755);
 	cr_assert(asprintf(&line,
 	                   "cisandbox run --profile %s --dns-upstream " WORLD_DNS
-	                   " -- bash --noprofile --norc -eo pipefail {0}",
+	                   " -- bash --noprofile --norc -e -o pipefail {0}",
 	                   profile) > 0);
 	at = strstr(line, "{0}");
-	cr_assert(asprintf(&line, "%.*s%s%s", (int)(at - line), line, path, at + 3) > 0);
+	cr_assert(asprintf(&line, "%.*s%s%s", (int)(at - line), line, script, at + 3) > 0);
 	split_posix(line, argv, 32);
 	step_run(&(struct step){.argv = (const char *const *)argv,
-	                        .env = g->env,
-	                        .cwd = g->ws,
-	                        .as = g->m,
+	                        .env = a->env,
+	                        .cwd = a->ws,
+	                        .as = a->m,
 	                        .pty = true,
-	                        .netns = g->netns,
+	                        .netns = a->netns,
 	                        .cancel = cancel,
 	                        .cancel_after = "started",
 	                        .launcher_children = kids},
 	         r);
 }
 
-static char *forgejo_profile(struct github *g)
+/* The step's profile: forgejo, with pasta as the network helper (the one most likely to
+ * outlive a kill). */
+static char *forgejo_profile(struct act *a)
 {
-	char *p = cat(g->root, "/forgejo-pasta.json");
+	char *p = cat(a->home, "/forgejo-pasta.json");
 
-	write_as(g->m, p, "{\"extends\": \"forgejo\", \"network\": {\"backend\": \"pasta\"}}",
+	write_as(a->m, p, "{\"extends\": \"forgejo\", \"network\": {\"backend\": \"pasta\"}}",
 	         0644);
 	return p;
 }
 
-DUAL_TEST(ci, forgejo_pty_and_scrubbed_env, .timeout = 90)
+/* Every file command reaches the runner (its policed part), the script runs from
+ * act/workflow, stdin is the PTY, tokens are scrubbed, and nothing of the runner's home is in
+ * view but the job's own directories. */
+DUAL_TEST(ci, forgejo_act_layout, .timeout = 90)
 {
 	struct world wd;
-	struct github g;
+	struct act a;
 	struct step_result r;
+	char *run;
 
 	world_up(&wd);
-	github_setup(&g, m, wd.w);
-	g.env[g.n_env++] = "FORGEJO_TOKEN=forgejo-SECRET";
-	g.env[g.n_env++] = "GITEA_TOKEN=gitea-SECRET";
-	g.env[g.n_env++] = "GITEA_ACTIONS=true";
-	g.env[g.n_env] = NULL;
-	forgejo_step(&g, forgejo_profile(&g),
+	act_setup(&a, m, wd.w);
+	cr_assert(
+	    asprintf(&run,
 	             "[ -t 0 ] && echo stdin is a terminal\n"
-	             "env | grep -E 'SECRET' || echo tokens scrubbed\n"
-	             "echo \"GITEA_ACTIONS=$GITEA_ACTIONS\"\n",
-	             &r, NO_CANCEL, NULL);
+	             "env | grep -E 'SECRET|hunter2' || echo tokens scrubbed\n"
+	             "pwd\n"
+	             "cat %s/.runner %s/.bash_history 2>/dev/null && echo LEAK || echo "
+	             "registration hidden\n"
+	             "ls %s/.cache/act 2>/dev/null | grep -v 0f1e2d3c4b5a6978 && echo LEAK || "
+	             "echo home hidden\n"
+	             "echo greeting=hello >> \"$GITHUB_OUTPUT\"\n"
+	             "echo saved=1 >> \"$FORGEJO_STATE\"\n"
+	             "echo FROM_STEP=yes >> \"$GITHUB_ENV\"\n"
+	             "echo LD_PRELOAD=/tmp/evil.so >> \"$FORGEJO_ENV\"\n"
+	             "echo /usr/local/bin >> \"$GITHUB_PATH\"\necho \"$PWD\" >> \"$GITHUB_PATH\"\n"
+	             "echo '## summary' >> \"$GITHUB_STEP_SUMMARY\"\n"
+	             "cat \"$GITHUB_EVENT_PATH\"; echo\n",
+	             a.home, a.home, a.home) > 0);
+	act_step(&a, forgejo_profile(&a), 0, run, &r, NO_CANCEL, NULL);
 	cr_assert(r.eof);
 	cr_assert_eq(r.status, 0, "%s", r.out);
-	cr_assert_str_eq(r.out, "stdin is a terminal\ntokens scrubbed\nGITEA_ACTIONS=true\n");
+	cr_assert(strstr(r.out, cat(cat("stdin is a terminal\ntokens scrubbed\n", a.ws),
+	                            "\nregistration hidden\nhome hidden\n{}\n")),
+	          "%s", r.out);
+	cr_assert(strstr(r.out, "removed from a file command: GITHUB_ENV: LD_PRELOAD"), "%s",
+	          r.out);
+	cr_assert_str_eq(read_text(cat(a.wf, "/outputcmd.txt")), "greeting=hello\n");
+	cr_assert_str_eq(read_text(cat(a.wf, "/statecmd.txt")), "saved=1\n");
+	cr_assert_str_eq(read_text(cat(a.wf, "/envs.txt")), "FROM_STEP=yes\n");
+	cr_assert_str_eq(read_text(cat(a.wf, "/pathcmd.txt")), "/usr/local/bin\n");
+	cr_assert_str_eq(read_text(cat(a.wf, "/SUMMARY.md")), "## summary\n");
 	step_result_free(&r);
 	world_down(&wd);
-	rm_rf(g.root);
+	rm_rf(a.home);
 }
 
 /* Cancel is SIGKILL to the process group, no grace: the sandbox, its network namespace and
@@ -697,17 +788,17 @@ DUAL_TEST(ci, forgejo_pty_and_scrubbed_env, .timeout = 90)
 DUAL_TEST(ci, forgejo_sigkill_leaves_nothing, .timeout = 90)
 {
 	struct world wd;
-	struct github g;
+	struct act a;
 	struct step_result r;
 	pid_t kids[8] = {0};
 	char ns[64] = "";
 	const char *at;
 
 	world_up(&wd);
-	github_setup(&g, m, wd.w);
-	forgejo_step(&g, forgejo_profile(&g),
-	             "readlink /proc/self/ns/net\necho started\nsleep 3600.75\n", &r,
-	             CANCEL_FORGEJO, kids);
+	act_setup(&a, m, wd.w);
+	act_step(&a, forgejo_profile(&a), 1,
+	         "readlink /proc/self/ns/net\necho started\nsleep 3600.75\n", &r, CANCEL_FORGEJO,
+	         kids);
 	cr_assert_eq(r.status, 128 + SIGKILL, "%s", r.out);
 	cr_assert(kids[0] > 0 && kids[1] > 0, "expected sandbox init and pasta under the launcher");
 	at = strstr(r.out, "net:[");
@@ -729,7 +820,7 @@ DUAL_TEST(ci, forgejo_sigkill_leaves_nothing, .timeout = 90)
 		              kids[k]);
 	step_result_free(&r);
 	world_down(&wd);
-	rm_rf(g.root);
+	rm_rf(a.home);
 }
 
 /* The whole ephemeral runner in one sandbox: its JIT config passes by name, its directory is

@@ -119,6 +119,7 @@ struct plan {
 	enum ws_mode ws_mode;
 	uint64_t ws_size;
 	uint64_t tmp_size;
+	bool show_registration; /* a runner's .runner/.credentials in the workspace are not hidden */
 	/* Replayed in order by the child after /dev, /tmp, /home and the workspace: system dirs,
 	 * built-in masks, then the profile's and the command line's operations. */
 	struct mount_op *mounts;

@@ -15,6 +15,9 @@ struct profile {
 	bool has_ws_mode;
 	enum ws_mode ws_mode;
 	uint64_t ws_size;
+	/* filesystem.workspace.registration: 1 "show" a runner's registration files (.runner,
+	 * .credentials) in the workspace, 0 "hide" (the default), -1 not set in the chain. */
+	int ws_registration;
 	uint64_t tmp_size;
 	char *workdir; /* filesystem.workdir: "caller", a path or ${VAR}; NULL: /workspace */
 	struct mount_op *mounts; /* parent's first, in file order */

@@ -28,4 +28,8 @@ cis_builtin_runner:
 cis_builtin_github_hook:
 	.incbin "github-hook.json"
 	.byte 0
+	.global cis_builtin_forgejo_runner
+cis_builtin_forgejo_runner:
+	.incbin "forgejo-runner.json"
+	.byte 0
 	.section .note.GNU-stack,"",@progbits

@@ -204,7 +204,9 @@ static void plan_builtin_masks(struct plan *p)
 	mask_runner_dirs(p, "/opt", "/opt");
 	if (!p->workspace)
 		return;
-	mask_runner_dirs(p, p->workspace, "/workspace");
+	/* A whole runner in the sandbox reads its own registration (forgejo-runner one-job). */
+	if (!p->show_registration)
+		mask_runner_dirs(p, p->workspace, "/workspace");
 	for (size_t h = 0; h < ARRAY_SIZE(homes); h++) {
 		char real[PATH_MAX];
 		_cleanup_free_ char *shown = NULL;
@@ -822,6 +824,7 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	                                 : NULL;
 	if ((r = plan_workspace(p, c, prof, err)) < 0)
 		goto fail;
+	p->show_registration = prof->ws_registration == 1;
 	plan_system_dirs(p);
 	p->n_system = p->n_mounts;
 	plan_builtin_masks(p);
@@ -1022,6 +1025,8 @@ int plan_print_json(const struct plan *p, FILE *out)
 	/* As root, the workspace and --bind sources are shown through idmapped mounts. */
 	if (p->workspace)
 		cJSON_AddBoolToObject(o, "idmapped", p->as_root);
+	if (p->show_registration)
+		cJSON_AddStringToObject(o, "registration", "shown");
 	o = cJSON_AddObjectToObject(root, "fixed");
 	cJSON_AddStringToObject(o, "/", "tmpfs, read-only after setup");
 	cJSON_AddStringToObject(o, "/tmp", format_size(p->tmp_size, buf));

@@ -22,6 +22,7 @@ extern const char cis_builtin_github[];
 extern const char cis_builtin_forgejo[];
 extern const char cis_builtin_runner[];
 extern const char cis_builtin_github_hook[];
+extern const char cis_builtin_forgejo_runner[];
 
 static const struct {
 	const char *name;
@@ -30,7 +31,7 @@ static const struct {
     {"untrusted", cis_builtin_untrusted},     {"trusted", cis_builtin_trusted},
     {"gitlab", cis_builtin_gitlab},           {"github", cis_builtin_github},
     {"forgejo", cis_builtin_forgejo},         {"runner", cis_builtin_runner},
-    {"github-hook", cis_builtin_github_hook},
+    {"github-hook", cis_builtin_github_hook}, {"forgejo-runner", cis_builtin_forgejo_runner},
 };
 
 /* Where one profile file is being read from, for error messages. */
@@ -282,12 +283,18 @@ static int apply_mount_list(const struct ctx *c, const cJSON *fs, const char *ke
 
 static int apply_workspace(const struct ctx *c, const cJSON *ws, struct profile *p)
 {
-	static const char *const keys[] = {"mode", "size", NULL};
-	const char *mode = NULL;
+	static const char *const keys[] = {"mode", "size", "registration", NULL};
+	const char *mode = NULL, *reg = NULL;
 	int r = check_keys(c, ws, "filesystem.workspace", keys);
 
-	if (r < 0)
+	if (r < 0 ||
+	    (r = get_string(c, ws, "registration", "filesystem.workspace.registration", &reg)) < 0)
 		return r;
+	if (reg && strcmp(reg, "hide") != 0 && strcmp(reg, "show") != 0)
+		return fail(c, "filesystem.workspace.registration", "\"%s\": must be hide or show",
+		            reg);
+	if (reg)
+		p->ws_registration = strcmp(reg, "show") == 0;
 	r = get_string(c, ws, "mode", "filesystem.workspace.mode", &mode);
 	if (r < 0)
 		return r;
@@ -753,7 +760,7 @@ int profile_load(const char *name_or_path, struct profile *out, struct cis_err *
 	const char *chain[MAX_EXTENDS_DEPTH];
 	int r;
 
-	*out = (struct profile){.limits.require_cgroup = -1};
+	*out = (struct profile){.limits.require_cgroup = -1, .ws_registration = -1};
 	r = load_chain(name_or_path, 0, chain, out, err);
 	if (r < 0) {
 		profile_free(out);
@@ -842,6 +849,8 @@ int profile_print_json(const struct profile *p, FILE *out)
 		cJSON_AddStringToObject(ws, "mode", ws_mode_name(p->ws_mode));
 	if (p->ws_size)
 		cJSON_AddStringToObject(ws, "size", format_size(p->ws_size, buf));
+	if (p->ws_registration >= 0)
+		cJSON_AddStringToObject(ws, "registration", p->ws_registration ? "show" : "hide");
 	if (p->tmp_size)
 		cJSON_AddStringToObject(fs, "tmp_size", format_size(p->tmp_size, buf));
 	add_mount_array(fs, p, MNT_RO_BIND, "ro_bind");

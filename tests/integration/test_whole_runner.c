@@ -261,3 +261,64 @@ DUAL_TEST(whole, forgejo_runner_one_job, .timeout = 120)
 	world_down(&wd);
 	rm_rf(root);
 }
+
+/* GitHub's run.sh --jitconfig, stood in for: the JIT config (base64 JSON of base64 files) is
+ * written into the runner's directory, the job runs in _work and logs to _diag. */
+static const char jit_sh[] =
+    "#!/bin/sh\n"
+    "set -eu\n"
+    "[ \"$1\" = --jitconfig ]\n"
+    "printf %s \"$ACTIONS_RUNNER_INPUT_JITCONFIG\" | base64 -d | python3 -c '\n"
+    "import base64, json, sys\n"
+    "for name, content in json.load(sys.stdin).items():\n"
+    "    open(name, \"wb\").write(base64.b64decode(content))'\n"
+    "mkdir -p _diag _work/repo/repo\n"
+    "echo listener started > _diag/Runner_1.log\n"
+    "echo trojan >> bin/Runner.Listener\n"
+    "cd _work/repo/repo\n" FETCH "allowed.test 80\n" FETCH "evil.test 80\n"
+    "cat ../../../.credentials\n"
+    "echo checkout > file.txt && echo job done\n";
+
+DUAL_TEST(whole, github_jit_runner, .timeout = 120)
+{
+	struct world wd;
+	struct result r;
+	char *root = tmpdir_for(m), *rdir = cat(root, "/actions-runner"), *prof, *jit, *envv;
+	/* {".runner": "{}", ".credentials": "{\"scheme\": \"OAuthAccessToken\"}"} */
+	const char *files = "{\".runner\": \"e30=\", \".credentials\": "
+	                    "\"eyJzY2hlbWUiOiAiT0F1dGhBY2Nlc3NUb2tlbiJ9\"}";
+
+	world_up(&wd);
+	dir(m, rdir);
+	dir(m, cat(rdir, "/bin"));
+	put(m, cat(rdir, "/bin/Runner.Listener"), "the runner\n", 0755);
+	put(m, cat(rdir, "/run.sh"), jit_sh, 0755);
+	prof = cat(root, "/runner-test.json");
+	put(m, prof,
+	    "{\"extends\": \"runner\", \"network\": {\"dns_upstream\": [\"" WORLD_DNS
+	    "\"], \"allow\": [\"allowed.test:80\"]}}",
+	    0644);
+	cr_assert(asprintf(&jit, "%s", files) > 0);
+	{
+		FILE *p = popen(cat(cat("printf %s '", jit), "' | base64 -w0"), "r");
+		char buf[512] = "";
+
+		cr_assert(p && fgets(buf, sizeof(buf), p));
+		pclose(p);
+		envv = cat("ACTIONS_RUNNER_INPUT_JITCONFIG=", buf);
+	}
+	cis_run(m, &r, (const char *const[]){envv, NULL},
+	        ARGS("run", "--profile", prof, "-w", rdir, "--", "./run.sh", "--jitconfig"));
+	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
+	cr_assert_str_eq(r.out, "hello 198.51.100.10:80\ngaierror\n"
+	                        "{\"scheme\": \"OAuthAccessToken\"}job done\n");
+	/* Everything the runner wrote is gone with the sandbox; its own files are untouched. */
+	for (const char *const *f =
+	         (const char *const[]){"/.runner", "/.credentials", "/_diag", "/_work", NULL};
+	     *f; f++)
+		cr_assert(!exists(cat(rdir, *f)), "%s reached the host", *f);
+	cr_assert_str_eq(read_text(cat(rdir, "/bin/Runner.Listener")), "the runner\n");
+	result_free(&r);
+	world_down(&wd);
+	rm_rf(root);
+}

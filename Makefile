@@ -15,7 +15,7 @@ DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-d
              libcjson-dev
 DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar nftables \
              slirp4netns dnsmasq-base bind9-dnsutils clang libclang-rt-14-dev \
-             login nodejs
+             login nodejs shellcheck curl
 DEB_BENCH := bubblewrap hyperfine passt
 
 BUILD   := build
@@ -191,6 +191,10 @@ install: $(BUILD)/cisandbox
 	install -d $(DESTDIR)$(LIBDIR)
 	$(foreach h,$(HOOKS),$(call gen_hook,$(BINDIR)/cisandbox,$(DESTDIR)$(LIBDIR)/$(h).js) && \
 		chmod 0644 $(DESTDIR)$(LIBDIR)/$(h).js;)
+	@# One Forgejo runner per job, the whole runner sandboxed (README, Forgejo).
+	sed 's|runner=forgejo-runner cis=cisandbox|runner=forgejo-runner cis=$(BINDIR)/cisandbox|' \
+		src/hooks/forgejo-ephemeral.sh >$(DESTDIR)$(LIBDIR)/forgejo-ephemeral.sh
+	chmod 0755 $(DESTDIR)$(LIBDIR)/forgejo-ephemeral.sh
 	install -D -m 0644 man/cisandbox-profile.5 $(DESTDIR)$(MANDIR)/man5/cisandbox-profile.5
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cisandbox $(DESTDIR)$(MANDIR)/man1/cisandbox.1 \

@@ -11,7 +11,8 @@ for f in bin/cisandbox share/cisandbox/profiles/untrusted.json \
 	share/cisandbox/profiles/github.json share/cisandbox/profiles/forgejo.json \
 	share/cisandbox/profiles/runner.json share/cisandbox/profiles/github-hook.json \
 	lib/cisandbox/container-hook.js lib/cisandbox/job-started.js \
-	lib/cisandbox/job-completed.js; do
+	lib/cisandbox/job-completed.js lib/cisandbox/forgejo-ephemeral.sh \
+	share/cisandbox/profiles/forgejo-runner.json; do
 	test -f "$dest/opt/cistest/$f" || { echo "install: missing $f"; exit 1; }
 done
 for page in man/cisandbox.1 man/cisandbox-profile.5; do
@@ -28,4 +29,9 @@ for h in container-hook:hook job-started:job-started job-completed:job-completed
 		{ echo "install: $f does not run the binary by absolute path"; exit 1; }
 	node --check "$f" || { echo "install: $f: not valid JavaScript"; exit 1; }
 done
-echo "install and man pages: 2 passed, 0 failed"
+# The installed Forgejo launcher runs the installed binary, and passes shellcheck.
+grep -q 'cis=/opt/cistest/bin/cisandbox' "$dest/opt/cistest/lib/cisandbox/forgejo-ephemeral.sh" ||
+	{ echo "install: forgejo-ephemeral.sh does not name the installed binary"; exit 1; }
+shellcheck "$dest/opt/cistest/lib/cisandbox/forgejo-ephemeral.sh" src/hooks/forgejo-ephemeral.sh ||
+	{ echo "shellcheck: forgejo-ephemeral.sh"; exit 1; }
+echo "install, man pages and shellcheck: 3 passed, 0 failed"

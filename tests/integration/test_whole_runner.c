@@ -322,3 +322,80 @@ DUAL_TEST(whole, github_jit_runner, .timeout = 120)
 	world_down(&wd);
 	rm_rf(root);
 }
+
+/* forgejo-ephemeral.sh against the stand-in API: a registration of its own for the job, the
+ * registration token never in the sandbox, one-job sandboxed, the runner removed from the
+ * server and its directory from the host. */
+DUAL_TEST(whole, forgejo_ephemeral_script, .timeout = 120)
+{
+	struct world wd;
+	struct api api;
+	struct step_result r;
+	char *root = tmpdir_for(m), *home = cat(root, "/home"), *bin = cat(root, "/bin"), *jobs;
+	char *prof, *script, *task, *log;
+	const char *env[] = {"LANG=C.UTF-8", NULL, NULL, NULL};
+	const char *argv[32];
+	int a = 0;
+
+	world_up(&wd);
+	dir(m, home);
+	put(m, cat(home, "/secret"), "host home secret\n", 0600);
+	dir(m, bin);
+	put(m, cat(bin, "/forgejo-runner"), runner_sh, 0755);
+	jobs = cat(root, "/jobs");
+	dir(m, jobs);
+	put(m, cat(root, "/registration-token"), "reg-SECRET\n", 0600);
+	put(m, cat(root, "/api-token"), "api-SECRET\n", 0600);
+	prof = cat(root, "/forgejo-runner-test.json");
+	put(m, prof,
+	    "{\"extends\": \"forgejo-runner\", \"network\": {\"dns_upstream\": [\"" WORLD_DNS
+	    "\"]}}",
+	    0644);
+	task = cat(task_for(home), "grep -rq reg-SECRE[T] /workspace && echo LEAK || "
+	                           "echo registration token hidden\n");
+	api_up(&api, &wd, root, task);
+	script = cat(getenv("CIS_TESTS"), "/../src/hooks/forgejo-ephemeral.sh");
+	env[1] = cat("PATH=", cat(getenv("CIS_IT_DIR"), ":/usr/local/bin:/usr/bin:/bin"));
+	env[2] = cat("HOME=", home);
+	/* As the operator's service would: in W, where `ip netns exec` gives the host side the
+	 * world's resolver; as the runner's account. */
+	argv[a++] = "/usr/sbin/ip";
+	argv[a++] = "netns";
+	argv[a++] = "exec";
+	argv[a++] = wd.w;
+	if (m == ROOTLESS) {
+		argv[a++] = "/usr/bin/setpriv";
+		argv[a++] = "--reuid=65534";
+		argv[a++] = "--regid=65534";
+		argv[a++] = "--clear-groups";
+	}
+	for (const char *const *s =
+	         (const char *const[]){
+	             "/bin/sh", script, "--instance", "http://allowed.test:8080", "--token-file",
+	             cat(root, "/registration-token"), "--profile", prof, "--dir", jobs, "--runner",
+	             cat(bin, "/forgejo-runner"), "--api-token-file", cat(root, "/api-token"),
+	             "--delete-url", "http://allowed.test:8080/api/v1/admin/actions/runners/{id}",
+	             NULL};
+	     *s; s++)
+		argv[a++] = *s;
+	argv[a] = NULL;
+	step_run(&(struct step){.argv = argv, .env = env, .cwd = "/", .as = ROOT}, &r);
+	cr_assert_eq(r.status, 0, "%s", r.out);
+	cr_assert(strstr(r.out, "forgejo reachable\ngaierror\nConnectionRefusedError\nhome hidden\n"
+	                        "runners hidden\n1\nstep ran in /home/ci/.cache/act/"),
+	          "%s", r.out);
+	cr_assert(strstr(r.out, "registration token hidden\n"), "%s", r.out);
+	log = read_text(api.log);
+	cr_assert(strstr(log, "POST /api/actions/runner.v1.RunnerService/Register uuid=- "
+	                      "token=reg-SECRET"),
+	          "%s", log);
+	cr_assert(strstr(log, "FetchTask uuid=uuid-7 token=runner-tok-SECRET"), "%s", log);
+	cr_assert(strstr(log, "DELETE /api/v1/admin/actions/runners/7 uuid=None token=None "
+	                      "auth=token api-SECRET"),
+	          "the runner was not removed from the server: %s", log);
+	cr_assert_eq(rmdir(jobs), 0, "the job's directory is still on the host");
+	api_down(&api);
+	step_result_free(&r);
+	world_down(&wd);
+	rm_rf(root);
+}

@@ -277,6 +277,7 @@ static const char jit_sh[] =
     "echo trojan >> bin/Runner.Listener\n"
     "cd _work/repo/repo\n" FETCH "allowed.test 80\n" FETCH "evil.test 80\n"
     "cat ../../../.credentials\n"
+    "ls \"$HOST_HOME\" \"$OTHER_RUNNER\" 2>/dev/null && echo LEAK || echo host hidden\n"
     "echo checkout > file.txt && echo job done\n";
 
 DUAL_TEST(whole, github_jit_runner, .timeout = 120)
@@ -307,11 +308,16 @@ DUAL_TEST(whole, github_jit_runner, .timeout = 120)
 		pclose(p);
 		envv = cat("ACTIONS_RUNNER_INPUT_JITCONFIG=", buf);
 	}
-	cis_run(m, &r, (const char *const[]){envv, NULL},
+	dir(m, cat(root, "/home"));
+	put(m, cat(root, "/home/secret"), "x", 0600);
+	dir(m, cat(root, "/other-runner"));
+	cis_run(m, &r,
+	        (const char *const[]){envv, cat("HOST_HOME=", cat(root, "/home")),
+	                              cat("OTHER_RUNNER=", cat(root, "/other-runner")), NULL},
 	        ARGS("run", "--profile", prof, "-w", rdir, "--", "./run.sh", "--jitconfig"));
 	cr_assert_eq(r.status, 0, "%s%s", r.out, r.err);
 	cr_assert_str_eq(r.out, "hello 198.51.100.10:80\ngaierror\n"
-	                        "{\"scheme\": \"OAuthAccessToken\"}job done\n");
+	                        "{\"scheme\": \"OAuthAccessToken\"}host hidden\njob done\n");
 	/* Everything the runner wrote is gone with the sandbox; its own files are untouched. */
 	for (const char *const *f =
 	         (const char *const[]){"/.runner", "/.credentials", "/_diag", "/_work", NULL};

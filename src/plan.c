@@ -997,6 +997,29 @@ static void json_seccomp(cJSON *root, const struct plan *p)
 	    o, "deny", cJSON_CreateStringArray((const char *const *)s->deny.v, (int)s->deny.n));
 }
 
+/* The file commands policed after the job (only when there are: golden plans stay as they
+ * were for profiles without). */
+static void json_file_commands(cJSON *root, const struct plan *p)
+{
+	cJSON *o;
+
+	if (!p->n_police)
+		return;
+	o = cJSON_AddArrayToObject(root, "file_commands");
+	for (size_t i = 0; i < p->n_police; i++) {
+		cJSON *f = cJSON_CreateObject();
+		_cleanup_free_ char *path = xasprintf("%s/%s", p->police[i].root, p->police[i].rel);
+
+		cJSON_AddStringToObject(f, "var", p->police[i].var);
+		cJSON_AddStringToObject(f, "kind",
+		                        p->police[i].kind == POLICE_ENV ? "env" : "path");
+		cJSON_AddStringToObject(f, "parser",
+		                        p->police[i].dialect == FILECMD_ACT ? "act" : "github");
+		cJSON_AddStringToObject(f, "host", path);
+		cJSON_AddItemToArray(o, f);
+	}
+}
+
 int plan_print_json(const struct plan *p, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject(), *o;
@@ -1045,19 +1068,6 @@ int plan_print_json(const struct plan *p, FILE *out)
 		                        p->audit_log);
 	json_network(root, p);
 	json_seccomp(root, p);
-	if (p->n_police) {
-		o = cJSON_AddArrayToObject(root, "file_commands");
-		for (size_t i = 0; i < p->n_police; i++) {
-			cJSON *f = cJSON_CreateObject();
-			_cleanup_free_ char *path =
-			    xasprintf("%s/%s", p->police[i].root, p->police[i].rel);
-
-			cJSON_AddStringToObject(f, "var", p->police[i].var);
-			cJSON_AddStringToObject(f, "kind",
-			                        p->police[i].kind == POLICE_ENV ? "env" : "path");
-			cJSON_AddStringToObject(f, "host", path);
-			cJSON_AddItemToArray(o, f);
-		}
-	}
+	json_file_commands(root, p);
 	return json_emit(root, out);
 }

@@ -172,10 +172,19 @@ $(BUILD)/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c src/dnsmsg.c include/dnsmsg.h
 	@$(if $(Q),echo "  FUZZ-CC $@")
 	$(Q)clang -g -O1 -iquote include -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_dns.c src/dnsmsg.c
+# The file-command filter likewise (util.c for its allocation helpers).
+$(BUILD)/fuzz/fuzz_filecmd: tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c include/filecmd.h \
+		include/util.h
+	@mkdir -p $(@D)/corpus-filecmd
+	@$(if $(Q),echo "  FUZZ-CC $@")
+	$(Q)clang -g -O1 -iquote include -fsanitize=fuzzer,address,undefined \
+		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c -lcjson
 fuzz: deps
-	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_dns
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_filecmd
 	$(BUILD)/fuzz/fuzz_dns -max_total_time=$(FUZZ_SECONDS) -timeout=5 -print_final_stats=1 \
 		$(BUILD)/fuzz/corpus tests/fuzz/corpus/dns
+	$(BUILD)/fuzz/fuzz_filecmd -max_total_time=$(FUZZ_SECONDS) -timeout=5 -print_final_stats=1 \
+		$(BUILD)/fuzz/corpus-filecmd tests/fuzz/corpus/filecmd
 
 demo: deps
 	@$(MAKE) --no-print-directory all

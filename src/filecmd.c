@@ -273,6 +273,19 @@ static size_t entry_end(const struct dialect *d, const char *text, size_t len, s
 	return dlen ? heredoc_end(d, text, len, at, hd + 2, dlen) : 0;
 }
 
+/* The rest of the file from a line the runner rejects, as written: it applies none of it. But
+ * at the start of the file a byte-order mark changes how the runner decodes all of it. */
+static void keep_rest(struct buf *out, const char *rest, size_t n, struct strv *drops)
+{
+	const unsigned char *r = (const unsigned char *)rest;
+
+	if (out->n == 0 && (other_bom(r, n) || utf8_bom(r, n))) {
+		strv_push(drops, "(rest of the file): it would begin with a byte-order mark");
+		return;
+	}
+	buf_add(out, rest, n);
+}
+
 char *filecmd_filter_env(const char *text, size_t len, enum filecmd_dialect dialect,
                          size_t *out_len, struct strv *drops)
 {
@@ -297,7 +310,7 @@ char *filecmd_filter_env(const char *text, size_t len, enum filecmd_dialect dial
 		/* What the runner rejects (no name, no delimiter, no end, a line too long): it
 		 * stops at this line and applies nothing from here on: the rest may stay. */
 		if (end == 0) {
-			buf_add(&out, text + start, len - start);
+			keep_rest(&out, text + start, len - start, drops);
 			break;
 		}
 		if (ll == 0)

@@ -178,3 +178,17 @@ Test(filecmd, act_stops_where_act_stops)
 	free(longl);
 	strv_free(&d);
 }
+
+/* Found by the fuzzer: when all before it is removed, a rejected line kept as written would
+ * begin the file, and a byte-order mark there changes how the runner decodes everything. */
+Test(filecmd, env_kept_rest_never_begins_with_a_bom)
+{
+	struct strv d = {0};
+	const char in[] = "LD_PRELOAD=/x\n\xfe\xff\x0bJUNK\n";
+	const char in8[] = "LD_PRELOAD=/x\n\xef\xbb\xbfJUNK\nA=1\n";
+
+	expect_env(in, sizeof(in) - 1, "", &d);
+	expect_dialect(FILECMD_ACT, in8, sizeof(in8) - 1, "", &d);
+	cr_assert_eq(d.n, 4, "%zu", d.n);
+	strv_free(&d);
+}

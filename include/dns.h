@@ -1,12 +1,13 @@
-/* dns.h — the sandbox's resolver. It runs in the launcher (outside the job's reach, with no
- * added privilege) on sockets that init opened in the sandbox's network namespace at
+/* dns.h — the sandbox's resolver. It runs in an unprivileged child of the launcher
+ * (netwatch.c), outside the job's reach, on sockets that init opened in the sandbox's network namespace at
  * NET_RESOLVER:53, UDP and TCP. Names the plan allows are forwarded upstream; the A/AAAA
  * addresses of the answer go into the nftables sets of the entries' ports, with the record's
  * TTL (clamped), before the answer reaches the job. Other names get NXDOMAIN (in allowlist
- * mode) and are recorded. Everything is non-blocking and driven by the launcher's poll loop. */
+ * mode) and are recorded. Everything is non-blocking and driven by its owner's poll loop. */
 #ifndef CIS_DNS_H
 #define CIS_DNS_H
 
+#include "nft.h"
 #include "plan.h"
 
 #include <poll.h>
@@ -15,9 +16,14 @@
 struct audit;
 struct dns_resolver;
 
-/* Takes the three sockets (nft may be -1: nothing to program, e.g. open or audit mode). */
+/* How the addresses of an answer get allowed before the job sees it: nft_dns_add's shape. The
+ * resolver runs apart from the launcher (netwatch.c), which holds the nftables socket and
+ * does this for it. NULL: nothing to program (open or audit mode). */
+typedef int dns_allow_fn(void *ctx, const struct nft_dns_elem *v, size_t n, char *err,
+                         size_t errlen);
+/* Takes the two sockets. */
 struct dns_resolver *dns_start(const struct plan *p, const struct audit *a, int udp, int tcp,
-                               int nft);
+                               dns_allow_fn *allow, void *ctx);
 /* Up to max pollfds for the next poll; returns how many. */
 size_t dns_poll_fill(struct dns_resolver *r, struct pollfd *pf, size_t max);
 /* After poll: handle what happened on the n pollfds dns_poll_fill gave (same order). */

@@ -23,6 +23,9 @@
 /* Launched by root with egress, the network helper runs as this host uid (not root, and not the
  * job's uid, so that neither can ptrace the other). */
 #define CIS_ROOT_MODE_HELPER_ID 2147418113u
+/* Launched by root with egress or DNS, the resolver and flow-log reader run as this host uid
+ * (netwatch.c): neither root, nor the job's, nor the helper's. */
+#define CIS_ROOT_MODE_NETWATCH_ID 2147418114u
 #define CIS_HOSTNAME            "cisandbox"
 
 enum ws_mode { WS_OVERLAY, WS_TMPFS, WS_BIND };

@@ -98,7 +98,8 @@ struct dns_resolver {
 	const struct plan *p;
 	const struct audit *audit;
 	int udp, tcp;
-	struct mnl_socket *nl;
+	dns_allow_fn *allow;
+	void *allow_ctx;
 	struct query q[MAX_QUERIES];
 	struct conn c[MAX_CONNS];
 	unsigned conn_gen;
@@ -243,7 +244,7 @@ static void elems_sweep(struct dns_resolver *r, uint64_t now)
 static int allow_addresses(struct dns_resolver *r, const struct query *qr,
                            const struct dns_answer *ans)
 {
-	/* Static: one answer at a time (the launcher is single-threaded), too big for a frame. */
+	/* Static: one answer at a time (the resolver is single-threaded), too big for a frame. */
 	static struct nft_dns_elem v[DNS_MAX_ADDRS * NET_MAX_CLASSES];
 	static struct elem *keep[DNS_MAX_ADDRS * NET_MAX_CLASSES];
 	const struct net_plan *net = &r->p->net;
@@ -287,9 +288,9 @@ static int allow_addresses(struct dns_resolver *r, const struct query *qr,
 			n++;
 		}
 	}
-	if (n == 0)
+	if (n == 0 || !r->allow)
 		return 0;
-	if ((e = nft_dns_add(r->nl, v, n, err, sizeof(err))) < 0) {
+	if ((e = r->allow(r->allow_ctx, v, n, err, sizeof(err))) < 0) {
 		fprintf(stderr, "cisandbox: resolver: cannot allow the addresses of %s: %s: %s\n",
 		        qr->q.name, err, strerror(-e));
 		for (size_t i = 0; i < n; i++)
@@ -658,7 +659,7 @@ static void on_conn(struct dns_resolver *r, int i, short ev)
 /* ---- the poll loop's side ---- */
 
 struct dns_resolver *dns_start(const struct plan *p, const struct audit *a, int udp, int tcp,
-                               int nft)
+                               dns_allow_fn *allow, void *ctx)
 {
 	struct dns_resolver *r = xcalloc(1, sizeof(*r));
 
@@ -666,8 +667,8 @@ struct dns_resolver *dns_start(const struct plan *p, const struct audit *a, int 
 	r->audit = a;
 	r->udp = udp;
 	r->tcp = tcp;
-	if (nft >= 0 && !(r->nl = mnl_socket_fdopen(nft)))
-		close(nft);
+	r->allow = allow;
+	r->allow_ctx = ctx;
 	for (size_t i = 0; i < MAX_QUERIES; i++)
 		r->q[i] = (struct query){.st = Q_FREE, .fd = -1};
 	for (size_t i = 0; i < MAX_CONNS; i++)
@@ -836,8 +837,6 @@ void dns_stop(struct dns_resolver *r)
 			conn_close(r, i);
 	closep(&r->udp);
 	closep(&r->tcp);
-	if (r->nl)
-		mnl_socket_close(r->nl);
 	free(r->elems);
 	free(r);
 }

@@ -4,13 +4,14 @@
 #define _GNU_SOURCE
 #include "supervise.h"
 #include "audit.h"
-#include "dns.h"
+#include "netwatch.h"
 #include "cis_limits.h"
 #include "mount.h"
 #include "net.h"
 #include "seccomp.h"
 #include "userns.h"
 
+#include <cjson/cJSON.h>
 #include <seccomp.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
@@ -65,11 +66,25 @@ struct outcome {
 	unsigned long denied_total;
 	const struct audit *audit;
 	struct net_helper *helper;
-	int nflog; /* audit mode: new outbound flows */
-	struct net_flows flows;
 	const struct plan *p;
-	struct dns_resolver *dns; /* the sandbox's resolver, once init has sent its sockets */
+	/* The resolver and flow-log reader, in their unprivileged child (netwatch.h). */
+	struct netwatch nw;
 };
+
+/* The resolver's child could not start: the job's lookups fail (closed), and it is said. */
+static void netwatch_up(struct outcome *o, int r)
+{
+	cJSON *f;
+
+	if (r >= 0)
+		return;
+	fprintf(stderr, "cisandbox: warning: the sandbox's resolver: %s: the job's name lookups "
+	                "fail\n",
+	        strerror(-r));
+	f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "error", strerror(-r));
+	audit_event(o->audit, "resolver.died", f);
+}
 
 /* One message; an attached fd (the job's seccomp listener) is kept. */
 static void read_msg(int fd, struct outcome *o, bool *eof)
@@ -91,14 +106,17 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 	if (m.type == MSG_LISTENER && c && c->cmsg_type == SCM_RIGHTS && o->listener < 0) {
 		memcpy(&o->listener, CMSG_DATA(c), sizeof(int));
 		(void)!write(fd, "1", 1); /* the job waits for this before exec */
-	} else if (m.type == MSG_NFLOG && c && c->cmsg_type == SCM_RIGHTS && o->nflog < 0) {
-		memcpy(&o->nflog, CMSG_DATA(c), sizeof(int));
-	} else if (m.type == MSG_DNS && c && c->cmsg_type == SCM_RIGHTS && !o->dns &&
+	} else if (m.type == MSG_NFLOG && c && c->cmsg_type == SCM_RIGHTS) {
+		int log;
+
+		memcpy(&log, CMSG_DATA(c), sizeof(int));
+		netwatch_up(o, netwatch_flow_log(&o->nw, o->p, o->audit, log));
+	} else if (m.type == MSG_DNS && c && c->cmsg_type == SCM_RIGHTS && !o->nw.pid &&
 	           c->cmsg_len >= CMSG_LEN(2 * sizeof(int))) {
 		int fds[MSG_MAX_FDS] = {-1, -1, -1};
 
 		memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
-		o->dns = dns_start(o->p, o->audit, fds[0], fds[1], fds[2]);
+		netwatch_up(o, netwatch_start(&o->nw, o->p, o->audit, fds[0], fds[1], fds[2], -1));
 	} else if (m.type == MSG_STATUS) {
 		o->have_status = true;
 		o->job_status = m.status;
@@ -159,66 +177,6 @@ static void on_notification(const struct plan *p, struct outcome *o)
 		}
 	}
 	seccomp_notify_free(req, resp);
-}
-
-/* Audit mode: record new destinations; each is an audit event the first time it is seen. */
-static void on_flows(const struct plan *p, struct outcome *o)
-{
-	size_t fresh[NET_MAX_FLOWS];
-	size_t n = net_flows_read(p, o->nflog, &o->flows, fresh, NET_MAX_FLOWS);
-
-	for (size_t i = 0; i < n; i++)
-		audit_egress_flow(o->audit, &o->flows.v[fresh[i]]);
-}
-
-/* Did an earlier flow already give this suggestion (several addresses of one name)? */
-static bool suggested_before(const struct outcome *o, size_t i, const char *addr)
-{
-	for (size_t j = 0; j < i; j++) {
-		const struct net_flow *f = &o->flows.v[j];
-		const char *name = dns_name_of(o->dns, f->family, f->addr);
-		char other[300];
-
-		if (f->denied || !f->port || !name || f->proto != o->flows.v[i].proto)
-			continue;
-		snprintf(other, sizeof(other), "%s:%u", name, f->port);
-		if (strcmp(other, addr) == 0)
-			return true;
-	}
-	return false;
-}
-
-static void report_flows(const struct outcome *o)
-{
-	char buf[96];
-
-	fprintf(stderr, "cisandbox: egress audit: %lu new flow%s to %zu destination%s\n",
-	        o->flows.total, o->flows.total == 1 ? "" : "s", o->flows.n,
-	        o->flows.n == 1 ? "" : "s");
-	for (size_t i = 0; i < o->flows.n; i++) {
-		net_flow_format(&o->flows.v[i], buf, sizeof(buf));
-		fprintf(stderr, "cisandbox:   %s (%ux)%s\n", buf, o->flows.v[i].count,
-		        o->flows.v[i].denied ? " - always denied" : "");
-	}
-	/* By name where the resolver handed the address out: addresses rotate, names stay. */
-	fputs("cisandbox: suggested allowlist:", stderr);
-	for (size_t i = 0; i < o->flows.n; i++) {
-		const struct net_flow *f = &o->flows.v[i];
-		const char *name = dns_name_of(o->dns, f->family, f->addr);
-		char addr[300];
-
-		if (f->denied || !f->port)
-			continue;
-		net_flow_format(f, buf, sizeof(buf));
-		if (name)
-			snprintf(addr, sizeof(addr), "%s:%u", name, f->port);
-		else
-			snprintf(addr, sizeof(addr), "%s", strchr(buf, ' ') + 1);
-		if (!suggested_before(o, i, addr))
-			fprintf(stderr, " --allow %s%s", addr,
-			        f->proto == IPPROTO_UDP ? "/udp" : "");
-	}
-	fputc('\n', stderr);
 }
 
 static void arm(int tfd, uint64_t ms)
@@ -286,18 +244,15 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 	if (p->timeout_ms && tfd >= 0)
 		arm(tfd, p->timeout_ms);
 	while (!init_done) {
-		/* The fixed five, then the resolver's (its sockets, clients and upstream queries).
-		 */
-		struct pollfd pf[5 + 512] = {{sfd, POLLIN, 0},
-		                             {msg_eof ? -1 : msgfd, POLLIN, 0},
-		                             {tfd, POLLIN, 0},
-		                             {o->listener, POLLIN, 0},
-		                             {o->nflog, POLLIN, 0}};
-		size_t n_dns = dns_poll_fill(o->dns, pf + 5, ARRAY_SIZE(pf) - 5);
+		struct pollfd pf[6] = {{sfd, POLLIN, 0},
+		                       {msg_eof ? -1 : msgfd, POLLIN, 0},
+		                       {tfd, POLLIN, 0},
+		                       {o->listener, POLLIN, 0}};
 
-		if (poll(pf, 5 + n_dns, dns_next_timeout(o->dns)) < 0 && errno != EINTR)
+		netwatch_poll_fill(&o->nw, pf + 4);
+		if (poll(pf, 6, -1) < 0 && errno != EINTR)
 			break;
-		dns_poll_done(o->dns, pf + 5, n_dns);
+		netwatch_poll_done(&o->nw, pf + 4, p, o->audit);
 		if (pf[1].revents)
 			read_msg(msgfd, o, &msg_eof);
 		if (pf[2].revents & POLLIN)
@@ -306,17 +261,14 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 			on_notification(p, o);
 		else if (pf[3].revents)
 			closep(&o->listener); /* every process under the filter is gone */
-		if (pf[4].revents & POLLIN)
-			on_flows(p, o);
 		if (pf[0].revents & POLLIN)
 			init_done = on_signal(p, init, sfd, o);
 	}
 	while (!msg_eof)
 		read_msg(msgfd, o, &msg_eof);
 	closep(&o->listener);
-	if (o->nflog >= 0)
-		on_flows(p, o); /* what was logged while init went down */
-	closep(&o->nflog);
+	/* Its last flows and its report (--verbose) come before ours. */
+	netwatch_stop(&o->nw, o->audit);
 }
 
 static void report_denials(const struct outcome *o)
@@ -411,6 +363,7 @@ struct run {
 	struct net_helper helper;
 	struct net_ns netns; /* where the helper attaches (see net_ns_separate) */
 	int host_net;        /* the launcher's own network namespace, while it is in the other */
+	int pend[4];         /* root mode: the resolver's sockets and the flow log, for netwatch */
 	char error[512];     /* why the run could not start */
 };
 
@@ -432,9 +385,9 @@ static void run_close(struct run *r)
 {
 	net_ns_close(&r->netns);
 	closep(&r->host_net);
-	closep(&r->o.nflog); /* a run that did not start (watch closes it otherwise) */
-	dns_stop(r->o.dns);
-	r->o.dns = NULL;
+	netwatch_stop(&r->o.nw, r->audit); /* a run that did not start (watch stops it) */
+	for (int i = 0; i < 4; i++)
+		closep(&r->pend[i]);
 	closep(&r->sfd);
 	closep(&r->msg_r);
 	closep(&r->sync_w);
@@ -506,13 +459,15 @@ static int separate_netns(struct run *r, char *why, size_t len)
 		snprintf(why, len, "enter it: %s", strerror(-e));
 		return e;
 	}
-	if ((e = net_setup(p, &r->o.nflog, dns, &se)) < 0) {
+	if ((e = net_setup(p, &r->pend[3], dns, &se)) < 0) {
 		snprintf(why, len, "%s: %s", se.detail, strerror(-e));
 		if (setns(r->host_net, CLONE_NEWNET) < 0)
 			abort();
 		return e;
 	}
-	r->o.dns = dns_start(p, r->audit, dns[0], dns[1], dns[2]);
+	/* The resolver's child starts once we are back in the host's network namespace: its
+	 * upstream queries leave from there. */
+	memcpy(r->pend, dns, sizeof(dns));
 	return 0;
 }
 
@@ -532,6 +487,12 @@ static int start(struct run *r)
 		fprintf(stderr, "cisandbox: cannot return to the host's network namespace: %s\n",
 		        strerror(errno));
 		abort(); /* nothing of ours may run in the sandbox's network */
+	}
+	if (net_ns_separate(p) && r->init > 0) {
+		netwatch_up(&r->o, netwatch_start(&r->o.nw, p, r->audit, r->pend[0], r->pend[1],
+		                                  r->pend[2], r->pend[3]));
+		for (int i = 0; i < 4; i++)
+			r->pend[i] = -1; /* the child's, or closed */
 	}
 	if (r->init < 0) {
 		r->init = 0;
@@ -646,10 +607,6 @@ static int finish(struct run *r)
 	if (p->verbose && r->o.denied_total)
 		report_denials(&r->o);
 	if (p->verbose)
-		dns_report(r->o.dns, stderr);
-	if (p->verbose && p->net.mode == NET_AUDIT)
-		report_flows(&r->o);
-	if (p->verbose)
 		fprintf(
 		    stderr,
 		    "cisandbox: %s, exit status %d after %.1f ms; init reaped, so every process, "
@@ -676,7 +633,8 @@ static int not_started(struct run *r)
 int supervise_run(const struct plan *p, const struct audit *audit, bool *launcher_failed)
 {
 	struct run r = {.l = {.p = p, .msgfd = -1, .syncfd = -1, .pre = {.ws = -1}},
-	                .o = {.listener = -1, .nflog = -1, .audit = audit, .p = p},
+	                .o = {.listener = -1, .nw = {.chan = -1, .rpc = -1}, .audit = audit, .p = p},
+	                .pend = {-1, -1, -1, -1},
 	                .sfd = -1,
 	                .msg_r = -1,
 	                .sync_w = -1,

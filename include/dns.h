@@ -1,7 +1,7 @@
 /* dns.h — the sandbox's resolver. It runs in an unprivileged child of the launcher
- * (netwatch.c), outside the job's reach, on sockets that init opened in the sandbox's network namespace at
- * NET_RESOLVER:53, UDP and TCP. Names the plan allows are forwarded upstream; the A/AAAA
- * addresses of the answer go into the nftables sets of the entries' ports, with the record's
+ * (netwatch.c), outside the job's reach, on sockets that init opened in the sandbox's network
+ * namespace at NET_RESOLVER:53, UDP and TCP. Names the plan allows are forwarded upstream; the
+ * A/AAAA addresses of the answer go into the nftables sets of the entries' ports, with the record's
  * TTL (clamped), before the answer reaches the job. Other names get NXDOMAIN (in allowlist
  * mode) and are recorded. Everything is non-blocking and driven by its owner's poll loop. */
 #ifndef CIS_DNS_H

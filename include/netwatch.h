@@ -17,12 +17,12 @@ struct audit;
 
 struct mnl_socket;
 struct netwatch {
-	pid_t pid;  /* 0: not started */
-	int chan;   /* the launcher's end: fds down, audit lines up; -1 once closed */
-	int rpc;    /* the child's requests to allow addresses, and our answers */
+	pid_t pid;             /* 0: not started */
+	int chan;              /* the launcher's end: fds down, audit lines up; -1 once closed */
+	int rpc;               /* the child's requests to allow addresses, and our answers */
 	struct mnl_socket *nl; /* the sandbox's nftables socket, which only we use */
-	bool gone;  /* the child has exited (or could not start) */
-	size_t n;   /* bytes of an incomplete audit line in buf */
+	bool gone;             /* the child has exited (or could not start) */
+	size_t n;              /* bytes of an incomplete audit line in buf */
 	char buf[8192];
 };
 
@@ -32,8 +32,7 @@ int netwatch_start(struct netwatch *w, const struct plan *p, const struct audit 
                    int tcp, int nft, int nflog);
 /* Hand the child a flow log that arrived later (rootless: init sends it after the helper is
  * up); starts the child if it was not. 0 or -errno. */
-int netwatch_flow_log(struct netwatch *w, const struct plan *p, const struct audit *a,
-                      int nflog);
+int netwatch_flow_log(struct netwatch *w, const struct plan *p, const struct audit *a, int nflog);
 /* The two pollfds to watch (fd -1 when there is nothing): returns 2. */
 size_t netwatch_poll_fill(const struct netwatch *w, struct pollfd *pf);
 /* After poll: answer the child's requests, relay its audit lines; a child that died early is

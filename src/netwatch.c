@@ -57,13 +57,47 @@ struct rpc_ans {
 
 /* What the child may call: its poll loop, sockets, netlink sends, memory, time, exit. */
 static const char *const allowed[] = {
-    "poll",         "ppoll",       "read",        "write",      "readv",      "writev",
-    "recvfrom",     "recvmsg",     "sendto",      "sendmsg",    "socket",     "connect",
-    "setsockopt",   "getsockopt",  "getsockname", "accept4",    "close",      "fcntl",
-    "shutdown",     "clock_gettime", "gettimeofday", "getrandom", "brk",      "mmap",
-    "munmap",       "mremap",      "madvise",     "futex",      "exit",       "exit_group",
-    "rt_sigreturn", "rt_sigprocmask", "getpid",   "gettid",     "fstat",      "newfstatat",
-    "lseek",        "ioctl",       "restart_syscall", "clock_nanosleep", "nanosleep",
+    "poll",
+    "ppoll",
+    "read",
+    "write",
+    "readv",
+    "writev",
+    "recvfrom",
+    "recvmsg",
+    "sendto",
+    "sendmsg",
+    "socket",
+    "connect",
+    "setsockopt",
+    "getsockopt",
+    "getsockname",
+    "accept4",
+    "close",
+    "fcntl",
+    "shutdown",
+    "clock_gettime",
+    "gettimeofday",
+    "getrandom",
+    "brk",
+    "mmap",
+    "munmap",
+    "mremap",
+    "madvise",
+    "futex",
+    "exit",
+    "exit_group",
+    "rt_sigreturn",
+    "rt_sigprocmask",
+    "getpid",
+    "gettid",
+    "fstat",
+    "newfstatat",
+    "lseek",
+    "ioctl",
+    "restart_syscall",
+    "clock_nanosleep",
+    "nanosleep",
 };
 
 static int confine_filter(void)
@@ -87,8 +121,8 @@ static int confine_filter(void)
 static int empty_root(void)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
-	    mount("netwatch", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, "size=4k,mode=0555") <
-	        0 ||
+	    mount("netwatch", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	          "size=4k,mode=0555") < 0 ||
 	    chdir("/tmp") < 0 || syscall(SYS_pivot_root, ".", ".") < 0 ||
 	    umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
 		return -errno;
@@ -185,8 +219,8 @@ static void report_flows(const struct net_flows *fl, const struct dns_resolver *
 {
 	char buf[96];
 
-	fprintf(stderr, "cisandbox: egress audit: %lu new flow%s to %zu destination%s\n",
-	        fl->total, fl->total == 1 ? "" : "s", fl->n, fl->n == 1 ? "" : "s");
+	fprintf(stderr, "cisandbox: egress audit: %lu new flow%s to %zu destination%s\n", fl->total,
+	        fl->total == 1 ? "" : "s", fl->n, fl->n == 1 ? "" : "s");
 	for (size_t i = 0; i < fl->n; i++) {
 		net_flow_format(&fl->v[i], buf, sizeof(buf));
 		fprintf(stderr, "cisandbox:   %s (%ux)%s\n", buf, fl->v[i].count,
@@ -207,7 +241,8 @@ static void report_flows(const struct net_flows *fl, const struct dns_resolver *
 		else
 			snprintf(addr, sizeof(addr), "%s", strchr(buf, ' ') + 1);
 		if (!suggested_before(fl, dns, i, addr))
-			fprintf(stderr, " --allow %s%s", addr, f->proto == IPPROTO_UDP ? "/udp" : "");
+			fprintf(stderr, " --allow %s%s", addr,
+			        f->proto == IPPROTO_UDP ? "/udp" : "");
 	}
 	fputc('\n', stderr);
 }
@@ -229,8 +264,7 @@ static bool on_chan(int *nflog)
 	return true;
 }
 
-static void serve(const struct plan *p, const struct audit *a, struct dns_resolver *dns,
-                  int nflog)
+static void serve(const struct plan *p, const struct audit *a, struct dns_resolver *dns, int nflog)
 {
 	static struct net_flows flows;
 
@@ -255,8 +289,7 @@ static void serve(const struct plan *p, const struct audit *a, struct dns_resolv
 }
 
 /* The resolver's dns_allow_fn in the child: one request, one answer. */
-static int ask_launcher(void *ctx, const struct nft_dns_elem *v, size_t n, char *err,
-                        size_t errlen)
+static int ask_launcher(void *ctx, const struct nft_dns_elem *v, size_t n, char *err, size_t errlen)
 {
 	static struct rpc_req req;
 	struct rpc_ans ans = {.r = -EIO};
@@ -286,6 +319,7 @@ static _Noreturn void child_main(const struct plan *p, const struct audit *paren
 
 	/* It goes with the launcher; a cancel's signals to the group are the job's business. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	prctl(PR_SET_NAME, "cis-netwatch"); /* what ps shows */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
@@ -314,6 +348,8 @@ static void place_fds(const int *fds, size_t n)
 		if (tmp[i] >= 0 && dup2(tmp[i], FD_CHAN + (int)i) < 0)
 			_exit(1);
 	syscall(SYS_close_range, FD_CHAN + (unsigned)n, ~0u, 0);
+	close(STDIN_FILENO); /* it reads nothing there and writes only to stderr */
+	close(STDOUT_FILENO);
 	for (size_t i = 0; i < n; i++)
 		if (tmp[i] < 0)
 			close(FD_CHAN + (int)i);
@@ -388,8 +424,7 @@ static void on_rpc(struct netwatch *w, const struct plan *p)
 	(void)!send(w->rpc, &ans, sizeof(ans), MSG_NOSIGNAL);
 }
 
-int netwatch_flow_log(struct netwatch *w, const struct plan *p, const struct audit *a,
-                      int nflog)
+int netwatch_flow_log(struct netwatch *w, const struct plan *p, const struct audit *a, int nflog)
 {
 	char ctl[CMSG_SPACE(sizeof(int))] = {0}, type = 'N';
 	struct iovec iov = {&type, 1};

@@ -78,8 +78,9 @@ static void netwatch_up(struct outcome *o, int r)
 
 	if (r >= 0)
 		return;
-	fprintf(stderr, "cisandbox: warning: the sandbox's resolver: %s: the job's name lookups "
-	                "fail\n",
+	fprintf(stderr,
+	        "cisandbox: warning: the sandbox's resolver: %s: the job's name lookups "
+	        "fail\n",
 	        strerror(-r));
 	f = cJSON_CreateObject();
 	cJSON_AddStringToObject(f, "error", strerror(-r));
@@ -632,16 +633,17 @@ static int not_started(struct run *r)
 
 int supervise_run(const struct plan *p, const struct audit *audit, bool *launcher_failed)
 {
-	struct run r = {.l = {.p = p, .msgfd = -1, .syncfd = -1, .pre = {.ws = -1}},
-	                .o = {.listener = -1, .nw = {.chan = -1, .rpc = -1}, .audit = audit, .p = p},
-	                .pend = {-1, -1, -1, -1},
-	                .sfd = -1,
-	                .msg_r = -1,
-	                .sync_w = -1,
-	                .audit = audit,
-	                .helper = {.exit_w = -1, .ready_r = -1},
-	                .netns = {-1, -1},
-	                .host_net = -1};
+	struct run r = {
+	    .l = {.p = p, .msgfd = -1, .syncfd = -1, .pre = {.ws = -1}},
+	    .o = {.listener = -1, .nw = {.chan = -1, .rpc = -1}, .audit = audit, .p = p},
+	    .pend = {-1, -1, -1, -1},
+	    .sfd = -1,
+	    .msg_r = -1,
+	    .sync_w = -1,
+	    .audit = audit,
+	    .helper = {.exit_w = -1, .ready_r = -1},
+	    .netns = {-1, -1},
+	    .host_net = -1};
 	char limits[512];
 	int status;
 

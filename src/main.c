@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include "ci.h"
 #include "cli.h"
+#include "doctor.h"
 #include "profile.h"
 #include "report.h"
 #include "run.h"
@@ -62,6 +63,8 @@ int main(int argc, char **argv)
 		return gitlab_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "github") == 0)
 		return github_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "doctor") == 0)
+		return doctor_main(argc - 1, argv + 1);
 	if (cli_parse(argc, argv, &c, &err) < 0) {
 		cli_free(&c);
 		return fail(&err);

@@ -33,16 +33,16 @@ struct doctor_facts {
 	bool cg_kill;
 	char cg_v1[128]; /* memory, pids, cpu where a v1 hierarchy holds them */
 	/* Egress. */
-	int tun;                       /* file mode of /dev/net/tun, or -errno */
-	char slirp[80], pasta[80];     /* first line of --version, "" when absent */
-	int nft;                       /* 0 or -errno: an nftables table in a fresh netns */
-	int tiocsti;                   /* dev.tty.legacy_tiocsti, -1 absent */
-	int yama;                      /* kernel.yama.ptrace_scope, -1 absent */
-	int landlock;                  /* ABI version, 0 none */
-	int notif;                     /* 0 or -errno: seccomp user notification */
-	int overlay;                   /* 0 or -errno: overlayfs in a user namespace */
-	int proc;                      /* 0 or -errno: a fresh procfs in a user+PID namespace */
-	int idmap;                     /* 0 or -errno: an idmapped mount (root only) */
+	int tun;                   /* file mode of /dev/net/tun, or -errno */
+	char slirp[80], pasta[80]; /* first line of --version, "" when absent */
+	int nft;                   /* 0 or -errno: an nftables table in a fresh netns */
+	int tiocsti;               /* dev.tty.legacy_tiocsti, -1 absent */
+	int yama;                  /* kernel.yama.ptrace_scope, -1 absent */
+	int landlock;              /* ABI version, 0 none */
+	int notif;                 /* 0 or -errno: seccomp user notification */
+	int overlay;               /* 0 or -errno: overlayfs in a user namespace */
+	int proc;                  /* 0 or -errno: a fresh procfs in a user+PID namespace */
+	int idmap;                 /* 0 or -errno: an idmapped mount (root only) */
 	/* Inside a container: the runtime's marks. */
 	char container[32]; /* "", docker, podman, kubernetes, lxc, ... */
 	char masked[256];   /* /proc paths covered by other mounts, space separated */

@@ -78,15 +78,18 @@ static void userns_check(struct report *rep)
 	struct item *it;
 
 	if (f->userns == 0 && f->max_userns > 0 && f->max_userns < 64) {
-		it = add(l, "userns", ST_WARN, "user namespaces: available, but only %ld "
-		         "(user.max_user_namespaces)", f->max_userns);
+		it = add(l, "userns", ST_WARN,
+		         "user namespaces: available, but only %ld "
+		         "(user.max_user_namespaces)",
+		         f->max_userns);
 		fix(it, "sysctl -w user.max_user_namespaces=15000 (persist it in /etc/sysctl.d/)");
 	} else if (f->userns == 0) {
 		add(l, "userns", ST_OK, "unprivileged user namespaces: available%s",
 		    f->userns_clone == 1 ? " (kernel.unprivileged_userns_clone=1)" : "");
 	} else if (f->userns_clone == 0) {
-		it = add(l, "userns", ST_FAIL,
-		         "unprivileged user namespaces: disabled (kernel.unprivileged_userns_clone=0)");
+		it = add(
+		    l, "userns", ST_FAIL,
+		    "unprivileged user namespaces: disabled (kernel.unprivileged_userns_clone=0)");
 		fix(it, "sysctl -w kernel.unprivileged_userns_clone=1; persist it: echo "
 		        "kernel.unprivileged_userns_clone=1 > /etc/sysctl.d/90-cisandbox.conf");
 	} else if (f->max_userns == 0) {
@@ -101,7 +104,8 @@ static void userns_check(struct report *rep)
 	} else if (f->seccomp_filtered) {
 		it = add(l, "userns", ST_FAIL,
 		         "user namespaces: refused (%s) by a seccomp filter on this process: a "
-		         "container runtime's default profile", err_name(f->userns));
+		         "container runtime's default profile",
+		         err_name(f->userns));
 		fix(it, "see container below");
 	} else {
 		add(l, "userns", ST_FAIL, "user namespaces: cannot be created: %s",
@@ -119,21 +123,24 @@ static void apparmor_check(struct report *rep)
 		    f->aa_restrict == 0 ? " (kernel.apparmor_restrict_unprivileged_userns=0)" : "");
 	} else if (f->aa_loaded) {
 		add(&rep->checks, "apparmor", ST_OK,
-		    "AppArmor restricts user namespaces; profile cisandbox is loaded (grants userns)");
+		    "AppArmor restricts user namespaces; profile cisandbox is loaded (grants "
+		    "userns)");
 	} else if (f->aa_file) {
-		it = add(&rep->checks, "apparmor", ST_FAIL,
-		         "AppArmor restricts user namespaces "
-		         "(kernel.apparmor_restrict_unprivileged_userns=1); /etc/apparmor.d/cisandbox "
-		         "is installed but not loaded");
+		it = add(
+		    &rep->checks, "apparmor", ST_FAIL,
+		    "AppArmor restricts user namespaces "
+		    "(kernel.apparmor_restrict_unprivileged_userns=1); /etc/apparmor.d/cisandbox "
+		    "is installed but not loaded");
 		fix(it, "apparmor_parser -r /etc/apparmor.d/cisandbox");
 	} else {
 		it = add(&rep->checks, "apparmor", ST_FAIL,
 		         "AppArmor restricts user namespaces "
 		         "(kernel.apparmor_restrict_unprivileged_userns=1) and no profile grants "
 		         "them to cisandbox");
-		fix(it, "install /etc/apparmor.d/cisandbox (the Debian package or make install), "
-		        "then apparmor_parser -r /etc/apparmor.d/cisandbox; or allow every program: "
-		        "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0");
+		fix(it,
+		    "install /etc/apparmor.d/cisandbox (the Debian package or make install), "
+		    "then apparmor_parser -r /etc/apparmor.d/cisandbox; or allow every program: "
+		    "sysctl -w kernel.apparmor_restrict_unprivileged_userns=0");
 	}
 }
 
@@ -181,9 +188,11 @@ static void cgroup_check(struct report *rep)
 		         "enforced");
 		fix(it, "%s", unified_fix);
 	} else if (missing[0] && f->cg_v1[0]) {
-		it = add(&rep->checks, "cgroup", ST_WARN,
-		         "cgroup v2 at %s has no %s controller: %s on cgroup v1 (hybrid hierarchy); "
-		         "limits fall back to rlimits", f->cg_dir, missing, f->cg_v1);
+		it =
+		    add(&rep->checks, "cgroup", ST_WARN,
+		        "cgroup v2 at %s has no %s controller: %s on cgroup v1 (hybrid hierarchy); "
+		        "limits fall back to rlimits",
+		        f->cg_dir, missing, f->cg_v1);
 		fix(it, "%s", unified_fix);
 	} else if (!f->cg_writable) {
 		it = add(&rep->checks, "cgroup", ST_WARN,
@@ -241,7 +250,8 @@ static void egress_checks(struct report *rep)
 		         strerror(-f->nft));
 		fix(it, "modprobe nf_tables (a kernel with CONFIG_NF_TABLES and NF_TABLES_INET)");
 	} else {
-		add(&rep->checks, "nftables", ST_OK, "nftables in a fresh network namespace: works");
+		add(&rep->checks, "nftables", ST_OK,
+		    "nftables in a fresh network namespace: works");
 	}
 }
 
@@ -252,9 +262,10 @@ static void kernel_checks(struct report *rep)
 	struct item *it;
 
 	if (f->tiocsti == 1) {
-		it = add(l, "tiocsti", ST_WARN,
-		         "dev.tty.legacy_tiocsti=1: TIOCSTI injects input on this host (the sandbox's "
-		         "seccomp filter refuses it to jobs)");
+		it = add(
+		    l, "tiocsti", ST_WARN,
+		    "dev.tty.legacy_tiocsti=1: TIOCSTI injects input on this host (the sandbox's "
+		    "seccomp filter refuses it to jobs)");
 		fix(it, "sysctl -w dev.tty.legacy_tiocsti=0");
 	} else {
 		add(l, "tiocsti", ST_OK, "dev.tty.legacy_tiocsti: %s",
@@ -262,7 +273,8 @@ static void kernel_checks(struct report *rep)
 		                   : "0");
 	}
 	if (f->yama < 1) {
-		it = add(l, "yama", ST_WARN, "Yama ptrace_scope: %s (jobs are in their own PID "
+		it = add(l, "yama", ST_WARN,
+		         "Yama ptrace_scope: %s (jobs are in their own PID "
 		         "namespace; other host processes of one user can trace each other)",
 		         f->yama < 0 ? "not in this kernel" : "0");
 		fix(it, f->yama < 0 ? "a kernel with CONFIG_SECURITY_YAMA"
@@ -273,13 +285,16 @@ static void kernel_checks(struct report *rep)
 	if (f->landlock > 0) {
 		add(l, "landlock", ST_OK, "Landlock: ABI %d", f->landlock);
 	} else {
-		it = add(l, "landlock", ST_WARN, "Landlock: not available (kernel < 5.13, or not in "
+		it = add(l, "landlock", ST_WARN,
+		         "Landlock: not available (kernel < 5.13, or not in "
 		         "the lsm= list)");
 		fix(it, "a kernel >= 5.13 with landlock in its lsm= boot parameter");
 	}
 	if (f->notif < 0) {
-		it = add(l, "seccomp-notify", ST_WARN, "seccomp user notification: %s; denied "
-		         "syscalls are refused but not reported", strerror(-f->notif));
+		it = add(l, "seccomp-notify", ST_WARN,
+		         "seccomp user notification: %s; denied "
+		         "syscalls are refused but not reported",
+		         strerror(-f->notif));
 		fix(it, "a kernel >= 5.5");
 	} else {
 		add(l, "seccomp-notify", ST_OK, "seccomp user notification: available");
@@ -293,8 +308,10 @@ static void mount_checks(struct report *rep)
 	struct item *it;
 
 	if (f->overlay < 0 && f->userns == 0) {
-		it = add(l, "overlay", ST_WARN, "overlayfs in a user namespace: %s; the overlay "
-		         "workspace cannot be used", strerror(-f->overlay));
+		it = add(l, "overlay", ST_WARN,
+		         "overlayfs in a user namespace: %s; the overlay "
+		         "workspace cannot be used",
+		         strerror(-f->overlay));
 		fix(it, "a kernel >= 5.11, or --workspace-mode tmpfs|bind");
 	} else if (f->userns == 0) {
 		add(l, "overlay", ST_OK, "overlayfs in a user namespace: works");
@@ -310,8 +327,10 @@ static void mount_checks(struct report *rep)
 	if (!f->as_root)
 		return;
 	if (f->idmap < 0) {
-		it = add(l, "idmap", ST_WARN, "idmapped mounts: %s; a root-owned workspace is not "
-		         "writable by the job", strerror(-f->idmap));
+		it = add(l, "idmap", ST_WARN,
+		         "idmapped mounts: %s; a root-owned workspace is not "
+		         "writable by the job",
+		         strerror(-f->idmap));
 		fix(it, "a kernel >= 5.12 (tmpfs: >= 6.3) and a filesystem that supports them");
 	} else {
 		add(l, "idmap", ST_OK, "idmapped mounts: work");
@@ -347,8 +366,10 @@ static void container_check(struct report *rep)
 		                      "(securityContext.appArmorProfile.type: Unconfined)",
 		                      n ? "; " : "");
 	if (!n) {
-		add(&rep->checks, "container", ST_OK, "inside a container (%s): it allows what "
-		    "cisandbox needs", f->container);
+		add(&rep->checks, "container", ST_OK,
+		    "inside a container (%s): it allows what "
+		    "cisandbox needs",
+		    f->container);
 		return;
 	}
 	it = add(&rep->checks, "container", ST_FAIL, "inside a container (%s)%s%s", f->container,
@@ -378,12 +399,12 @@ static void limit_promise(struct report *rep, const struct profile *p, const cha
 	} else if (cg_enforces(f, ctl)) {
 		add(&rep->promises, id, ST_OK, "%s limit: enforced by the run's cgroup v2", ctl);
 	} else if (p->limits.require_cgroup > 0 || !rlimit) {
-		it = add(&rep->promises, id, ST_FAIL, "%s limit: not enforceable: %s%s", ctl, reason,
-		         rlimit ? " (limits.require_cgroup)" : "");
+		it = add(&rep->promises, id, ST_FAIL, "%s limit: not enforceable: %s%s", ctl,
+		         reason, rlimit ? " (limits.require_cgroup)" : "");
 		fix(it, "%s", !f->cg2 || f->cg_v1[0] ? unified_fix : delegate_fix);
 	} else {
-		it = add(&rep->promises, id, ST_WARN, "%s limit: falls back to %s (%s)", ctl, rlimit,
-		         reason);
+		it = add(&rep->promises, id, ST_WARN, "%s limit: falls back to %s (%s)", ctl,
+		         rlimit, reason);
 		fix(it, "%s", !f->cg2 || f->cg_v1[0] ? unified_fix : delegate_fix);
 	}
 }
@@ -391,15 +412,17 @@ static void limit_promise(struct report *rep, const struct profile *p, const cha
 static void promises(struct report *rep, const struct profile *p)
 {
 	const struct doctor_facts *f = rep->f;
-	enum net_mode net = p->has_net_mode ? p->net_mode : p->net_allow.n ? NET_ALLOWLIST : NET_NONE;
+	enum net_mode net = p->has_net_mode  ? p->net_mode
+	                    : p->net_allow.n ? NET_ALLOWLIST
+	                                     : NET_NONE;
 	bool overlay = !p->has_ws_mode || p->ws_mode == WS_OVERLAY;
 	struct list *l = &rep->promises;
 
 	add(l, "sandbox", f->userns == 0 && f->proc == 0 ? ST_OK : ST_FAIL,
 	    "namespaces and a fresh /proc: %s",
-	    f->userns < 0  ? "no user namespace can be made (see userns)"
-	    : f->proc < 0  ? "no fresh /proc can be mounted (see proc)"
-	                   : "available");
+	    f->userns < 0 ? "no user namespace can be made (see userns)"
+	    : f->proc < 0 ? "no fresh /proc can be mounted (see proc)"
+	                  : "available");
 	if (overlay)
 		add(l, "workspace", f->overlay == 0 ? ST_OK : ST_FAIL, "overlay workspace: %s",
 		    f->overlay == 0 ? "available" : "not available (see overlay)");
@@ -410,14 +433,16 @@ static void promises(struct report *rep, const struct profile *p)
 	    f->cg2 && f->cg_writable && f->cg_kill ? "PID namespace, then cgroup.kill"
 	                                           : "PID namespace (no cgroup.kill here)");
 	if (net != NET_NONE)
-		add(l, "egress", f->tun >= 0 && (f->slirp[0] || f->pasta[0]) && f->nft == 0
-		                     ? ST_OK : ST_FAIL,
+		add(l, "egress",
+		    f->tun >= 0 && (f->slirp[0] || f->pasta[0]) && f->nft == 0 ? ST_OK : ST_FAIL,
 		    "egress (network %s): %s", net_mode_name(net),
 		    f->tun >= 0 && (f->slirp[0] || f->pasta[0]) && f->nft == 0
-		        ? "available" : "not available (see tun, net-helper, nftables)");
+		        ? "available"
+		        : "not available (see tun, net-helper, nftables)");
 	if (!p->has_sc_log || p->sc_log_denied)
 		add(l, "seccomp.log_denied", f->notif == 0 ? ST_OK : ST_WARN,
-		    "denied syscalls reported: %s", f->notif == 0 ? "yes" : "no (see seccomp-notify)");
+		    "denied syscalls reported: %s",
+		    f->notif == 0 ? "yes" : "no (see seccomp-notify)");
 	if (f->as_root && (!p->has_ws_mode || p->ws_mode != WS_TMPFS))
 		add(l, "idmap", f->idmap == 0 ? ST_OK : ST_WARN,
 		    "root-owned workspace writable by the job: %s",
@@ -489,8 +514,10 @@ static int emit(const struct report *rep, const struct profile *p, bool json)
 
 static int usage_error(const char *arg, const char *why)
 {
-	fprintf(stderr, "cisandbox: doctor %s: %s (usage: cisandbox doctor [--json] "
-	        "[--profile NAME|PATH])\n", arg, why);
+	fprintf(stderr,
+	        "cisandbox: doctor %s: %s (usage: cisandbox doctor [--json] "
+	        "[--profile NAME|PATH])\n",
+	        arg, why);
 	return CIS_EXIT_LAUNCHER;
 }
 

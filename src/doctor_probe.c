@@ -66,8 +66,8 @@ static int fake_result(const struct doctor_facts *f, const char *name)
 	static const struct {
 		const char *name;
 		int err;
-	} errs[] = {{"EPERM", EPERM},         {"EACCES", EACCES}, {"ENOSYS", ENOSYS},
-	            {"EINVAL", EINVAL},       {"ENOSPC", ENOSPC}, {"ENODEV", ENODEV},
+	} errs[] = {{"EPERM", EPERM},           {"EACCES", EACCES}, {"ENOSYS", ENOSYS},
+	            {"EINVAL", EINVAL},         {"ENOSPC", ENOSPC}, {"ENODEV", ENODEV},
 	            {"EOPNOTSUPP", EOPNOTSUPP}, {"ENOENT", ENOENT}};
 	_cleanup_free_ char *path = xasprintf("/probe/%s", name);
 	_cleanup_free_ char *s = read_at(f, path);
@@ -137,8 +137,8 @@ static int try_overlay(void)
 	if (mkdir("/tmp/l", 0755) < 0 || mkdir("/tmp/u", 0755) < 0 || mkdir("/tmp/w", 0755) < 0 ||
 	    mkdir("/tmp/m", 0755) < 0)
 		return -errno;
-	if (mount("overlay", "/tmp/m", "overlay", 0, "lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w") <
-	    0)
+	if (mount("overlay", "/tmp/m", "overlay", 0,
+	          "lowerdir=/tmp/l,upperdir=/tmp/u,workdir=/tmp/w") < 0)
 		return -errno;
 	return 0;
 }
@@ -150,7 +150,7 @@ static int try_proc_pid1(void)
 	if (mkdir("/tmp/p", 0755) < 0)
 		return -errno;
 	return mount("proc", "/tmp/p", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0 ? -errno
-	                                                                                  : 0;
+	                                                                                   : 0;
 }
 
 static int try_proc(void)
@@ -362,7 +362,8 @@ static void apparmor(struct doctor_facts *f)
 	_cleanup_free_ char *en = read_at(f, "/sys/module/apparmor/parameters/enabled");
 	_cleanup_free_ char *profiles = read_at(f, "/sys/kernel/security/apparmor/profiles");
 
-	f->aa_restrict = (int)read_long(f, "/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
+	f->aa_restrict =
+	    (int)read_long(f, "/proc/sys/kernel/apparmor_restrict_unprivileged_userns");
 	f->aa_enabled = en && en[0] == 'Y';
 	f->aa_file = exists_at(f, "/etc/apparmor.d/cisandbox");
 	/* Lines are "NAME (MODE)"; ours is named cisandbox. */

@@ -699,7 +699,8 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 	*launcher_failed = true;
 	if ((status = prepare(&r)) != 0)
 		return not_started(&r);
-	/* Never silently weaker than asked: a limit nothing enforces is said, with where to look. */
+	/* Never silently weaker than asked: a limit nothing enforces is said, with where to look.
+	 */
 	if (p->limits.cpus_milli && !r.l.cg.cpu)
 		fprintf(stderr,
 		        "cisandbox: warning: cpu limit not enforced: %s; see 'cisandbox doctor "

@@ -244,7 +244,10 @@ static void egress_checks(struct report *rep)
 		add(&rep->checks, "net-helper", ST_OK, "slirp4netns: %s; pasta: %s",
 		    f->slirp[0] ? f->slirp : "absent", f->pasta[0] ? f->pasta : "absent");
 	}
-	if (f->nft < 0) {
+	if (f->nft < 0 && f->userns < 0) {
+		add(&rep->checks, "nftables", ST_WARN,
+		    "nftables in a fresh network namespace: not tested (no namespace can be made)");
+	} else if (f->nft < 0) {
 		it = add(&rep->checks, "nftables", ST_WARN,
 		         "nftables in a fresh network namespace: %s; no egress allowlist",
 		         strerror(-f->nft));
@@ -423,7 +426,7 @@ static void promises(struct report *rep, const struct profile *p)
 	    f->userns < 0 ? "no user namespace can be made (see userns)"
 	    : f->proc < 0 ? "no fresh /proc can be mounted (see proc)"
 	                  : "available");
-	if (overlay)
+	if (overlay && f->userns == 0)
 		add(l, "workspace", f->overlay == 0 ? ST_OK : ST_FAIL, "overlay workspace: %s",
 		    f->overlay == 0 ? "available" : "not available (see overlay)");
 	limit_promise(rep, p, "limits.memory", "memory", p->limits.memory, "RLIMIT_DATA");

@@ -344,6 +344,12 @@ static int report(const struct plan *p, const struct outcome *o)
 	if (o->have_error) {
 		fprintf(stderr, "cisandbox: %s%s%s: %s\n", m->step, m->detail[0] ? ": " : "",
 		        m->detail, strerror(m->err));
+		/* The kernel refuses a new procfs while parts of the visible one are covered. */
+		if (m->err == EPERM && strcmp(m->detail, "proc /proc") == 0)
+			fprintf(stderr,
+			        "cisandbox: this /proc has masked paths (a container "
+			        "runtime's default); a Kubernetes runner pod needs "
+			        "securityContext.procMount: Unmasked; see 'cisandbox doctor'\n");
 		return CIS_EXIT_LAUNCHER;
 	}
 	if (o->timed_out) {

@@ -2,9 +2,21 @@
  * under it, live probes' results in ROOT/probe/NAME), then the real host, where the memory and
  * pids controllers are on cgroup v1. Status, fix and exit status are checked; --json against
  * golden files. */
+#define _GNU_SOURCE
 #include "harness.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -373,4 +385,132 @@ DUAL_TEST(doctor, this_host_says_which_limits_fall_back, .timeout = 60)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert(strstr(r.out, "\"id\":\t\"limits.pids\""), "%s", r.out);
 	result_free(&r);
+}
+
+/* ---- a container-like place of the test's making: the masks a runtime puts over /proc and a
+ * default-style seccomp filter (unshare/clone with namespace flags EPERM, clone3 ENOSYS) ---- */
+
+#define NS_FLAGS                                                                                   \
+	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER |             \
+	 CLONE_NEWPID | CLONE_NEWNET)
+
+/* BPF_STMT and BPF_JUMP, with every field named for -Wextra. */
+#define STMT(c, v)                                                                                 \
+	{                                                                                          \
+		.code = (c), .jt = 0, .jf = 0, .k = (v)                                            \
+	}
+#define JUMP(c, v, t, f)                                                                           \
+	{                                                                                          \
+		.code = (c), .jt = (t), .jf = (f), .k = (v)                                        \
+	}
+
+static int runtime_default_filter(void)
+{
+	struct sock_filter f[] = {
+	    STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+	    JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone3, 0, 1),
+	    STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+	    JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_unshare, 1, 0),
+	    JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 3),
+	    STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+	    JUMP(BPF_JMP | BPF_JSET | BPF_K, NS_FLAGS, 0, 1),
+	    STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	    STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = {.len = sizeof(f) / sizeof(f[0]), .filter = f};
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* The masks Docker and containerd put on a container's /proc (procMount: Default). */
+static int mask_proc(void)
+{
+	static const char *const files[] = {"/proc/kcore", "/proc/keys", "/proc/timer_list"};
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -1;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++)
+		if (access(files[i], F_OK) == 0 &&
+		    mount("/dev/null", files[i], NULL, MS_BIND, NULL) < 0)
+			return -1;
+	return mount("tmpfs", "/proc/scsi", "tmpfs", MS_RDONLY, NULL) < 0 && errno != ENOENT ? -1
+	                                                                                     : 0;
+}
+
+/* Run cisandbox with args in the place, as root or nobody; output (both streams) in *out. */
+static int in_pod(enum mode m, bool filter, const char *const *args, char **out)
+{
+	int pfd[2];
+	pid_t pid;
+
+	cr_assert_eq(pipe(pfd), 0);
+	pid = fork();
+	if (pid == 0) {
+		char bin[256];
+		const char *argv[16] = {bin};
+		char *envp[] = {"PATH=/usr/sbin:/usr/bin:/sbin:/bin",
+		                "KUBERNETES_SERVICE_HOST=10.96.0.1", NULL};
+		int a = 1;
+
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		if (mask_proc() < 0 || (filter && runtime_default_filter() < 0))
+			_exit(99);
+		if (m == ROOTLESS &&
+		    (setgroups(0, NULL) < 0 || setresgid(NOBODY, NOBODY, NOBODY) < 0 ||
+		     setresuid(NOBODY, NOBODY, NOBODY) < 0))
+			_exit(98);
+		snprintf(bin, sizeof(bin), "%s/cisandbox", getenv("CIS_IT_DIR"));
+		for (; *args && a < 15; args++)
+			argv[a++] = *args;
+		argv[a] = NULL;
+		chdir("/tmp");
+		execve(bin, (char **)argv, envp);
+		_exit(97);
+	}
+	close(pfd[1]);
+	*out = slurp(pfd[0]);
+	close(pfd[0]);
+	return wait_status(pid);
+}
+
+DUAL_TEST(doctor, pod_with_runtime_defaults, .timeout = 60)
+{
+	char *out;
+	int st;
+
+	st = in_pod(m, true, ARGS("doctor"), &out);
+	cr_assert_eq(st, 1, "%s", out);
+	assert_line(out, "fail", "userns", "by a seccomp filter");
+	assert_line(out, "fail", "container", "inside a container (kubernetes); masked /proc: ");
+	cr_assert(strstr(out, "/proc/keys"), "%s", out);
+	assert_fix(out, "container", "securityContext.seccompProfile.type: Unconfined");
+	assert_fix(out, "container", "securityContext.procMount: Unmasked");
+	free(out);
+	st = in_pod(m, true, ARGS("run", "--", "true"), &out);
+	cr_assert_eq(st, 125, "%s", out);
+	cr_assert(strstr(out, "seccompProfile") && strstr(out, "cisandbox doctor"), "%s", out);
+	free(out);
+}
+
+/* seccomp unconfined, /proc still masked: namespaces work, a fresh /proc does not. */
+DUAL_TEST(doctor, pod_with_masked_proc, .timeout = 60)
+{
+	char *out;
+	int st;
+
+	st = in_pod(m, false, ARGS("doctor"), &out);
+	cr_assert_eq(st, 1, "%s", out);
+	assert_line(out, "ok", "userns", "available");
+	assert_line(out, "fail", "proc", "/proc is masked: ");
+	assert_fix(out, "container", "securityContext.procMount: Unmasked");
+	cr_assert(!strstr(out, "seccompProfile"), "%s", out);
+	free(out);
+	st = in_pod(m, false, ARGS("run", "--", "true"), &out);
+	cr_assert_eq(st, 125, "%s", out);
+	cr_assert(strstr(out, "procMount: Unmasked") && strstr(out, "cisandbox doctor"), "%s", out);
+	free(out);
 }

@@ -15,10 +15,16 @@ DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-d
              libcjson-dev
 DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar nftables \
              slirp4netns dnsmasq-base bind9-dnsutils clang libclang-rt-14-dev \
-             login nodejs
+             login nodejs apparmor debhelper dpkg-dev lintian bash-completion
 DEB_BENCH := bubblewrap hyperfine passt
 
 BUILD   := build
+# `cisandbox version`: the commit (GIT_COMMIT= overrides, e.g. for a tarball build) and the
+# libraries' versions, into build/build_info.h, rewritten only when they change.
+GIT_COMMIT ?= $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && \
+                { git diff --quiet HEAD 2>/dev/null && echo $$c || echo $$c-dirty; })
+LIB_VERSIONS = $(shell for p in $(PKGS); do printf '%s%s %s' "$$sep" $$p \
+                 "$$(pkg-config --modversion $$p 2>/dev/null)"; sep=', '; done)
 # Quiet by default, like kbuild: `make V=1` shows the commands.
 V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
@@ -95,6 +101,14 @@ $(BUILD)/asan/seccomp_builtin.o: $(BUILD)/seccomp_builtin.c | $(BUILD)/asan
 
 $(BUILD)/obj $(BUILD)/asan $(BUILD)/probes:
 	@mkdir -p $@
+
+.PHONY: FORCE
+$(BUILD)/build_info.h: FORCE | $(BUILD)/obj
+	@printf '#define CIS_GIT_COMMIT "%s"\n#define CIS_LIBS "%s"\n' "$(GIT_COMMIT)" \
+		"$(LIB_VERSIONS)" >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/version.o $(BUILD)/asan/version.o: $(BUILD)/build_info.h
+$(BUILD)/obj/version.o $(BUILD)/asan/version.o: CFLAGS += -iquote $(BUILD)
 
 # The binary links our modules from an archive: one that nothing calls yet (a capability still
 # being built) costs no library load at launch.

@@ -7,6 +7,7 @@
 #include "profile.h"
 #include "report.h"
 #include "run.h"
+#include "version.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -75,7 +76,7 @@ int main(int argc, char **argv)
 		status = 0;
 		break;
 	case CMD_VERSION:
-		printf("cisandbox %s\n", CIS_VERSION);
+		version_print(stdout);
 		status = 0;
 		break;
 	case CMD_PROFILE_CHECK:

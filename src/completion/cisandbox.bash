@@ -1,6 +1,7 @@
 # bash completion for cisandbox(1): subcommands, flags, profile names (built-in and those on the
 # search path), and the values of flags that take one of a few words.
 # Installed as $(PREFIX)/share/bash-completion/completions/cisandbox.
+# shellcheck disable=SC2207 # COMPREPLY=($(compgen ...)): words without blanks, as bash-completion
 
 _cisandbox_profiles()
 {
@@ -14,6 +15,7 @@ _cisandbox_profiles()
 			names="$names ${f%.json}"
 		done
 	done
+	# shellcheck disable=SC2086 # one word per name
 	printf '%s\n' $names | LC_ALL=C sort -u
 }
 

@@ -514,3 +514,18 @@ DUAL_TEST(doctor, pod_with_masked_proc, .timeout = 60)
 	cr_assert(strstr(out, "procMount: Unmasked") && strstr(out, "cisandbox doctor"), "%s", out);
 	free(out);
 }
+
+/* run never degrades silently: here (cgroup v1 cpu) a cpu limit is enforced by nothing. */
+DUAL_TEST(doctor, run_warns_of_an_unenforced_cpu_limit, .timeout = 30)
+{
+	char *ws = tmpdir_for(m);
+	struct result r;
+
+	cis_run(m, &r, NULL, ARGS("run", "-w", ws, "--cpus", "1", "--", "true"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(r.err, "cisandbox: warning: cpu limit not enforced: ") &&
+	              strstr(r.err, "see 'cisandbox doctor --profile untrusted'"),
+	          "%s", r.err);
+	result_free(&r);
+	dir_done(ws);
+}

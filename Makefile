@@ -6,6 +6,12 @@ BINDIR  := $(PREFIX)/bin
 DATADIR := $(PREFIX)/share/cisandbox
 LIBDIR  := $(PREFIX)/lib/cisandbox
 MANDIR  := $(PREFIX)/share/man
+COMPDIR := $(PREFIX)/share/bash-completion/completions
+SYSCONFDIR ?= /etc
+# make install also puts the AppArmor profile at /etc/apparmor.d/cisandbox (the variant this
+# host's parser understands); the Debian package's postinst does that instead (APPARMOR_ETC=0).
+APPARMOR_ETC ?= 1
+AA_VARIANT = $(if $(wildcard /etc/apparmor.d/abi/4.0),cisandbox,cisandbox.apparmor3)
 VERSION := 0.1.0
 
 CC      ?= cc
@@ -15,10 +21,16 @@ DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-d
              libcjson-dev
 DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar nftables \
              slirp4netns dnsmasq-base bind9-dnsutils clang libclang-rt-14-dev \
-             login nodejs shellcheck curl
+             login nodejs shellcheck curl apparmor debhelper dpkg-dev lintian bash-completion
 DEB_BENCH := bubblewrap hyperfine passt
 
 BUILD   := build
+# `cisandbox version`: the commit (GIT_COMMIT= overrides, e.g. for a tarball build) and the
+# libraries' versions, into build/build_info.h, rewritten only when they change.
+GIT_COMMIT ?= $(shell c=$$(git rev-parse --short=12 HEAD 2>/dev/null) && \
+                { git diff --quiet HEAD 2>/dev/null && echo $$c || echo $$c-dirty; })
+LIB_VERSIONS = $(shell for p in $(PKGS); do printf '%s%s %s' "$$sep" $$p \
+                 "$$(pkg-config --modversion $$p 2>/dev/null)"; sep=', '; done)
 # Quiet by default, like kbuild: `make V=1` shows the commands.
 V       ?= 0
 Q       := $(if $(filter 1,$(V)),,@)
@@ -42,7 +54,7 @@ INTEG   := $(wildcard tests/integration/*.c)
 PROBES  := $(patsubst tests/probes/%.c,$(BUILD)/probes/%,$(wildcard tests/probes/*.c))
 ASANFL  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
 
-.PHONY: all deps demo check unit integration asan fuzz install uninstall clean format bench
+.PHONY: all deps demo check unit integration asan fuzz install uninstall clean format bench deb
 HOOKS   := container-hook job-started job-completed
 all: $(BUILD)/cisandbox $(HOOKS:%=$(BUILD)/%.js)
 
@@ -96,6 +108,14 @@ $(BUILD)/asan/seccomp_builtin.o: $(BUILD)/seccomp_builtin.c | $(BUILD)/asan
 $(BUILD)/obj $(BUILD)/asan $(BUILD)/probes:
 	@mkdir -p $@
 
+.PHONY: FORCE
+$(BUILD)/build_info.h: FORCE | $(BUILD)/obj
+	@printf '#define CIS_GIT_COMMIT "%s"\n#define CIS_LIBS "%s"\n' "$(GIT_COMMIT)" \
+		"$(LIB_VERSIONS)" >$@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/obj/version.o $(BUILD)/asan/version.o: $(BUILD)/build_info.h
+$(BUILD)/obj/version.o $(BUILD)/asan/version.o: CFLAGS += -iquote $(BUILD)
+
 # The binary links our modules from an archive: one that nothing calls yet (a capability still
 # being built) costs no library load at launch.
 $(BUILD)/libcis.a: $(LIBOBJS)
@@ -145,6 +165,7 @@ integration: $(BUILD)/cisandbox $(BUILD)/integration-tests $(PROBES)
 		CIS_GOLDEN=$(abspath tests/golden) CIS_TESTS=$(abspath tests) \
 		$(BUILD)/integration-tests -j2 --verbose
 	@sh tests/check-install.sh
+	@sh tests/check-package.sh $(BUILD)
 
 # Sequenced so that the deps are installed before anything reads pkg-config.
 check: deps
@@ -186,6 +207,17 @@ fuzz: deps
 	$(BUILD)/fuzz/fuzz_filecmd -max_total_time=$(FUZZ_SECONDS) -timeout=5 -print_final_stats=1 \
 		$(BUILD)/fuzz/corpus-filecmd tests/fuzz/corpus/filecmd
 
+# The Debian package, built by dpkg-buildpackage in a copy of the tree under build/deb (its
+# outputs go to the parent directory): build/deb/cisandbox_$(VERSION)_*.deb, then lintian.
+DEB_ARCH = $(shell dpkg --print-architecture 2>/dev/null)
+deb: deps
+	@rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/cisandbox-$(VERSION)
+	$(Q)tar --exclude=./build --exclude=./.git -cf - . | tar -C $(BUILD)/deb/cisandbox-$(VERSION) -xf -
+	$(Q)cd $(BUILD)/deb/cisandbox-$(VERSION) && GIT_COMMIT="$(GIT_COMMIT)" \
+		dpkg-buildpackage -b -uc -us >../build.log 2>&1 || { tail -30 ../build.log; exit 1; }
+	$(Q)lintian --fail-on error $(BUILD)/deb/cisandbox_$(VERSION)_$(DEB_ARCH).deb
+	@echo "deb: $(BUILD)/deb/cisandbox_$(VERSION)_$(DEB_ARCH).deb"
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@sh tests/demo.sh $(abspath $(BUILD)/cisandbox)
@@ -205,9 +237,20 @@ install: $(BUILD)/cisandbox
 		src/hooks/forgejo-ephemeral.sh >$(DESTDIR)$(LIBDIR)/forgejo-ephemeral.sh
 	chmod 0755 $(DESTDIR)$(LIBDIR)/forgejo-ephemeral.sh
 	install -D -m 0644 man/cisandbox-profile.5 $(DESTDIR)$(MANDIR)/man5/cisandbox-profile.5
+	install -D -m 0644 src/completion/cisandbox.bash $(DESTDIR)$(COMPDIR)/cisandbox
+	install -d $(DESTDIR)$(DATADIR)/apparmor
+	install -m 0644 profiles/apparmor/cisandbox profiles/apparmor/cisandbox.apparmor3 \
+		$(DESTDIR)$(DATADIR)/apparmor/
+ifeq ($(APPARMOR_ETC),1)
+	install -D -m 0644 profiles/apparmor/$(AA_VARIANT) $(DESTDIR)$(SYSCONFDIR)/apparmor.d/cisandbox
+	@# Loaded only on this host and only where AppArmor is active.
+	@if [ -z "$(DESTDIR)" ] && aa-enabled --quiet 2>/dev/null; then \
+		apparmor_parser -r -T -W $(SYSCONFDIR)/apparmor.d/cisandbox; fi
+endif
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/cisandbox $(DESTDIR)$(MANDIR)/man1/cisandbox.1 \
-		$(DESTDIR)$(MANDIR)/man5/cisandbox-profile.5
+		$(DESTDIR)$(MANDIR)/man5/cisandbox-profile.5 $(DESTDIR)$(COMPDIR)/cisandbox \
+		$(DESTDIR)$(SYSCONFDIR)/apparmor.d/cisandbox
 	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(LIBDIR)
 
 format:

@@ -8,18 +8,23 @@
 struct cJSON;
 
 struct audit {
-	int fd;      /* -1: no audit log */
-	char id[33]; /* the sandbox id: 128 random bits, hex */
+	int fd;       /* -1: no audit log */
+	bool journal; /* fd is the systemd journal's socket (--audit-log journal) */
+	char id[33];  /* the sandbox id: 128 random bits, hex */
 };
 
 /* A fresh sandbox id, audit off. */
 void audit_init(struct audit *a);
-/* Open PATH (appending, created 0640) or take fd:N. 0 or -errno with err set. */
+/* Open PATH (appending, created 0640), take fd:N, or connect to the journal ("journal": each
+ * event an entry with MESSAGE, CISANDBOX_EVENT, CISANDBOX_SANDBOX and the line as
+ * CISANDBOX_JSON). 0 or -errno with err set. */
 int audit_open(struct audit *a, const char *spec, struct cis_err *err);
 /* Append one event; takes ownership of fields (may be NULL). ts, v, event and sandbox are
  * added. Errors are ignored: the audit log must never change how a job runs or ends. */
 void audit_event(const struct audit *a, const char *event, struct cJSON *fields);
 void audit_close(struct audit *a);
+/* One complete line as audit_event wrote it elsewhere (the resolver's child), to this log. */
+void audit_relay(const struct audit *a, const char *line, size_t len);
 
 /* The run's events (all no-ops without a log). */
 struct plan;

@@ -79,7 +79,8 @@ void cli_usage(FILE *out)
 	      "      --cpus N               CPU limit, e.g. 1.5 (cgroup only)\n"
 	      "      --nofile N             open files limit\n"
 	      "      --fsize SIZE           largest file the job may write\n"
-	      "      --audit-log PATH|fd:N  append JSON Lines events (see cisandbox(1))\n"
+	      "      --audit-log PATH|fd:N|journal  append JSON Lines events, or send them to\n"
+	      "                             the systemd journal (see cisandbox(1))\n"
 	      "      --net MODE             none (loopback only) | allowlist | open | audit\n"
 	      "      --allow DEST           allow egress to IP[/LEN][:PORT[-PORT]][/tcp|/udp]\n"
 	      "                             ([IPv6]:PORT), or to NAME / *.DOMAIN with the same\n"
@@ -93,6 +94,7 @@ void cli_usage(FILE *out)
 	      "       cisandbox profile check FILE...\n"
 	      "       cisandbox profile show NAME|PATH\n"
 	      "       cisandbox report [--format text|github] FILE\n"
+	      "       cisandbox doctor [--json] [--profile NAME|PATH]\n"
 	      "       cisandbox version | --help\n\n"
 	      "Exit status: the job's own; 128+N if it died of signal N; 124 timeout;\n"
 	      "125 launcher error; 126 command not executable; 127 command not found.\n",

@@ -3,9 +3,11 @@
 #define _GNU_SOURCE
 #include "ci.h"
 #include "cli.h"
+#include "doctor.h"
 #include "profile.h"
 #include "report.h"
 #include "run.h"
+#include "version.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +64,8 @@ int main(int argc, char **argv)
 		return gitlab_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "github") == 0)
 		return github_main(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "doctor") == 0)
+		return doctor_main(argc - 1, argv + 1);
 	if (cli_parse(argc, argv, &c, &err) < 0) {
 		cli_free(&c);
 		return fail(&err);
@@ -72,7 +76,7 @@ int main(int argc, char **argv)
 		status = 0;
 		break;
 	case CMD_VERSION:
-		printf("cisandbox %s\n", CIS_VERSION);
+		version_print(stdout);
 		status = 0;
 		break;
 	case CMD_PROFILE_CHECK:

@@ -327,8 +327,9 @@ static _Noreturn void child_main(const struct plan *p, const struct audit *paren
 		fprintf(stderr, "cisandbox: resolver: %s: %s\n", step, strerror(-r));
 		_exit(1);
 	}
-	/* Audit lines go up the channel; the launcher appends them to its log. */
+	/* Audit lines go up the channel; the launcher appends them to its log (or journal). */
 	a.fd = parent->fd >= 0 ? FD_CHAN : -1;
+	a.journal = false;
 	if (fcntl(FD_UDP, F_GETFD) >= 0)
 		dns = dns_start(p, &a, FD_UDP, fcntl(FD_TCP, F_GETFD) >= 0 ? FD_TCP : -1,
 		                fcntl(FD_RPC, F_GETFD) >= 0 ? ask_launcher : NULL, NULL);
@@ -460,8 +461,7 @@ static void relay(struct netwatch *w, const struct audit *a)
 	while ((nl = memchr(w->buf, '\n', w->n))) {
 		size_t len = (size_t)(nl - w->buf) + 1;
 
-		if (a->fd >= 0)
-			(void)!write(a->fd, w->buf, len);
+		audit_relay(a, w->buf, len);
 		memmove(w->buf, w->buf + len, w->n - len);
 		w->n -= len;
 	}

@@ -477,8 +477,10 @@ static int apply_audit(const struct ctx *c, const cJSON *audit, struct profile *
 
 	if (r < 0 || (r = get_string(c, audit, "log", "audit.log", &log)) <= 0)
 		return r;
-	if (strncmp(log, "fd:", 3) != 0 && !path_is_clean_absolute(log))
-		return fail(c, "audit.log", "\"%s\": must be an absolute path or fd:N", log);
+	if (strncmp(log, "fd:", 3) != 0 && strcmp(log, "journal") != 0 &&
+	    !path_is_clean_absolute(log))
+		return fail(c, "audit.log", "\"%s\": must be an absolute path, fd:N or journal",
+		            log);
 	free(p->audit_log);
 	p->audit_log = xstrdup(log);
 	return 0;

@@ -297,6 +297,12 @@ static int report(const struct plan *p, const struct outcome *o)
 	if (o->have_error) {
 		fprintf(stderr, "cisandbox: %s%s%s: %s\n", m->step, m->detail[0] ? ": " : "",
 		        m->detail, strerror(m->err));
+		/* The kernel refuses a new procfs while parts of the visible one are covered. */
+		if (m->err == EPERM && strcmp(m->detail, "proc /proc") == 0)
+			fprintf(stderr,
+			        "cisandbox: this /proc has masked paths (a container "
+			        "runtime's default); a Kubernetes runner pod needs "
+			        "securityContext.procMount: Unmasked; see 'cisandbox doctor'\n");
 		return CIS_EXIT_LAUNCHER;
 	}
 	if (o->timed_out) {
@@ -659,6 +665,14 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 	*launcher_failed = true;
 	if ((status = prepare(&r)) != 0)
 		return not_started(&r);
+	/* Never silently weaker than asked: a limit nothing enforces is said, with where to look.
+	 */
+	if (p->limits.cpus_milli && !r.l.cg.cpu)
+		fprintf(stderr,
+		        "cisandbox: warning: cpu limit not enforced: %s; see 'cisandbox doctor "
+		        "--profile %s'\n",
+		        r.l.cg.dirfd >= 0 ? "no cgroup v2 cpu controller" : r.l.cg.why,
+		        p->profile_name);
 	if (p->verbose) {
 		limits_describe(p, &r.l.cg, limits, sizeof(limits));
 		fprintf(stderr, "cisandbox: limits: %s\n", limits);

@@ -136,9 +136,25 @@ static int read_sysctl(const char *path)
 	return v;
 }
 
+/* A seccomp filter on the launcher itself: a container runtime's, never ours. */
+static bool under_seccomp(void)
+{
+	_cleanup_free_ char *st = read_text_file("/proc/self/status");
+
+	return st && strstr(st, "\nSeccomp:\t2");
+}
+
 const char *userns_diagnose(int err, char *buf, size_t len)
 {
-	if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
+	if ((err == EPERM || err == ENOSYS) && under_seccomp())
+		snprintf(buf, len,
+		         "%s: a seccomp filter on cisandbox itself refuses new namespaces (a "
+		         "container runtime's default profile); a Kubernetes runner pod needs "
+		         "securityContext.seccompProfile.type: Unconfined (or a Localhost profile "
+		         "allowing unshare, clone and clone3 with namespace flags); see 'cisandbox "
+		         "doctor'",
+		         strerror(err));
+	else if (read_sysctl("/proc/sys/kernel/unprivileged_userns_clone") == 0)
 		snprintf(buf, len,
 		         "unprivileged user namespaces are disabled "
 		         "(kernel.unprivileged_userns_clone=0); enable them with "

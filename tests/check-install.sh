@@ -12,9 +12,14 @@ for f in bin/cisandbox share/cisandbox/profiles/untrusted.json \
 	share/cisandbox/profiles/runner.json share/cisandbox/profiles/github-hook.json \
 	lib/cisandbox/container-hook.js lib/cisandbox/job-started.js \
 	lib/cisandbox/job-completed.js lib/cisandbox/forgejo-ephemeral.sh \
-	share/cisandbox/profiles/forgejo-runner.json; do
+	share/cisandbox/profiles/forgejo-runner.json share/bash-completion/completions/cisandbox \
+	share/cisandbox/apparmor/cisandbox share/cisandbox/apparmor/cisandbox.apparmor3; do
 	test -f "$dest/opt/cistest/$f" || { echo "install: missing $f"; exit 1; }
 done
+# The AppArmor profile goes to SYSCONFDIR (/etc), under DESTDIR; this parser's variant.
+test -f "$dest/etc/apparmor.d/cisandbox" || { echo "install: missing /etc/apparmor.d/cisandbox"; exit 1; }
+apparmor_parser -Q -K "$dest/etc/apparmor.d/cisandbox" 2>/dev/null ||
+	{ echo "install: /etc/apparmor.d/cisandbox does not parse"; exit 1; }
 for page in man/cisandbox.1 man/cisandbox-profile.5; do
 	warn=$(MANWIDTH=100 man --warnings -l "$page" 2>&1 >/dev/null)
 	[ -z "$warn" ] || { echo "$page: $warn"; exit 1; }

@@ -293,7 +293,8 @@ Test(profile, limits_and_audit_validated)
 	put("lim_req", "{\"limits\": {\"require_cgroup\": 1}}");
 	cr_assert_err("lim_req", "limits.require_cgroup: must be true or false");
 	put("audit_rel", "{\"audit\": {\"log\": \"audit.jsonl\"}}");
-	cr_assert_err("audit_rel", "audit.log: \"audit.jsonl\": must be an absolute path or fd:N");
+	cr_assert_err("audit_rel",
+	              "audit.log: \"audit.jsonl\": must be an absolute path, fd:N or journal");
 	put("audit_key", "{\"audit\": {\"path\": \"/x\"}}");
 	cr_assert_err("audit_key", "audit: unknown key \"path\"");
 }

@@ -5,7 +5,7 @@
 
 _cisandbox_profiles()
 {
-	local d f names="untrusted trusted gitlab github github-hook forgejo runner"
+	local d f names="untrusted trusted gitlab github github-hook forgejo forgejo-runner runner"
 	local IFS=:
 	for d in ${CISANDBOX_PROFILE_PATH-} /etc/cisandbox/profiles /usr/local/share/cisandbox/profiles \
 		/usr/share/cisandbox/profiles; do

@@ -4,6 +4,7 @@
 #define CIS_PLAN_H
 
 #include "police.h"
+#include "private.h"
 #include "seccomp.h"
 #include "util.h"
 
@@ -139,6 +140,8 @@ struct plan {
 	size_t n_police;
 	/* Rootless: supplementary groups the kernel will not let us drop (setgroups denied). */
 	int kept_groups;
+	/* How entries only the caller or its groups may read are kept out of view (private.h). */
+	struct private_plan priv;
 	bool verbose;
 	bool dry_run;
 	/* Identity. */

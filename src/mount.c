@@ -7,6 +7,7 @@
  * reached by a walk that refuses symlinks, because workspace contents are attacker-controlled. */
 #define _GNU_SOURCE
 #include "mount.h"
+#include "hide.h"
 #include "userns.h"
 
 #include <errno.h>
@@ -191,6 +192,9 @@ static int capture_sources(const struct plan *p, struct mount_fds *pre, struct s
 
 		s->fds[i] = pre->binds ? TAKE_FD(pre->binds[i]) : -1;
 		if ((m->kind != MNT_RO_BIND && m->kind != MNT_BIND) || s->fds[i] >= 0)
+			continue;
+		/* Filtered system dirs are built by hide.c once the new root exists. */
+		if (p->priv.kernel && i < p->n_system && !(i < 32 && (p->priv.plain & (1u << i))))
 			continue;
 		r = clone_tree(m->src, m->kind == MNT_RO_BIND ? ro : ro & ~MOUNT_ATTR_RDONLY,
 		               &s->fds[i]);
@@ -498,8 +502,9 @@ static int build_tree(const struct plan *p, int root, struct sources *s, struct 
 {
 	int r;
 
-	if ((r = build_meta(p, root, e)) < 0 || (r = replay(p, 0, p->n_system, root, s, e)) < 0 ||
-	    (r = build_dev(p, root, s, e)) < 0 ||
+	if ((r = build_meta(p, root, e)) < 0 ||
+	    (p->priv.kernel && (r = hide_system_dirs(p, root, s->fds, e)) < 0) ||
+	    (r = replay(p, 0, p->n_system, root, s, e)) < 0 || (r = build_dev(p, root, s, e)) < 0 ||
 	    (r = attach_new_tmpfs(root, "/tmp", p->tmp_size, "1777", 0, e)) < 0 ||
 	    (r = build_home(p, root, e)) < 0 || (r = build_workspace(p, root, s, e)) < 0 ||
 	    (r = build_proc(root, e)) < 0)

@@ -824,6 +824,7 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 		goto fail;
 	plan_system_dirs(p);
 	p->n_system = p->n_mounts;
+	private_plan_build(p);
 	plan_builtin_masks(p);
 	if ((r = plan_workdir(p, c, prof, err)) < 0)
 		goto fail;
@@ -834,7 +835,7 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	if ((r = plan_police(p, prof, err)) < 0 || (r = plan_seccomp(p, prof, err)) < 0 ||
 	    (r = plan_net(p, c, prof, err)) < 0)
 		goto fail;
-	p->kept_groups = p->as_root ? 0 : count_extra_groups();
+	p->kept_groups = p->as_root || p->priv.kernel ? 0 : count_extra_groups();
 	return 0;
 fail:
 	plan_free(p);
@@ -853,6 +854,7 @@ void mount_ops_free(struct mount_op *ops, size_t n)
 void plan_free(struct plan *p)
 {
 	mount_ops_free(p->mounts, p->n_mounts);
+	private_plan_free(&p->priv);
 	free(p->profile_name);
 	free(p->profile_source);
 	free(p->workspace);

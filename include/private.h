@@ -44,4 +44,8 @@ void private_warn(const struct plan *p);
  * helper that failed. */
 int private_write_maps(const struct plan *p, pid_t child, const char **what);
 
+/* Launcher, as root: is mounts[i] a --ro-bind or profile ro_bind naming an entry "other" cannot
+ * read? Named, it is shown: through an idmapped mount whose owner is the job. */
+bool private_named_idmap(const struct plan *p, size_t i);
+
 #endif

@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "mount.h"
 #include "hide.h"
+#include "private.h"
 #include "userns.h"
 
 #include <errno.h>
@@ -241,8 +242,10 @@ void mount_prepare_idmapped(const struct plan *p, struct mount_fds *out)
 	out->binds = xcalloc(p->n_mounts, sizeof(int));
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		out->binds[i] = -1;
-		if (p->mounts[i].kind == MNT_BIND &&
-		    (r = userns_idmapped_clone(p, p->mounts[i].src, false, &out->binds[i])) < 0)
+		if ((p->mounts[i].kind == MNT_BIND || private_named_idmap(p, i)) &&
+		    (r = userns_idmapped_clone(p, p->mounts[i].src,
+		                               p->mounts[i].kind == MNT_RO_BIND, &out->binds[i])) <
+		        0)
 			warn_idmap(p->mounts[i].src, r);
 	}
 }

@@ -175,3 +175,13 @@ int private_write_maps(const struct plan *p, pid_t child, const char **what)
 	*what = PRIVATE_NEWGIDMAP;
 	return run_map_helper(PRIVATE_NEWGIDMAP, child, p->host_gid, p->priv.sub_gid);
 }
+
+bool private_named_idmap(const struct plan *p, size_t i)
+{
+	const struct mount_op *m = &p->mounts[i];
+	struct stat st;
+
+	if (!p->as_root || i < p->n_system || m->kind != MNT_RO_BIND || stat(m->src, &st) < 0)
+		return false;
+	return !(st.st_mode & S_IROTH) || (S_ISDIR(st.st_mode) && !(st.st_mode & S_IXOTH));
+}

@@ -5,6 +5,7 @@
 
 #include "police.h"
 #include "private.h"
+#include "secrets.h"
 #include "seccomp.h"
 #include "util.h"
 
@@ -142,6 +143,8 @@ struct plan {
 	int kept_groups;
 	/* How entries only the caller or its groups may read are kept out of view (private.h). */
 	struct private_plan priv;
+	/* The run's tier and its secrets (secrets.h): the bytes are never printed. */
+	struct secrets_plan secrets;
 	bool verbose;
 	bool dry_run;
 	/* Identity. */

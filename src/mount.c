@@ -9,6 +9,7 @@
 #include "mount.h"
 #include "hide.h"
 #include "private.h"
+#include "secrets.h"
 #include "userns.h"
 
 #include <errno.h>
@@ -516,6 +517,8 @@ static int build_tree(const struct plan *p, int root, struct sources *s, struct 
 	    (r = bind_meta(root, "group", "/etc/group", e)) < 0)
 		return r;
 	if (p->net.mode != NET_NONE && (r = bind_resolv_conf(root, e)) < 0)
+		return r;
+	if ((r = secrets_mount(p, root, e)) < 0)
 		return r;
 	return replay(p, p->n_system, p->n_mounts, root, s, e);
 }

@@ -37,7 +37,8 @@ struct private_plan {
  * is missing is reported once by the launcher (private_warn). */
 void private_plan_build(struct plan *p);
 void private_plan_free(struct private_plan *pp);
-/* Launcher: the warning line(s), once per run, where the rule cannot be kept. */
+/* Launcher: the warning line(s), once per run, where the rule cannot be kept (without
+ * subordinate ids: with --verbose, or when supplementary groups stay too). */
 void private_warn(const struct plan *p);
 /* Launcher, rootless with subordinate ids: write the child's maps with newuidmap/newgidmap
  * (inside 1000 = the caller, inside 0 = the subordinate ids). 0 or -errno; *what names the

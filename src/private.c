@@ -122,7 +122,9 @@ void private_plan_free(struct private_plan *pp)
 
 void private_warn(const struct plan *p)
 {
-	if (p->priv.reason)
+	/* Said where it matters as much as the groups warning does (supervise.c), or asked for:
+	 * a line on every rootless run would drown in CI logs and break exact-output callers. */
+	if (p->priv.reason && (p->verbose || p->kept_groups))
 		fprintf(stderr,
 		        "cisandbox: warning: rootless without subordinate ids (%s): entries of the "
 		        "system dirs that only the caller or its groups may read stay readable by "

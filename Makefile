@@ -21,7 +21,8 @@ DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-d
              libcjson-dev
 DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar nftables \
              slirp4netns dnsmasq-base bind9-dnsutils clang libclang-rt-14-dev \
-             login nodejs shellcheck curl apparmor debhelper dpkg-dev lintian bash-completion
+             login nodejs shellcheck curl apparmor debhelper dpkg-dev lintian bash-completion \
+             uidmap
 DEB_BENCH := bubblewrap hyperfine passt
 
 BUILD   := build

@@ -29,6 +29,8 @@ struct cli {
 	struct strv allow;        /* --allow entries, validated */
 	struct strv dns_upstream; /* --dns-upstream, validated */
 	const char *chdir;        /* --chdir: the job's working directory inside */
+	struct strv secrets;      /* --secret NAME=@FILE, checked for form (secrets.h) */
+	struct strv secret_env;   /* --secret-env NAME */
 	/* Set by a CI driver only: the step's own environment (NAME=VALUE, NULL-terminated), the
 	 * source of every passed variable instead of the launcher's. The CI system scoped it to
 	 * the step, so a glob in env.pass passes its tokens too; env.drop still applies. */

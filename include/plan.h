@@ -4,6 +4,8 @@
 #define CIS_PLAN_H
 
 #include "police.h"
+#include "private.h"
+#include "secrets.h"
 #include "seccomp.h"
 #include "util.h"
 
@@ -143,6 +145,10 @@ struct plan {
 	size_t n_police;
 	/* Rootless: supplementary groups the kernel will not let us drop (setgroups denied). */
 	int kept_groups;
+	/* How entries only the caller or its groups may read are kept out of view (private.h). */
+	struct private_plan priv;
+	/* The run's tier and its secrets (secrets.h): the bytes are never printed. */
+	struct secrets_plan secrets;
 	bool verbose;
 	bool dry_run;
 	/* Identity. */

@@ -48,6 +48,8 @@ struct profile {
 	int sc_errno;
 	bool has_sc_log;
 	bool sc_log_denied;
+	struct strv secrets; /* NAME=@FILE, checked for form; a child's add to its parent's */
+	int tier;            /* SECRETS_TIER_*; 0: not set in the chain */
 };
 
 /* Load NAME (searched) or PATH (contains '/' or ends in .json). 0 or -errno with err set. */

@@ -2,6 +2,7 @@
  * that the job's own flags are never ours. */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "secrets.h"
 #include "net.h"
 
 #include <errno.h>
@@ -29,6 +30,8 @@ enum {
 	OPT_ALLOW,
 	OPT_DNS_UPSTREAM,
 	OPT_CHDIR,
+	OPT_SECRET,
+	OPT_SECRET_ENV,
 };
 
 static const struct option run_opts[] = {
@@ -54,6 +57,8 @@ static const struct option run_opts[] = {
     {"allow", required_argument, NULL, OPT_ALLOW},
     {"dns-upstream", required_argument, NULL, OPT_DNS_UPSTREAM},
     {"chdir", required_argument, NULL, OPT_CHDIR},
+    {"secret", required_argument, NULL, OPT_SECRET},
+    {"secret-env", required_argument, NULL, OPT_SECRET_ENV},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -81,6 +86,8 @@ void cli_usage(FILE *out)
 	      "      --fsize SIZE           largest file the job may write\n"
 	      "      --audit-log PATH|fd:N|journal  append JSON Lines events, or send them to\n"
 	      "                             the systemd journal (see cisandbox(1))\n"
+	      "      --secret NAME=@FILE    FILE at /run/secrets/NAME, 0400 (trusted tier only;\n"
+	      "                             repeatable); --secret-env NAME: also in the env\n"
 	      "      --net MODE             none (loopback only) | allowlist | open | audit\n"
 	      "      --allow DEST           allow egress to IP[/LEN][:PORT[-PORT]][/tcp|/udp]\n"
 	      "                             ([IPv6]:PORT), or to NAME / *.DOMAIN with the same\n"
@@ -177,6 +184,19 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		return 0;
 	case OPT_AUDIT_LOG:
 		c->audit_log = arg;
+		return 0;
+	case OPT_SECRET: {
+		const char *why = secrets_spec_check(arg);
+
+		if (why)
+			return cis_err_set(err, "--secret %s: %s", arg, why);
+		strv_push(&c->secrets, arg);
+		return 0;
+	}
+	case OPT_SECRET_ENV:
+		if (!env_name_valid(arg, false))
+			return cis_err_set(err, "--secret-env %s: not a valid variable name", arg);
+		strv_push(&c->secret_env, arg);
 		return 0;
 	case OPT_CHDIR:
 		if (!path_is_clean_absolute(arg))
@@ -339,4 +359,6 @@ void cli_free(struct cli *c)
 	strv_free(&c->allow);
 	strv_free(&c->dns_upstream);
 	strv_free(&c->env);
+	strv_free(&c->secrets);
+	strv_free(&c->secret_env);
 }

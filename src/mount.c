@@ -7,6 +7,9 @@
  * reached by a walk that refuses symlinks, because workspace contents are attacker-controlled. */
 #define _GNU_SOURCE
 #include "mount.h"
+#include "hide.h"
+#include "private.h"
+#include "secrets.h"
 #include "userns.h"
 
 #include <errno.h>
@@ -192,6 +195,9 @@ static int capture_sources(const struct plan *p, struct mount_fds *pre, struct s
 		s->fds[i] = pre->binds ? TAKE_FD(pre->binds[i]) : -1;
 		if ((m->kind != MNT_RO_BIND && m->kind != MNT_BIND) || s->fds[i] >= 0)
 			continue;
+		/* Filtered system dirs are built by hide.c once the new root exists. */
+		if (p->priv.kernel && i < p->n_system && !(i < 32 && (p->priv.plain & (1u << i))))
+			continue;
 		r = clone_tree(m->src, m->kind == MNT_RO_BIND ? ro : ro & ~MOUNT_ATTR_RDONLY,
 		               &s->fds[i]);
 		if (r < 0)
@@ -237,8 +243,10 @@ void mount_prepare_idmapped(const struct plan *p, struct mount_fds *out)
 	out->binds = xcalloc(p->n_mounts, sizeof(int));
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		out->binds[i] = -1;
-		if (p->mounts[i].kind == MNT_BIND &&
-		    (r = userns_idmapped_clone(p, p->mounts[i].src, false, &out->binds[i])) < 0)
+		if ((p->mounts[i].kind == MNT_BIND || private_named_idmap(p, i)) &&
+		    (r = userns_idmapped_clone(p, p->mounts[i].src,
+		                               p->mounts[i].kind == MNT_RO_BIND, &out->binds[i])) <
+		        0)
 			warn_idmap(p->mounts[i].src, r);
 	}
 }
@@ -498,8 +506,9 @@ static int build_tree(const struct plan *p, int root, struct sources *s, struct 
 {
 	int r;
 
-	if ((r = build_meta(p, root, e)) < 0 || (r = replay(p, 0, p->n_system, root, s, e)) < 0 ||
-	    (r = build_dev(p, root, s, e)) < 0 ||
+	if ((r = build_meta(p, root, e)) < 0 ||
+	    (p->priv.kernel && (r = hide_system_dirs(p, root, s->fds, e)) < 0) ||
+	    (r = replay(p, 0, p->n_system, root, s, e)) < 0 || (r = build_dev(p, root, s, e)) < 0 ||
 	    (r = attach_new_tmpfs(root, "/tmp", p->tmp_size, "1777", 0, e)) < 0 ||
 	    (r = build_home(p, root, e)) < 0 || (r = build_workspace(p, root, s, e)) < 0 ||
 	    (r = build_proc(root, e)) < 0)
@@ -508,6 +517,8 @@ static int build_tree(const struct plan *p, int root, struct sources *s, struct 
 	    (r = bind_meta(root, "group", "/etc/group", e)) < 0)
 		return r;
 	if (p->net.mode != NET_NONE && (r = bind_resolv_conf(root, e)) < 0)
+		return r;
+	if ((r = secrets_mount(p, root, e)) < 0)
 		return r;
 	return replay(p, p->n_system, p->n_mounts, root, s, e);
 }

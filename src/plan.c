@@ -827,6 +827,7 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	p->show_registration = prof->ws_registration == 1;
 	plan_system_dirs(p);
 	p->n_system = p->n_mounts;
+	private_plan_build(p);
 	plan_builtin_masks(p);
 	if ((r = plan_workdir(p, c, prof, err)) < 0)
 		goto fail;
@@ -834,10 +835,12 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	    (r = plan_user_mounts(p, c->mounts, c->n_mounts, err)) < 0)
 		goto fail;
 	plan_env(p, c, prof);
+	if ((r = secrets_plan_build(p, c, prof, err)) < 0)
+		goto fail;
 	if ((r = plan_police(p, prof, err)) < 0 || (r = plan_seccomp(p, prof, err)) < 0 ||
 	    (r = plan_net(p, c, prof, err)) < 0)
 		goto fail;
-	p->kept_groups = p->as_root ? 0 : count_extra_groups();
+	p->kept_groups = p->as_root || p->priv.kernel ? 0 : count_extra_groups();
 	return 0;
 fail:
 	plan_free(p);
@@ -856,6 +859,8 @@ void mount_ops_free(struct mount_op *ops, size_t n)
 void plan_free(struct plan *p)
 {
 	mount_ops_free(p->mounts, p->n_mounts);
+	private_plan_free(&p->priv);
+	secrets_plan_free(&p->secrets);
 	free(p->profile_name);
 	free(p->profile_source);
 	free(p->workspace);
@@ -914,7 +919,10 @@ static void json_env(cJSON *root, const struct plan *p)
 		bool from_caller =
 		    caller && strcmp(caller, e + n + 1) == 0 && strcmp(name, "PATH") != 0;
 
-		cJSON_AddStringToObject(env, name, from_caller ? "(from caller)" : e + n + 1);
+		cJSON_AddStringToObject(env, name,
+		                        secrets_is_env(p, name) ? "(secret)"
+		                        : from_caller           ? "(from caller)"
+		                                                : e + n + 1);
 	}
 }
 

@@ -2,6 +2,7 @@
  * Every error names the file and the field path: "profile FILE: filesystem.bind[1]: reason". */
 #define _GNU_SOURCE
 #include "profile.h"
+#include "secrets.h"
 #include "net.h"
 #include "seccomp.h"
 
@@ -651,6 +652,32 @@ static int check_reserved(const struct ctx *c, const cJSON *root, const char *ke
 static int load_chain(const char *ref, int depth, const char **chain, struct profile *out,
                       struct cis_err *err);
 
+/* "tier": trusted | untrusted; "secrets": ["NAME=@FILE", ...] (secrets.h). */
+static int apply_secrets(const struct ctx *c, const cJSON *root, struct profile *out)
+{
+	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "secrets"), *it;
+	const char *tier = NULL;
+	int r = get_string(c, root, "tier", "tier", &tier);
+
+	if (r < 0)
+		return r;
+	if (r > 0 && !(out->tier = secrets_tier_parse(tier)))
+		return fail(c, "tier", "\"%s\": must be trusted or untrusted", tier);
+	if (list && !cJSON_IsArray(list))
+		return fail(c, "secrets", "must be a list of \"NAME=@FILE\"");
+	cJSON_ArrayForEach(it, list)
+	{
+		const char *why = cJSON_IsString(it) ? secrets_spec_check(it->valuestring)
+		                                     : "must be a string \"NAME=@FILE\"";
+
+		if (why)
+			return fail(c, "secrets", "%s: %s",
+			            cJSON_IsString(it) ? it->valuestring : "entry", why);
+		strv_push(&out->secrets, it->valuestring);
+	}
+	return 0;
+}
+
 static int apply_extends(const struct ctx *c, const cJSON *root, int depth, const char **chain,
                          struct profile *out)
 {
@@ -671,8 +698,9 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
                       struct profile *out)
 {
 	static const char *const keys[] = {
-	    "version", "name",    "description",  "extends", "filesystem",    "env", "limits",
-	    "network", "seccomp", "capabilities", "audit",   "file_commands", NULL};
+	    "version", "name",          "description", "extends", "filesystem",
+	    "env",     "limits",        "network",     "seccomp", "capabilities",
+	    "audit",   "file_commands", "secrets",     "tier",    NULL};
 	const cJSON *v;
 	const char *s = NULL;
 	int r = check_keys(c, root, "", keys);
@@ -720,7 +748,7 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 		return r;
 	if ((r = check_reserved(c, root, "capabilities")) < 0)
 		return r;
-	return 0;
+	return apply_secrets(c, root, out);
 }
 
 /* Load `ref`, its parents first, applying each over the accumulated result. */
@@ -786,6 +814,7 @@ void profile_free(struct profile *p)
 	strv_free(&p->fc_env);
 	strv_free(&p->fc_path);
 	strv_free(&p->sc_allow);
+	strv_free(&p->secrets);
 	strv_free(&p->sc_deny);
 	strv_free(&p->net_allow);
 	strv_free(&p->dns_upstream);

@@ -3,6 +3,7 @@
  * exits: signals, timeout, seccomp notifications, the exit status, teardown and audit. */
 #define _GNU_SOURCE
 #include "supervise.h"
+#include "private.h"
 #include "audit.h"
 #include "netwatch.h"
 #include "cis_limits.h"
@@ -662,6 +663,7 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 		        "rootless, the kernel does not allow dropping them; run the runner "
 		        "account without extra groups, or cisandbox as root\n",
 		        p->kept_groups);
+	private_warn(p);
 	*launcher_failed = true;
 	if ((status = prepare(&r)) != 0)
 		return not_started(&r);

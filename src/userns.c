@@ -1,6 +1,7 @@
 /* userns.c — uid/gid maps (launcher) and the child's switch to the job identity. */
 #define _GNU_SOURCE
 #include "userns.h"
+#include "private.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -20,6 +21,10 @@ int userns_write_maps(const struct plan *p, pid_t child, const char **what)
 	char path[64], line[64];
 	int r;
 
+	/* Rootless with subordinate ids: the setuid helpers write both maps (private.h), and
+	 * setgroups stays allowed, so that the child drops the caller's supplementary groups. */
+	if (p->priv.kernel)
+		return private_write_maps(p, child, what);
 	/* Rootless: setgroups must be denied before an unprivileged gid_map write is allowed. As
 	 * root it stays allowed so that the child can drop the caller's supplementary groups. */
 	if (!p->as_root) {
@@ -47,8 +52,9 @@ int userns_enter_identity(const struct plan *p)
 		return -errno;
 	if (setresgid(CIS_JOB_GID, CIS_JOB_GID, CIS_JOB_GID) < 0)
 		return -errno;
-	/* Root mode: the caller's supplementary groups (e.g. docker) must not follow the job. */
-	if (p->as_root && setgroups(0, NULL) < 0)
+	/* Root mode: the caller's supplementary groups (e.g. docker) must not follow the job; nor
+	 * rootless where newgidmap left setgroups allowed (subordinate ids, private.h). */
+	if ((p->as_root || p->priv.kernel) && setgroups(0, NULL) < 0)
 		return -errno;
 	if (setresuid(CIS_JOB_UID, CIS_JOB_UID, CIS_JOB_UID) < 0)
 		return -errno;

@@ -231,6 +231,62 @@ else
 	echo "   skipped: needs node and egress (slirp4netns) here"
 fi
 
+# 7. Private entries of the system dirs -------------------------------------------------------
+echo
+echo "7. Private entries hidden (issue #14): a 10^5-file tree under /opt, startup of /bin/true and"
+echo "   a find over the tree inside (hyperfine; 10 warmups, 100 / 10 runs)"
+if [ "$(id -u)" = 0 ] && [ -x /usr/bin/newuidmap ]; then
+	T=$(mktemp -d /opt/cis-bench-tree-XXXXXX)
+	SUBLINE="nobody:1879113728:65536"
+	trap 'rm -rf "$B" "$T"; sed -i "/^$SUBLINE\$/d" /etc/subuid /etc/subgid 2>/dev/null' EXIT INT TERM
+	chmod 755 "$T"
+	python3 - "$T" <<'PY'
+import os, sys
+t = sys.argv[1]
+for d in range(1000):
+    p = f"{t}/d{d:03}"
+    os.mkdir(p)
+    for f in range(100):
+        with open(f"{p}/f{f:02}", "w") as fh:
+            fh.write("x")
+        if f == 0:
+            os.chown(f"{p}/f{f:02}", 65534, 65534)
+            os.chmod(f"{p}/f{f:02}", 0o600)
+PY
+	find "$T" -type f | head -c0
+	as_user hyperfine -N -w 10 -r 100 --export-json "$B/out/private-start-plain.json" \
+		-n "cisandbox, no subordinate ids (rule not kept)" "$cis -- /bin/true" >/dev/null 2>&1
+	as_user hyperfine -N -w 2 -r 10 --export-json "$B/out/private-find-plain.json" \
+		-n "find inside, no subordinate ids" "$cis -- find $T -type f -readable" \
+		>/dev/null 2>&1
+	for f in /etc/subuid /etc/subgid; do echo "$SUBLINE" >>"$f"; done
+	as_user hyperfine -N -w 10 -r 100 --export-json "$B/out/private-start.json" \
+		-n "bwrap (--unshare-all ...)" "$bwrap /bin/true" \
+		-n "cisandbox, subordinate ids (filtering overlays)" "$cis -- /bin/true" \
+		>/dev/null 2>&1
+	as_user hyperfine -N -w 2 -r 10 --export-json "$B/out/private-find.json" \
+		-n "find inside bwrap" "$bwrap find $T -type f -readable" \
+		-n "find inside, subordinate ids" "$cis -- find $T -type f -readable" \
+		>/dev/null 2>&1
+	sed -i "/^$SUBLINE\$/d" /etc/subuid /etc/subgid
+	echo "   readable inside (of 100000, 1000 are nobody's 0600): bwrap $(as_user $bwrap find "$T" -type f -readable | wc -l)"
+	python3 - "$B/out" <<'PY'
+import json, sys
+out = sys.argv[1]
+start = json.load(open(f"{out}/private-start.json"))["results"]
+start += json.load(open(f"{out}/private-start-plain.json"))["results"]
+find = json.load(open(f"{out}/private-find.json"))["results"]
+find += json.load(open(f"{out}/private-find-plain.json"))["results"]
+for rows in (start, find):
+    base = rows[0]["mean"]
+    for x in rows:
+        print(f"   {x['command']:50} mean {x['mean']*1e3:8.2f} ms ± {x['stddev']*1e3:5.2f}  {x['mean']/base:5.2f}× bwrap")
+PY
+	rm -rf "$T"
+else
+	echo "   skipped: needs root (to make the tree and a subordinate id entry) and uidmap"
+fi
+
 echo
 echo "Targets (docs: README, Performance): startup ≤ 1.0× bwrap; supervisor peak RSS < 2 MiB;"
 echo "compile within 2% of bare; teardown of 100 leftover processes < 10 ms."

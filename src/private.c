@@ -1,0 +1,189 @@
+/* private.c — launcher side of "nothing private of the host in view" (see private.h): decide,
+ * before any namespace exists, whether the kernel can keep the caller's private entries out of
+ * the system dirs (subordinate ids), and write the maps that make it so. */
+#define _GNU_SOURCE
+#include "private.h"
+#include "plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The first range of NAME (or of its numeric id) in /etc/subuid or /etc/subgid. */
+static bool find_subid(const char *file, const char *name, unsigned long id, unsigned long *start)
+{
+	FILE *f = fopen(file, "re");
+	char line[512], num[32];
+	bool found = false;
+
+	if (!f)
+		return false;
+	snprintf(num, sizeof(num), "%lu", id);
+	while (!found && fgets(line, sizeof(line), f)) {
+		char *who = strtok(line, ":\n"), *first = strtok(NULL, ":\n"),
+		     *count = strtok(NULL, ":\n");
+
+		if (!who || !first || !count || strtoul(count, NULL, 10) < 1)
+			continue;
+		if (strcmp(who, name) == 0 || strcmp(who, num) == 0) {
+			*start = strtoul(first, NULL, 10);
+			found = *start > 0;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+/* A helper we may run: a root-owned setuid regular file. */
+static bool helper_ok(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+	       (st.st_mode & S_ISUID);
+}
+
+/* Mount points strictly below a system dir hide what overlayfs would show, and the kernel
+ * refuses to overlay a tree with (locked) mounts below it: such a dir is shown unfiltered. */
+static void find_submounts(struct plan *p)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[4096];
+
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char mp[PATH_MAX];
+
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
+			continue;
+		for (size_t i = 0; i < p->n_system && i < 32; i++) {
+			const struct mount_op *m = &p->mounts[i];
+
+			if (m->kind == MNT_RO_BIND && strcmp(mp, m->src) != 0 &&
+			    path_has_prefix(mp, m->src))
+				p->priv.plain |= 1u << i;
+		}
+	}
+	fclose(f);
+	for (size_t i = 0; i < p->n_system && i < 32; i++) {
+		char *old = p->priv.plain_dirs;
+
+		if (!(p->priv.plain & (1u << i)))
+			continue;
+		p->priv.plain_dirs =
+		    old ? xasprintf("%s %s", old, p->mounts[i].src) : xstrdup(p->mounts[i].src);
+		free(old);
+	}
+}
+
+void private_plan_build(struct plan *p)
+{
+	const struct passwd *pw;
+	unsigned long su = 0, sg = 0;
+
+	p->priv = (struct private_plan){0};
+	if (p->as_root)
+		return; /* the job is "other" to every host file already */
+	pw = getpwuid(p->caller_uid);
+	if (!pw)
+		p->priv.reason = xasprintf("uid %u has no passwd entry", p->caller_uid);
+	else if (!helper_ok(PRIVATE_NEWUIDMAP) || !helper_ok(PRIVATE_NEWGIDMAP))
+		p->priv.reason = xstrdup("no setuid " PRIVATE_NEWUIDMAP " and " PRIVATE_NEWGIDMAP
+		                         " (package uidmap)");
+	else if (!find_subid("/etc/subuid", pw->pw_name, pw->pw_uid, &su) ||
+	         !find_subid("/etc/subgid", pw->pw_name, pw->pw_uid, &sg))
+		p->priv.reason =
+		    xasprintf("no /etc/subuid and /etc/subgid entry for %s", pw->pw_name);
+	else if (pw->pw_gid != p->caller_gid)
+		p->priv.reason = xasprintf("gid %u is not the primary group of %s (newgidmap maps "
+		                           "only that one)",
+		                           p->caller_gid, pw->pw_name);
+	if (p->priv.reason)
+		return;
+	p->priv.kernel = true;
+	p->priv.sub_uid = (uid_t)su;
+	p->priv.sub_gid = (gid_t)sg;
+	find_submounts(p);
+}
+
+void private_plan_free(struct private_plan *pp)
+{
+	free(pp->reason);
+	free(pp->plain_dirs);
+	*pp = (struct private_plan){0};
+}
+
+void private_warn(const struct plan *p)
+{
+	/* Said where it matters as much as the groups warning does (supervise.c), or asked for:
+	 * a line on every rootless run would drown in CI logs and break exact-output callers. */
+	if (p->priv.reason && (p->verbose || p->kept_groups))
+		fprintf(stderr,
+		        "cisandbox: warning: rootless without subordinate ids (%s): entries of the "
+		        "system dirs that only the caller or its groups may read stay readable by "
+		        "the job; see cisandbox(1), PRIVATE FILES\n",
+		        p->priv.reason);
+	if (p->priv.plain_dirs)
+		fprintf(
+		    stderr,
+		    "cisandbox: warning: %s: mounts below it, shown unfiltered (entries only the "
+		    "caller or its groups may read stay readable)\n",
+		    p->priv.plain_dirs);
+}
+
+/* Run helper PID INSIDE OUTSIDE 1 0 SUB 1, with an empty environment. */
+static int run_map_helper(const char *helper, pid_t child, unsigned long own, unsigned long sub)
+{
+	char pid[16], o[16], s[16], inside[16];
+	char *const argv[] = {(char *)helper, pid, inside, o, "1", "0", s, "1", NULL};
+	char *const envp[] = {NULL};
+	pid_t h;
+	int status;
+
+	snprintf(pid, sizeof(pid), "%d", child);
+	snprintf(inside, sizeof(inside), "%u", CIS_JOB_UID);
+	snprintf(o, sizeof(o), "%lu", own);
+	snprintf(s, sizeof(s), "%lu", sub);
+	h = fork();
+	if (h < 0)
+		return -errno;
+	if (h == 0) {
+		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+		if (null >= 0)
+			(void)(dup2(null, 0) + dup2(null, 1));
+		execve(helper, argv, envp);
+		_exit(127);
+	}
+	if (waitpid(h, &status, 0) < 0)
+		return -errno;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
+}
+
+int private_write_maps(const struct plan *p, pid_t child, const char **what)
+{
+	int r;
+
+	*what = PRIVATE_NEWUIDMAP;
+	if ((r = run_map_helper(PRIVATE_NEWUIDMAP, child, p->host_uid, p->priv.sub_uid)) < 0)
+		return r;
+	*what = PRIVATE_NEWGIDMAP;
+	return run_map_helper(PRIVATE_NEWGIDMAP, child, p->host_gid, p->priv.sub_gid);
+}
+
+bool private_named_idmap(const struct plan *p, size_t i)
+{
+	const struct mount_op *m = &p->mounts[i];
+	struct stat st;
+
+	if (!p->as_root || i < p->n_system || m->kind != MNT_RO_BIND || stat(m->src, &st) < 0)
+		return false;
+	return !(st.st_mode & S_IROTH) || (S_ISDIR(st.st_mode) && !(st.st_mode & S_IXOTH));
+}

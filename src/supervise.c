@@ -5,6 +5,7 @@
 #include "supervise.h"
 #include "private.h"
 #include "audit.h"
+#include "guard.h"
 #include "netwatch.h"
 #include "cis_limits.h"
 #include "mount.h"
@@ -70,6 +71,7 @@ struct outcome {
 	const struct plan *p;
 	/* The resolver and flow-log reader, in their unprivileged child (netwatch.h). */
 	struct netwatch nw;
+	bool guarded; /* the launcher's own seccomp filter is on (guard.h) */
 };
 
 /* The resolver's child could not start: the job's lookups fail (closed), and it is said. */
@@ -235,6 +237,20 @@ static bool on_signal(const struct plan *p, pid_t init, int sfd, struct outcome 
 	return waitpid(init, &o->init_status, WNOHANG) == init;
 }
 
+/* The launcher's own filter, once the last process it starts (the resolver's child, which
+ * init's sockets start rootless) exists: it forks nothing after that. */
+static void guard(const struct plan *p, struct outcome *o)
+{
+	int r;
+
+	if (o->guarded || (p->net.mode != NET_NONE && !o->nw.pid))
+		return;
+	o->guarded = true;
+	if ((r = guard_install()) < 0)
+		fprintf(stderr, "cisandbox: warning: the launcher's own seccomp filter: %s\n",
+		        strerror(-r));
+}
+
 /* Watch init until it exits: forward signals, enforce the timeout, collect messages, answer
  * seccomp notifications. */
 static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct outcome *o)
@@ -251,6 +267,7 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 		                       {tfd, POLLIN, 0},
 		                       {o->listener, POLLIN, 0}};
 
+		guard(p, o);
 		netwatch_poll_fill(&o->nw, pf + 4);
 		if (poll(pf, 6, -1) < 0 && errno != EINTR)
 			break;

@@ -118,6 +118,9 @@ DUAL_TEST(netwatch, confined_and_fails_closed, .timeout = 60)
 	cr_assert_str_eq(status_line(nw, "NoNewPrivs:"), "1");
 	cr_assert_str_eq(status_line(nw, "Seccomp:"), "2");
 	no_host_paths(nw);
+	/* The launcher itself is under its own filter by now. */
+	cr_assert_str_eq(status_line(launcher, "Seccomp:"), "2");
+	cr_assert_str_eq(status_line(launcher, "NoNewPrivs:"), "1");
 	/* Its root is an empty tmpfs. */
 	snprintf(root, sizeof(root), "/proc/%d/root", nw);
 	cr_assert((d = opendir(root)), "%s", root);
@@ -139,5 +142,27 @@ DUAL_TEST(netwatch, confined_and_fails_closed, .timeout = 60)
 	cr_assert(file_has(log, "second failed"), "a lookup succeeded without the resolver");
 	cr_assert(file_has(audit, "\"event\":\"resolver.died\""), "no audit event");
 	world_down(&wd);
+	dir_done(ws);
+}
+
+/* Without egress there is no resolver: the launcher's filter is on from the start. */
+DUAL_TEST(netwatch, launcher_filtered_without_network, .timeout = 30)
+{
+	char *ws = tmpdir_for(m), *flag = cat(ws, "/ready");
+	pid_t launcher;
+	int out, i;
+
+	launcher = cis_spawn(m, NULL,
+	                     ARGS("run", "-w", ws, "--workspace-mode", "bind", "--", "sh", "-c",
+	                          "touch ready; sleep 3600.61 & wait"),
+	                     &out);
+	for (i = 0; i < 500 && access(flag, F_OK) != 0; i++)
+		usleep(10000);
+	cr_assert(access(flag, F_OK) == 0, "the job did not start");
+	cr_assert_str_eq(status_line(launcher, "Seccomp:"), "2");
+	cr_assert_eq(child_named(launcher, "cis-netwatch"), 0, "a resolver without a network");
+	kill(launcher, SIGTERM);
+	cr_assert_eq(wait_status(launcher), 128 + SIGTERM, "%s", slurp(out));
+	cr_assert(host_process_gone("sleep 3600.61", 2000), "a job process outlived the run");
 	dir_done(ws);
 }

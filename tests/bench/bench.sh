@@ -13,6 +13,7 @@ cp "$build/cisandbox" "$build/bench/sysloop" "$build/bench/teardown" "$build/pro
 sed "s|spawn('[^']*'|spawn('$B/cisandbox'|" "$build/container-hook.js" >"$B/container-hook.js"
 mkdir "$B/ws" "$B/proj" "$B/out"
 cp -r "$src/src" "$src/include" "$B/proj/"
+cp "$build/build_info.h" "$B/proj/include/" # generated: src/version.c needs it
 printf 'SRCS := $(wildcard src/*.c)\nall: $(SRCS:.c=.o)\n%%.o: %%.c\n\t$(CC) -O2 -std=gnu17 -iquote include -I/usr/include/cjson -DCIS_VERSION=\\"b\\" -DCIS_DATADIR=\\"/b\\" -c -o $@ $<\n' \
 	> "$B/proj/Makefile"
 

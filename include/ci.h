@@ -16,5 +16,10 @@ int github_hook_main(void);
 int github_empty(const char *var);
 /* The same for `path` (named by $var in messages), which must be below `work`. */
 int github_empty_below(const char *var, const char *path, const char *work);
+/* Per-job state (ci_state.c): $env_var if set, else /var/lib/cisandbox/DRIVER as root,
+ * else $XDG_STATE_HOME or ~/.local/state/cisandbox/DRIVER. A static buffer. */
+const char *ci_state_base(const char *env_var, const char *driver);
+/* mkdir -p PATH, its last component 0700. 0 or -errno. */
+int ci_make_private_dir(const char *path);
 
 #endif

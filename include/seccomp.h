@@ -48,5 +48,10 @@ extern const size_t cis_seccomp_n_builtins;
 /* Job, last step before exec: load the program; with log_denied, *listener is the user
  * notification fd to hand to the supervisor. 0 or -errno. */
 int cis_seccomp_load(const struct sock_fprog *prog, bool listen, int *listener);
+/* A filter for one of our own processes (the launcher, the resolver's child), loaded now:
+ * `dflt` for what no list names, allow[] allowed, kill[] (may be NULL) killing the process.
+ * Names unknown on this architecture are skipped. 0 or -errno. */
+int cis_seccomp_load_lists(uint32_t dflt, const char *const *allow, size_t n_allow,
+                           const char *const *kill, size_t n_kill);
 
 #endif

@@ -132,40 +132,6 @@ static char *job_name(const char *work)
 	return xasprintf("job-%016llx", x);
 }
 
-static const char *default_base(void)
-{
-	static char buf[PATH_MAX];
-	const char *env = getenv("CISANDBOX_GITHUB_DIR"), *home = getenv("HOME");
-	const char *state = getenv("XDG_STATE_HOME");
-
-	if (env && env[0] == '/')
-		return env;
-	if (geteuid() == 0)
-		return "/var/lib/cisandbox/github";
-	if (state && state[0] == '/')
-		snprintf(buf, sizeof(buf), "%s/cisandbox/github", state);
-	else
-		snprintf(buf, sizeof(buf), "%s/.local/state/cisandbox/github",
-		         home && home[0] == '/' ? home : "/tmp");
-	return buf;
-}
-
-/* mkdir -p, the last one 0700: other accounts have no business in a job's directory. */
-static int make_dirs(const char *path)
-{
-	_cleanup_free_ char *p = xstrdup(path);
-
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return mkdir(p, 0700) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 static int remove_job(const struct hook *h)
 {
 	_cleanup_free_ char *base = xstrdup(h->job);
@@ -325,7 +291,7 @@ static int cmd_prepare(struct hook *h)
 		return hook_fail("the job has no container: the runner should have refused it "
 		                 "(set ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER=true in its .env)");
 	say_ignored(ctr);
-	if ((r = remove_job(h)) < 0 || (r = make_dirs(h->job)) < 0)
+	if ((r = remove_job(h)) < 0 || (r = ci_make_private_dir(h->job)) < 0)
 		return hook_fail("%s: %s", h->job, strerror(-r));
 	if ((r = save_container_env(h, ctr)) < 0)
 		return hook_fail("%s/env.json: %s", h->job, strerror(-r));
@@ -585,7 +551,10 @@ static int hook_setup(struct hook *h)
 	if (find_work(h) != 0)
 		return 1;
 	h->name = job_name(h->work);
-	h->job = xasprintf("%s/%s", default_base(), h->name);
+	if (!path_is_clean_absolute(ci_state_base("CISANDBOX_GITHUB_DIR", "github")))
+		return hook_fail("CISANDBOX_GITHUB_DIR=%s: must be a clean absolute path",
+		                 getenv("CISANDBOX_GITHUB_DIR"));
+	h->job = xasprintf("%s/%s", ci_state_base("CISANDBOX_GITHUB_DIR", "github"), h->name);
 	state = cJSON_GetObjectItemCaseSensitive(h->in, "state");
 	mine = cJSON_GetObjectItemCaseSensitive(state, "cisandbox");
 	if (cJSON_IsString(mine) && strcmp(mine->valuestring, h->name) != 0)

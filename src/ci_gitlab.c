@@ -95,22 +95,6 @@ static int job_dir(struct gl *g)
 	return 0;
 }
 
-/* mkdir -p for the base (0700: other accounts on the host have no business there). */
-static int make_base(const char *base)
-{
-	_cleanup_free_ char *p = xstrdup(base);
-
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, 0755) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	return mkdir(p, 0700) < 0 && errno != EEXIST ? -errno : 0;
-}
-
 /* Remove BASE/NAME wholly (never through a symlink). Absent is fine: cleanup may run twice. */
 static int remove_job(const struct gl *g)
 {
@@ -142,7 +126,7 @@ static int cmd_prepare(struct gl *g)
 	static const char *const subdirs[] = {"builds", "cache", "step"};
 	int r;
 
-	if ((r = make_base(g->base)) < 0)
+	if ((r = ci_make_private_dir(g->base)) < 0)
 		return system_failure(g, "%s: %s", g->base, strerror(-r));
 	if ((r = remove_job(g)) < 0)
 		return system_failure(g, "removing the leftover %s: %s", g->job, strerror(-r));
@@ -278,24 +262,6 @@ static int cmd_run(struct gl *g, const char *script, const char *stage)
 	return g->build_failure;
 }
 
-static const char *default_base(void)
-{
-	static char buf[4096];
-	const char *env = getenv("CISANDBOX_GITLAB_DIR"), *home = getenv("HOME");
-	const char *state = getenv("XDG_STATE_HOME");
-
-	if (env && *env)
-		return env;
-	if (geteuid() == 0)
-		return "/var/lib/cisandbox/gitlab";
-	if (state && state[0] == '/')
-		snprintf(buf, sizeof(buf), "%s/cisandbox/gitlab", state);
-	else
-		snprintf(buf, sizeof(buf), "%s/.local/state/cisandbox/gitlab",
-		         home && home[0] == '/' ? home : "/tmp");
-	return buf;
-}
-
 static void usage(void)
 {
 	fputs("Usage: cisandbox gitlab config\n"
@@ -319,7 +285,7 @@ int gitlab_main(int argc, char **argv)
 	const char *cmd = argc > 1 ? argv[1] : "";
 	int opt, r;
 
-	g.base = default_base();
+	g.base = ci_state_base("CISANDBOX_GITLAB_DIR", "gitlab");
 	/* Options after the stage name: parse argv + 1 from its start (optind 0 resets getopt
 	 * fully, which cli_parse relies on too). */
 	optind = 0;

@@ -7,6 +7,7 @@
  * sandbox with it. */
 #define _GNU_SOURCE
 #include "guard.h"
+#include "seccomp.h"
 #include "util.h"
 
 #include <errno.h>
@@ -153,34 +154,10 @@ static const char *const fatal[] = {
     "personality",
 };
 
-static int add_all(scmp_filter_ctx ctx, const char *const *names, size_t n, uint32_t action)
-{
-	for (size_t i = 0; i < n; i++) {
-		int nr = seccomp_syscall_resolve_name(names[i]);
-		int r;
-
-		if (nr == __NR_SCMP_ERROR)
-			continue; /* not on this architecture */
-		if ((r = seccomp_rule_add(ctx, action, nr, 0)) < 0)
-			return r;
-	}
-	return 0;
-}
-
 int guard_install(void)
 {
-	scmp_filter_ctx ctx;
-	int r;
-
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return -errno;
-	if (!(ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM))))
-		return -ENOMEM;
-	r = add_all(ctx, allowed, ARRAY_SIZE(allowed), SCMP_ACT_ALLOW);
-	if (r == 0)
-		r = add_all(ctx, fatal, ARRAY_SIZE(fatal), SCMP_ACT_KILL_PROCESS);
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
+	return cis_seccomp_load_lists(SCMP_ACT_ERRNO(EPERM), allowed, ARRAY_SIZE(allowed), fatal,
+	                              ARRAY_SIZE(fatal));
 }

@@ -18,6 +18,7 @@
 #include "dns.h"
 #include "dnsmsg.h"
 #include "net.h"
+#include "seccomp.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -102,19 +103,7 @@ static const char *const allowed[] = {
 
 static int confine_filter(void)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	int r = ctx ? 0 : -ENOMEM;
-
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(allowed); i++) {
-		int nr = seccomp_syscall_resolve_name(allowed[i]);
-
-		if (nr != __NR_SCMP_ERROR)
-			r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-	}
-	if (r == 0)
-		r = seccomp_load(ctx);
-	seccomp_release(ctx);
-	return r;
+	return cis_seccomp_load_lists(SCMP_ACT_KILL_PROCESS, allowed, ARRAY_SIZE(allowed), NULL, 0);
 }
 
 /* An empty tmpfs as /, nothing of the host's tree reachable. */

@@ -610,3 +610,34 @@ int cis_seccomp_load(const struct sock_fprog *prog, bool listen, int *listener)
 	*listener = listen ? (int)fd : -1;
 	return 0;
 }
+
+static int add_names(scmp_filter_ctx ctx, const char *const *names, size_t n, uint32_t action)
+{
+	for (size_t i = 0; i < n; i++) {
+		int nr = seccomp_syscall_resolve_name(names[i]);
+		int r;
+
+		if (nr == __NR_SCMP_ERROR)
+			continue; /* not on this architecture */
+		if ((r = seccomp_rule_add(ctx, action, nr, 0)) < 0)
+			return r;
+	}
+	return 0;
+}
+
+int cis_seccomp_load_lists(uint32_t dflt, const char *const *allow, size_t n_allow,
+                           const char *const *kill, size_t n_kill)
+{
+	scmp_filter_ctx ctx = seccomp_init(dflt);
+	int r;
+
+	if (!ctx)
+		return -ENOMEM;
+	r = add_names(ctx, allow, n_allow, SCMP_ACT_ALLOW);
+	if (r == 0 && kill)
+		r = add_names(ctx, kill, n_kill, SCMP_ACT_KILL_PROCESS);
+	if (r == 0)
+		r = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return r;
+}

@@ -3,6 +3,7 @@
 #ifndef CIS_PLAN_H
 #define CIS_PLAN_H
 
+#include "origin.h"
 #include "police.h"
 #include "private.h"
 #include "secrets.h"
@@ -147,6 +148,8 @@ struct plan {
 	int kept_groups;
 	/* How entries only the caller or its groups may read are kept out of view (private.h). */
 	struct private_plan priv;
+	/* Where the code comes from and who runs it (origin.h): the audit's ci object. */
+	struct ci_origin origin;
 	/* The run's tier and its secrets (secrets.h): the bytes are never printed. */
 	struct secrets_plan secrets;
 	bool verbose;

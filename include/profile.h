@@ -50,6 +50,7 @@ struct profile {
 	bool sc_log_denied;
 	struct strv secrets; /* NAME=@FILE, checked for form; a child's add to its parent's */
 	int tier;            /* SECRETS_TIER_*; 0: not set in the chain */
+	uint64_t token_ttl_ms; /* token_ttl: identity tokens only to runs this short; 0: never */
 };
 
 /* Load NAME (searched) or PATH (contains '/' or ends in .json). 0 or -errno with err set. */

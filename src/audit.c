@@ -5,6 +5,7 @@
 #include "journal.h"
 #include "net.h"
 #include "plan.h"
+#include "secrets.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -154,13 +155,39 @@ void audit_close(struct audit *a)
 }
 
 /* CI metadata worth keeping with the run: who, what, which attempt. Never tokens. */
-static const char *const ci_vars[] = {
-    "GITHUB_REPOSITORY", "GITHUB_RUN_ID",  "GITHUB_RUN_ATTEMPT", "GITHUB_JOB",
-    "GITHUB_WORKFLOW",   "GITHUB_SHA",     "GITHUB_REF",         "GITHUB_ACTOR",
-    "GITHUB_EVENT_NAME", "RUNNER_NAME",    "CI_PROJECT_PATH",    "CI_JOB_ID",
-    "CI_PIPELINE_ID",    "CI_COMMIT_SHA",  "CI_COMMIT_REF_NAME", "CI_JOB_NAME",
-    "CI_RUNNER_ID",      "CI_SERVER_HOST", "FORGEJO_REPOSITORY", "FORGEJO_RUN_ID",
-    "FORGEJO_SHA",       "FORGEJO_REF",    "GITEA_REPOSITORY",   "GITEA_RUN_ID"};
+static void add_str(cJSON *o, const char *key, const char *v)
+{
+	if (v)
+		cJSON_AddStringToObject(o, key, v);
+}
+
+/* Who runs what, from where, with which tokens (names, never values). */
+static void json_ci(cJSON *o, const struct plan *p)
+{
+	const struct ci_origin *c = &p->origin;
+	cJSON *t;
+
+	add_str(o, "system", c->system);
+	add_str(o, "server", c->server);
+	add_str(o, "repository", c->repository);
+	add_str(o, "ref", c->ref);
+	add_str(o, "event", c->event);
+	add_str(o, "run_id", c->run_id);
+	add_str(o, "job_id", c->job_id);
+	add_str(o, "actor", c->actor);
+	cJSON_AddBoolToObject(o, "fork", c->fork);
+	add_str(o, "origin", c->why);
+	add_str(o, "tier", secrets_tier_name(p->secrets.tier));
+	t = cJSON_AddObjectToObject(o, "tokens");
+	cJSON_AddItemToObject(
+	    t, "passed",
+	    cJSON_CreateStringArray((const char *const *)c->passed.v, (int)c->passed.n));
+	cJSON_AddItemToObject(
+	    t, "withheld",
+	    cJSON_CreateStringArray((const char *const *)c->withheld.v, (int)c->withheld.n));
+	if (p->timeout_ms)
+		cJSON_AddNumberToObject(t, "ttl_s", (double)(p->timeout_ms / 1000));
+}
 
 /* FNV-1a of the plan as --dry-run prints it: equal hashes, equal sandboxes. */
 static void plan_hash(const struct plan *p, char out[17])
@@ -207,10 +234,7 @@ void audit_sandbox_create(const struct audit *a, const struct plan *p, const str
 	snprintf(map, sizeof(map), "%u %u 1", CIS_JOB_GID, p->host_gid);
 	cJSON_AddStringToObject(f, "gid_map", map);
 	cJSON_AddBoolToObject(f, "as_root", p->as_root);
-	o = cJSON_AddObjectToObject(f, "ci");
-	for (size_t i = 0; i < ARRAY_SIZE(ci_vars); i++)
-		if (getenv(ci_vars[i]))
-			cJSON_AddStringToObject(o, ci_vars[i], getenv(ci_vars[i]));
+	json_ci(cJSON_AddObjectToObject(f, "ci"), p);
 	cJSON_AddStringToObject(f, "version", CIS_VERSION);
 	audit_event(a, "sandbox.create", f);
 }

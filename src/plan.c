@@ -549,6 +549,45 @@ static int plan_police(struct plan *p, const struct profile *prof, struct cis_er
 	return 0;
 }
 
+/* Why an identity token may not reach this run, or NULL. */
+static const char *token_withheld(const struct plan *p, const struct profile *prof)
+{
+	if (p->origin.fork)
+		return "a fork's code";
+	if (p->secrets.tier != SECRETS_TIER_TRUSTED)
+		return "the run's tier is untrusted";
+	if (!prof->token_ttl_ms)
+		return "the profile sets no token_ttl";
+	if (!p->timeout_ms || p->timeout_ms > prof->token_ttl_ms)
+		return "the job's time limit is longer than the profile's token_ttl";
+	return NULL;
+}
+
+/* Tokens in the job's environment, by name: identity tokens (OIDC requests) only where
+ * token_withheld allows; every one recorded for the audit (names, never values). */
+static void plan_tokens(struct plan *p, const struct profile *prof)
+{
+	const char *why = token_withheld(p, prof);
+	size_t out = 0;
+
+	for (size_t i = 0; i < p->env.n; i++) {
+		char *e = p->env.v[i];
+		_cleanup_free_ char *name = strndup(e, strcspn(e, "="));
+
+		if (origin_is_identity_token(name) && why) {
+			strv_push_take(&p->origin.withheld, xasprintf("%s: %s", name, why));
+			free(e);
+			continue;
+		}
+		if (is_token_var(name) || origin_is_identity_token(name))
+			strv_push(&p->origin.passed, name);
+		p->env.v[out++] = e;
+	}
+	p->env.n = out;
+	if (p->env.v)
+		p->env.v[out] = NULL;
+}
+
 /* Command line over profile; each limit on its own. */
 static void plan_limits(struct limits *out, const struct limits *cli, const struct limits *prof)
 {
@@ -835,8 +874,10 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	    (r = plan_user_mounts(p, c->mounts, c->n_mounts, err)) < 0)
 		goto fail;
 	plan_env(p, c, prof);
+	origin_detect(&p->origin);
 	if ((r = secrets_plan_build(p, c, prof, err)) < 0)
 		goto fail;
+	plan_tokens(p, prof);
 	if ((r = plan_police(p, prof, err)) < 0 || (r = plan_seccomp(p, prof, err)) < 0 ||
 	    (r = plan_net(p, c, prof, err)) < 0)
 		goto fail;
@@ -861,6 +902,7 @@ void plan_free(struct plan *p)
 	mount_ops_free(p->mounts, p->n_mounts);
 	private_plan_free(&p->priv);
 	secrets_plan_free(&p->secrets);
+	origin_free(&p->origin);
 	free(p->profile_name);
 	free(p->profile_source);
 	free(p->workspace);

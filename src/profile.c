@@ -663,6 +663,8 @@ static int apply_secrets(const struct ctx *c, const cJSON *root, struct profile 
 		return r;
 	if (r > 0 && !(out->tier = secrets_tier_parse(tier)))
 		return fail(c, "tier", "\"%s\": must be trusted or untrusted", tier);
+	if ((r = get_duration(c, root, "token_ttl", "token_ttl", &out->token_ttl_ms)) < 0)
+		return r;
 	if (list && !cJSON_IsArray(list))
 		return fail(c, "secrets", "must be a list of \"NAME=@FILE\"");
 	cJSON_ArrayForEach(it, list)
@@ -698,9 +700,9 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
                       struct profile *out)
 {
 	static const char *const keys[] = {
-	    "version", "name",          "description", "extends", "filesystem",
-	    "env",     "limits",        "network",     "seccomp", "capabilities",
-	    "audit",   "file_commands", "secrets",     "tier",    NULL};
+	    "version",   "name",    "description",  "extends", "filesystem",    "env",     "limits",
+	    "network",   "seccomp", "capabilities", "audit",   "file_commands", "secrets", "tier",
+	    "token_ttl", NULL};
 	const cJSON *v;
 	const char *s = NULL;
 	int r = check_keys(c, root, "", keys);

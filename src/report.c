@@ -26,6 +26,7 @@ struct sandbox {
 	int n_denied;
 	bool destroyed;
 	bool teardown_ok;
+	char *ci; /* who ran what from where (sandbox.create's ci), or NULL */
 };
 
 struct log {
@@ -98,12 +99,56 @@ static void replace(char **field, const char *value)
 	*field = value ? xstrdup(value) : NULL;
 }
 
+/* "a, b" of a JSON array of strings. */
+static char *join_list(const cJSON *arr)
+{
+	char *out = xstrdup("");
+	const cJSON *a;
+
+	cJSON_ArrayForEach(a, arr)
+	{
+		char *next;
+
+		if (!cJSON_IsString(a))
+			continue;
+		next = xasprintf("%s%s%s", out, *out ? ", " : "", a->valuestring);
+		free(out);
+		out = next;
+	}
+	return out;
+}
+
+/* sandbox.create's ci object, in one line: system repository ref (event, run, job, actor);
+ * the fork and why; the tier; the tokens passed and withheld. */
+static char *ci_summary(const cJSON *ci)
+{
+	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(ci, "tokens");
+	_cleanup_free_ char *passed = join_list(cJSON_GetObjectItemCaseSensitive(tok, "passed"));
+	_cleanup_free_ char *held = join_list(cJSON_GetObjectItemCaseSensitive(tok, "withheld"));
+	bool fork = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ci, "fork"));
+
+	if (!str(ci, "system"))
+		return NULL;
+	return xasprintf(
+	    "%s %s %s (%s, run %s, job %s, by %s); %s%s%s; tier %s; tokens passed: "
+	    "%s; withheld: %s",
+	    str(ci, "system"), str(ci, "repository") ? str(ci, "repository") : "?",
+	    str(ci, "ref") ? str(ci, "ref") : "?", str(ci, "event") ? str(ci, "event") : "?",
+	    str(ci, "run_id") ? str(ci, "run_id") : "?",
+	    str(ci, "job_id") ? str(ci, "job_id") : "?", str(ci, "actor") ? str(ci, "actor") : "?",
+	    fork ? "a fork" : "not a fork", str(ci, "origin") ? ": " : "",
+	    str(ci, "origin") ? str(ci, "origin") : "", str(ci, "tier") ? str(ci, "tier") : "?",
+	    *passed ? passed : "none", *held ? held : "none");
+}
+
 static void apply(struct sandbox *s, const char *event, const cJSON *o)
 {
 	const cJSON *prof = cJSON_GetObjectItemCaseSensitive(o, "profile");
 
 	if (strcmp(event, "sandbox.create") == 0) {
 		replace(&s->profile, str(prof, "name"));
+		free(s->ci);
+		s->ci = ci_summary(cJSON_GetObjectItemCaseSensitive(o, "ci"));
 	} else if (strcmp(event, "job.start") == 0) {
 		free(s->command);
 		s->command = join_argv(cJSON_GetObjectItemCaseSensitive(o, "argv"));
@@ -165,6 +210,8 @@ static void print_text(const struct log *l)
 
 		printf("sandbox %s (profile %s): %s\n", s->id, s->profile ? s->profile : "?",
 		       s->command ? s->command : "(no job started)");
+		if (s->ci)
+			printf("  ci: %s\n", s->ci);
 		if (s->reason)
 			printf("  ended: %s, exit status %d after %.0f ms%s%s\n", s->reason,
 			       s->status, s->duration_ms, s->error ? ": " : "",
@@ -280,6 +327,13 @@ static void print_github(const struct log *l)
 		md_cell(stdout, *denied ? denied : "none");
 		puts(" |");
 	}
+	for (size_t i = 0, first = 1; i < l->n; i++)
+		if (l->s[i].ci) {
+			printf("%s- `%.8s`: ", first ? "\n" : "", l->s[i].id);
+			md_cell(stdout, l->s[i].ci);
+			putchar('\n');
+			first = 0;
+		}
 	if (l->bad_lines)
 		printf("\n%zu line(s) of the log were not cisandbox audit events.\n", l->bad_lines);
 }
@@ -293,6 +347,7 @@ static void log_free(struct log *l)
 		free(s->command);
 		free(s->reason);
 		free(s->error);
+		free(s->ci);
 		for (int d = 0; d < s->n_denied; d++)
 			free(s->denied[d].what);
 	}

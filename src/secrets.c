@@ -97,6 +97,13 @@ static int add_secret(struct secrets_plan *sp, const char *spec, const char *ori
 static int refuse_untrusted(const struct plan *p, const struct secrets_plan *sp,
                             struct cis_err *err)
 {
+	if (p->origin.fork)
+		return cis_err_set(err,
+		                   "%s %s: refused: this run is a fork's code (%s), so its tier is "
+		                   "untrusted whatever profile %s says; secrets go only to a "
+		                   "trusted-tier run",
+		                   sp->v[0].origin, sp->v[0].name, p->origin.why, p->profile_name),
+		       -EPERM;
 	return cis_err_set(err,
 	                   "%s %s: refused: the run's tier is untrusted (profile %s); secrets go "
 	                   "only to a trusted-tier run",
@@ -136,7 +143,10 @@ int secrets_plan_build(struct plan *p, const struct cli *c, const struct profile
 	struct secrets_plan *sp = &p->secrets;
 	int r;
 
-	sp->tier = prof->tier ? prof->tier : SECRETS_TIER_UNTRUSTED;
+	/* The code's origin, not the workflow's say-so: a fork's code is untrusted. */
+	sp->tier = p->origin.fork ? SECRETS_TIER_UNTRUSTED
+	           : prof->tier   ? prof->tier
+	                          : SECRETS_TIER_UNTRUSTED;
 	for (size_t i = 0; i < prof->secrets.n; i++)
 		if ((r = add_secret(sp, prof->secrets.v[i], "profile", err)) < 0)
 			return r;

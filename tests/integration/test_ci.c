@@ -256,12 +256,14 @@ DUAL_TEST(ci, gitlab_cancel_mid_stage, .timeout = 90)
 	step_result_free(&r);
 	gitlab_call(&g, &r,
 	            ARGS("run", "--profile", g.profile,
-	                 gitlab_script(&g, "echo started\nsleep 3600.25 &\nwait\n"),
+	                 gitlab_script(&g, m == ROOT ? "echo started\nsleep 3600.25 &\nwait\n"
+	                                             : "echo started\nsleep 3600.26 &\nwait\n"),
 	                 "build_script"),
 	            CANCEL_GITLAB);
 	cr_assert_not(r.killed, "the stage outlived SIGTERM and its grace: %s", r.out);
 	cr_assert_eq(r.status, 1, "%s", r.out); /* the job died of SIGTERM: a build failure */
-	cr_assert_not(host_process_exists("sleep 3600.25"), "a job process outlived the cancel");
+	cr_assert_not(host_process_exists(m == ROOT ? "sleep 3600.25" : "sleep 3600.26"),
+	              "a job process outlived the cancel");
 	step_result_free(&r);
 	gitlab_call(&g, &r, ARGS("cleanup"), NO_CANCEL);
 	step_result_free(&r);
@@ -589,10 +591,13 @@ DUAL_TEST(ci, github_cancel_first_signal, .timeout = 90)
 
 	world_up(&wd);
 	github_setup(&g, m, wd.w);
-	github_step(&g, "echo started\nsleep 3600.5\n", &r, CANCEL_GITHUB);
+	github_step(&g,
+	            m == ROOT ? "echo started\nsleep 3600.52\n" : "echo started\nsleep 3600.53\n",
+	            &r, CANCEL_GITHUB);
 	cr_assert_not(r.killed, "the step needed more than SIGINT: %s", r.out);
 	cr_assert_eq(r.status, 128 + SIGINT, "%s", r.out);
-	cr_assert_not(host_process_exists("sleep 3600.5"), "a job process outlived the cancel");
+	cr_assert_not(host_process_exists(m == ROOT ? "sleep 3600.52" : "sleep 3600.53"),
+	              "a job process outlived the cancel");
 	step_result_free(&r);
 	world_down(&wd);
 	rm_rf(g.root);
@@ -792,20 +797,21 @@ DUAL_TEST(ci, forgejo_sigkill_leaves_nothing, .timeout = 90)
 	struct step_result r;
 	pid_t kids[8] = {0};
 	char ns[64] = "";
-	const char *at;
+	const char *at, *marker = m == ROOT ? "sleep 3600.75" : "sleep 3600.76";
 
 	world_up(&wd);
 	act_setup(&a, m, wd.w);
 	act_step(&a, forgejo_profile(&a), 1,
-	         "readlink /proc/self/ns/net\necho started\nsleep 3600.75\n", &r, CANCEL_FORGEJO,
-	         kids);
+	         m == ROOT ? "readlink /proc/self/ns/net\necho started\nsleep 3600.75\n"
+	                   : "readlink /proc/self/ns/net\necho started\nsleep 3600.76\n",
+	         &r, CANCEL_FORGEJO, kids);
 	cr_assert_eq(r.status, 128 + SIGKILL, "%s", r.out);
 	cr_assert(kids[0] > 0 && kids[1] > 0, "expected sandbox init and pasta under the launcher");
 	at = strstr(r.out, "net:[");
 	cr_assert(at, "%s", r.out);
 	snprintf(ns, sizeof(ns), "%.*s", (int)strcspn(at, "\r\n"), at);
 	for (int i = 0; i < 100; i++) {
-		bool left = host_process_exists("sleep 3600.75") || netns_in_use(ns);
+		bool left = host_process_exists(marker) || netns_in_use(ns);
 
 		for (int k = 0; kids[k]; k++)
 			left = left || pid_alive(kids[k]);
@@ -813,7 +819,7 @@ DUAL_TEST(ci, forgejo_sigkill_leaves_nothing, .timeout = 90)
 			break;
 		usleep(10000);
 	}
-	cr_assert_not(host_process_exists("sleep 3600.75"), "a job process outlived SIGKILL");
+	cr_assert_not(host_process_exists(marker), "a job process outlived SIGKILL");
 	cr_assert_not(netns_in_use(ns), "the sandbox's network namespace %s is still in use", ns);
 	for (int k = 0; kids[k]; k++)
 		cr_assert_not(pid_alive(kids[k]), "launcher child %d (init or pasta) is alive",

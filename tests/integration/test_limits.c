@@ -196,7 +196,8 @@ DUAL_TEST(audit, timeout_denial_and_bad_profile, .timeout = 60)
 	int n;
 
 	snprintf(path, sizeof(path), "%s/timeout.jsonl", ws);
-	cis_run(m, &r, ARGS("GITHUB_REPOSITORY=acme/app", "GITHUB_RUN_ID=42"),
+	cis_run(m, &r,
+	        ARGS("GITHUB_ACTIONS=true", "GITHUB_REPOSITORY=acme/app", "GITHUB_RUN_ID=42"),
 	        ARGS("run", "--audit-log", path, "-w", ws, "--timeout", "300ms", "--kill-grace",
 	             "100ms", "--", "sleep", "30"));
 	cr_assert_eq(r.status, 124);
@@ -207,9 +208,10 @@ DUAL_TEST(audit, timeout_denial_and_bad_profile, .timeout = 60)
 	exit = cJSON_GetArrayItem(all, 2);
 	cr_assert_str_eq(field(exit, "reason"), "timeout");
 	cr_assert_eq(cJSON_GetObjectItem(exit, "status")->valueint, 124);
-	cr_assert_str_eq(
-	    field(cJSON_GetObjectItem(cJSON_GetArrayItem(all, 0), "ci"), "GITHUB_REPOSITORY"),
-	    "acme/app");
+	cr_assert_str_eq(field(cJSON_GetObjectItem(cJSON_GetArrayItem(all, 0), "ci"), "repository"),
+	                 "acme/app");
+	cr_assert_str_eq(field(cJSON_GetObjectItem(cJSON_GetArrayItem(all, 0), "ci"), "run_id"),
+	                 "42");
 	cr_assert(
 	    cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetArrayItem(all, 3), "teardown_confirmed")));
 	cJSON_Delete(all);

@@ -230,6 +230,17 @@ void step_run(const struct step *s, struct step_result *r)
 		close(master);
 }
 
+char *runner_file_value(const char *file, const char *name)
+{
+	char *text = read_text(file), *line, *save = NULL;
+	size_t n = strlen(name);
+
+	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (strncmp(line, name, n) == 0 && line[n] == '=')
+			return strdup(line + n + 1);
+	return NULL;
+}
+
 void step_result_free(struct step_result *r)
 {
 	free(r->out);

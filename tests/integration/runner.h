@@ -42,6 +42,9 @@ struct step_result {
 };
 
 void step_run(const struct step *s, struct step_result *r);
+/* The runner's reading of a NAME=VALUE file command (GITHUB_OUTPUT, GITHUB_STATE): the value,
+ * or NULL. */
+char *runner_file_value(const char *file, const char *name);
 void step_result_free(struct step_result *r);
 
 /* Split like .NET on Linux (MSVCRT rules: double quotes only, backslashes before quotes). */

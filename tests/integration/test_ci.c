@@ -401,18 +401,6 @@ static void github_step(struct github *g, const char *script, struct step_result
 	cr_assert(r->eof, "stdout/stderr still open after the step: %s", r->out);
 }
 
-/* The runner's reading of a file command: NAME=VALUE lines. */
-static char *file_value(const char *file, const char *name)
-{
-	char *text = read_text(file), *line, *save = NULL;
-	size_t n = strlen(name);
-
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, name, n) == 0 && line[n] == '=')
-			return strdup(line + n + 1);
-	return NULL;
-}
-
 DUAL_TEST(ci, github_steps_and_hooks, .timeout = 120)
 {
 	struct world wd;
@@ -439,8 +427,8 @@ DUAL_TEST(ci, github_steps_and_hooks, .timeout = 120)
 	                                  "registration hidden\n")),
 	          "%s", r.out);
 	step_result_free(&r);
-	greeting = file_value(g.out_file, "greeting");
-	fromenv = file_value(g.env_file, "FROM_STEP_ONE");
+	greeting = runner_file_value(g.out_file, "greeting");
+	fromenv = runner_file_value(g.env_file, "FROM_STEP_ONE");
 	cr_assert(greeting && fromenv, "file commands did not reach the runner");
 	cr_assert(strstr(read_text(g.summary), "### it worked"));
 	/* Step 2: the runner substitutes ${{ steps.one.outputs.greeting }} and exports

@@ -308,18 +308,6 @@ static void run_step(struct runner *g, const char *shell, const char *script,
 	                       kids));
 }
 
-/* The runner's processing of the file commands after a step (host files). */
-static char *file_value(const char *file, const char *name)
-{
-	char *text = read_text(file), *line, *save = NULL;
-	size_t n = strlen(name);
-
-	for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (strncmp(line, name, n) == 0 && line[n] == '=')
-			return strdup(line + n + 1);
-	return NULL;
-}
-
 static void add_paths(struct runner *g)
 {
 	char *text = read_text(g->path_file), *line, *save = NULL;
@@ -443,8 +431,8 @@ static void check_first_step(struct runner *g, struct step_result *r)
 	                         "hello 198.51.100.10:80\ngaierror\n"),
 	          "%s", r->out);
 	/* The runner reads the file commands on the host. */
-	cr_assert_str_eq(file_value(g->out_file, "greeting"), "hello from step one");
-	cr_assert_str_eq(file_value(g->env_file, "FROM_STEP_ONE"), "yes");
+	cr_assert_str_eq(runner_file_value(g->out_file, "greeting"), "hello from step one");
+	cr_assert_str_eq(runner_file_value(g->env_file, "FROM_STEP_ONE"), "yes");
 	cr_assert(strstr(read_text(g->summary), "### it worked"));
 	add_paths(g);
 	cr_assert_eq(g->path.n, 2, "GITHUB_PATH: %d entries", g->path.n);
@@ -477,7 +465,7 @@ static char *check_js_action(struct runner *g, struct step_result *r)
 	cr_assert_str_eq(r->out, "js action in /__w/repo/repo with node /__e/node20/bin/node\n"
 	                         "input ghs_input_SECRET - ACTIONS_CACHE_URL - -\n"
 	                         "FROM_STEP_ONE=yes\n");
-	cr_assert_str_eq(file_value(g->out_file, "greeting"), "hello from js");
+	cr_assert_str_eq(runner_file_value(g->out_file, "greeting"), "hello from js");
 	step_result_free(r);
 	return state_file;
 }
@@ -509,7 +497,7 @@ DUAL_TEST(hook, whole_job, .timeout = 240)
 	cr_assert_str_eq(r.out, "composite helper ran\ncheckout\ntool\n");
 	step_result_free(&r);
 	/* The JavaScript action's post step, with the state its main step saved. */
-	post_env[0] = fmt("STATE_started=%s", file_value(state_file, "started"));
+	post_env[0] = fmt("STATE_started=%s", runner_file_value(state_file, "started"));
 	new_file_commands(&g);
 	cJSON_Delete(hook_call(&g, "run_script_step",
 	                       step_args(&g, "/__e/node20/bin/node", post_args, post_env), &r,
@@ -616,7 +604,8 @@ DUAL_TEST(hook, sigkill_of_node_leaves_nothing, .timeout = 90)
 	}
 	cr_assert_not(host_process_exists("sleep 3600.42"), "a job process outlived SIGKILL");
 	for (int k = 0; kids[k]; k++)
-		cr_assert_not(pid_alive(kids[k]), "the launcher (pid %d) outlived SIGKILL", kids[k]);
+		cr_assert_not(pid_alive(kids[k]), "the launcher (pid %d) outlived SIGKILL",
+		              kids[k]);
 	cr_assert_not(netns_in_use(ns), "the sandbox's network namespace %s is in use", ns);
 	cr_assert_eq(mounts_but_netns(), mounts, "mounts left on the host");
 	step_result_free(&r);

@@ -764,7 +764,7 @@ static int plan_net(struct plan *p, const struct cli *c, const struct profile *p
 	}
 	deny_host_addresses(net);
 	/* The job's only resolver is ours; the host's servers are its upstream. */
-	net->nameservers = xstrdup("nameserver " NET_RESOLVER "\noptions edns0\n");
+	net->nameservers = xstrdup("nameserver " NET_RESOLVER "\noptions " NET_RESOLVER_OPTIONS "\n");
 	plan_upstream(net, c, prof);
 	return plan_helper(net, prof->net_backend ? prof->net_backend : "auto", err);
 }

@@ -67,6 +67,9 @@ int net_helper_start(const struct plan *p, const struct net_ns *ns, struct net_h
 int net_helper_ready(const struct plan *p, struct net_helper *h, char *why, size_t len);
 /* Stop it and reap it; true when it is gone. */
 bool net_helper_stop(struct net_helper *h);
+/* Has it died before we told it to go (exit_w still open)? Reaps it (h->pid 0 after) and sets
+ * *status (a wait status). Never blocks. */
+bool net_helper_died(struct net_helper *h, int *status);
 
 /* Is the host part of an allow entry a name rather than an address? */
 bool net_spec_is_name(const char *spec);

@@ -79,6 +79,7 @@ struct net_plan {
 	size_t n_deny;
 	char *helper;           /* path of the helper: slirp4netns or pasta */
 	bool pasta;             /* the helper is pasta (else slirp4netns) */
+	bool helper_required;   /* the helper dying mid-run ends the job (reason helper-died) */
 	char *nameservers;      /* resolv.conf for the sandbox: our resolver alone */
 	struct net_name *names; /* allow entries by name (mode allowlist) */
 	size_t n_names;
@@ -123,7 +124,8 @@ struct plan {
 	enum ws_mode ws_mode;
 	uint64_t ws_size;
 	uint64_t tmp_size;
-	bool show_registration; /* a runner's .runner/.credentials in the workspace are not hidden */
+	bool
+	    show_registration; /* a runner's .runner/.credentials in the workspace are not hidden */
 	/* Replayed in order by the child after /dev, /tmp, /home and the workspace: system dirs,
 	 * built-in masks, then the profile's and the command line's operations. */
 	struct mount_op *mounts;
@@ -133,7 +135,8 @@ struct plan {
 	uint64_t timeout_ms;
 	uint64_t kill_grace_ms;
 	struct limits limits;
-	char *audit_log; /* PATH or fd:N, or NULL */
+	char *audit_log;     /* PATH or fd:N, or NULL */
+	bool audit_required; /* a record that cannot be written ends the run (exit 125) */
 	struct net_plan net;
 	char *workdir; /* the job's working directory inside: /workspace unless the profile says */
 	struct cis_seccomp seccomp;

@@ -34,11 +34,13 @@ struct profile {
 	uint64_t kill_grace_ms;
 	struct limits limits; /* 0 / -1: not set in the chain */
 	char *audit_log;
+	bool audit_required; /* audit.required: an unwritable log is a launcher error */
 	bool has_net_mode;
 	enum net_mode net_mode;
 	struct strv net_allow;    /* as written; validated at load */
 	struct strv net_private;  /* network.allow_private */
 	char *net_backend;        /* network.backend: auto, slirp4netns, pasta; NULL: auto */
+	int helper_required;      /* network.helper_required: 1 true, -1 false, 0 unset (true) */
 	struct strv dns_upstream; /* network.dns_upstream, validated */
 	int dns_min_ttl;          /* network.dns_min_ttl; 0: not set */
 	int dns_max_ttl;

@@ -29,20 +29,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_QUERIES  256  /* in flight; beyond, SERVFAIL at once */
-#define MAX_CONNS    64   /* TCP clients */
-#define CONN_QUERIES 16   /* in flight per TCP client */
+#define MAX_QUERIES  256 /* in flight; beyond, SERVFAIL at once */
+#define MAX_CONNS    64  /* TCP clients */
+#define CONN_QUERIES 16  /* in flight per TCP client */
 /* A dead upstream costs a lookup about 2 s: SERVFAIL after QUERY_MS, and the job's resolv.conf
  * gives its client a 2 s timeout and one attempt (NET_RESOLVER_OPTIONS in plan.h: glibc waits
  * out its timeout even after a SERVFAIL), so the job's retries never multiply ours. */
-#define TRY_MS       1000 /* an upstream's turn for a UDP query (then the next, or again) */
-#define QUERY_MS     1800 /* a query's whole life: SERVFAIL after it */
-#define MAX_UPSTREAM_EVENTS 16 /* dns.upstream audit events per run (timeouts, bad answers) */
-#define IDLE_MS      10000
-#define MAX_SEEN     256 /* distinct names remembered for the summary */
-#define SEEN_ADDRS   8
-#define MAX_ELEMS    NET_MAX_ENTRIES
-#define UDP_ANSWER   65535
+#define TRY_MS              1000 /* an upstream's turn for a UDP query (then the next, or again) */
+#define QUERY_MS            1800 /* a query's whole life: SERVFAIL after it */
+#define MAX_UPSTREAM_EVENTS 16   /* dns.upstream audit events per run (timeouts, bad answers) */
+#define IDLE_MS             10000
+#define MAX_SEEN            256 /* distinct names remembered for the summary */
+#define SEEN_ADDRS          8
+#define MAX_ELEMS           NET_MAX_ENTRIES
+#define UDP_ANSWER          65535
 
 enum qstate { Q_FREE, Q_UDP, Q_CONNECT, Q_SEND, Q_RECV };
 
@@ -460,7 +460,8 @@ static int upstream_send(struct dns_resolver *r, struct query *qr)
 		return -1;
 	if (connect(qr->fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS)
 		return -1;
-	/* A TCP query follows a truncated answer: that upstream is alive, give it the query's life. */
+	/* A TCP query follows a truncated answer: that upstream is alive, give it the query's life.
+	 */
 	qr->try_deadline = now_ms() + (tcp ? QUERY_MS : TRY_MS);
 	if (tcp) {
 		qr->st = Q_CONNECT;

@@ -682,6 +682,15 @@ bool net_helper_stop(struct net_helper *h)
 	return gone;
 }
 
+bool net_helper_died(struct net_helper *h, int *status)
+{
+	if (h->pid <= 0 || waitpid(h->pid, status, WNOHANG) != h->pid)
+		return false;
+	h->pid = 0;
+	/* Exited after we closed its exit fd: it was told to go. */
+	return h->exit_w >= 0;
+}
+
 /* One logged packet: the destination of a new flow. */
 static void flow_seen(const struct plan *p, const unsigned char *pkt, size_t len,
                       struct net_flows *f, size_t *fresh, size_t *n_fresh, size_t max)

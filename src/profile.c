@@ -471,11 +471,18 @@ static int apply_limits(const struct ctx *c, const cJSON *lim, struct profile *p
 
 static int apply_audit(const struct ctx *c, const cJSON *audit, struct profile *p)
 {
-	static const char *const keys[] = {"log", NULL};
+	static const char *const keys[] = {"log", "required", NULL};
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(audit, "required");
 	const char *log = NULL;
 	int r = check_keys(c, audit, "audit", keys);
 
-	if (r < 0 || (r = get_string(c, audit, "log", "audit.log", &log)) <= 0)
+	if (r < 0)
+		return r;
+	if (req && !cJSON_IsBool(req))
+		return fail(c, "audit.required", "must be true or false");
+	if (req)
+		p->audit_required = cJSON_IsTrue(req);
+	if ((r = get_string(c, audit, "log", "audit.log", &log)) <= 0)
 		return r;
 	if (strncmp(log, "fd:", 3) != 0 && !path_is_clean_absolute(log))
 		return fail(c, "audit.log", "\"%s\": must be an absolute path or fd:N", log);
@@ -547,14 +554,19 @@ static int get_ttl(const struct ctx *c, const cJSON *net, const char *key, int *
 
 static int apply_network(const struct ctx *c, const cJSON *net, struct profile *p)
 {
-	static const char *const keys[] = {
-	    "mode",         "allow",       "allow_private", "backend",
-	    "dns_upstream", "dns_min_ttl", "dns_max_ttl",   NULL};
+	static const char *const keys[] = {"mode",        "allow",           "allow_private",
+	                                   "backend",     "dns_upstream",    "dns_min_ttl",
+	                                   "dns_max_ttl", "helper_required", NULL};
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(net, "helper_required");
 	const char *mode = NULL, *backend = NULL;
 	int r = check_keys(c, net, "network", keys);
 
 	if (r < 0 || (r = get_string(c, net, "mode", "network.mode", &mode)) < 0)
 		return r;
+	if (req && !cJSON_IsBool(req))
+		return fail(c, "network.helper_required", "must be true or false");
+	if (req)
+		p->helper_required = cJSON_IsTrue(req) ? 1 : -1;
 	if (r > 0) {
 		if (net_mode_parse(mode, &p->net_mode) < 0)
 			return fail(c, "network.mode",
@@ -890,11 +902,18 @@ int profile_print_json(const struct profile *p, FILE *out)
 	if (p->has_kill_grace)
 		cJSON_AddStringToObject(lim, "kill_grace", format_duration(p->kill_grace_ms, buf));
 	json_limits(lim, &p->limits);
-	if (p->audit_log)
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "audit"), "log",
-		                        p->audit_log);
+	if (p->audit_log || p->audit_required) {
+		cJSON *a = cJSON_AddObjectToObject(root, "audit");
+
+		if (p->audit_log)
+			cJSON_AddStringToObject(a, "log", p->audit_log);
+		if (p->audit_required)
+			cJSON_AddBoolToObject(a, "required", true);
+	}
 	net = cJSON_AddObjectToObject(root, "network");
 	cJSON_AddStringToObject(net, "mode", net_mode_name(p->net_mode));
+	if (p->helper_required)
+		cJSON_AddBoolToObject(net, "helper_required", p->helper_required > 0);
 	if (p->net_allow.n)
 		cJSON_AddItemToObject(net, "allow",
 		                      cJSON_CreateStringArray((const char *const *)p->net_allow.v,

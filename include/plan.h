@@ -101,6 +101,8 @@ enum mount_kind {
 /* Resource limits (issue "limits"): 0 means not set / unlimited. */
 struct limits {
 	uint64_t memory;     /* bytes: cgroup memory.max (swap 0), else RLIMIT_DATA */
+	unsigned memory_pct; /* 1-100: memory is that share of the host's RAM (plan_build), enforced
+	                      * by a cgroup only: never RLIMIT_DATA, which breaks sanitizers */
 	uint64_t pids;       /* cgroup pids.max, else RLIMIT_NPROC (counted per user namespace) */
 	uint64_t cpus_milli; /* 1500 = 1.5 CPUs: cgroup cpu.max; not enforceable without a cgroup */
 	uint64_t nofile;     /* RLIMIT_NOFILE */

@@ -342,11 +342,18 @@ void limits_describe(const struct plan *p, const struct cgroup *cg, char *buf, s
 {
 	const struct limits *l = &p->limits;
 
-	snprintf(buf, len, "%s%s; memory %s, pids %s, cpus %s", cg->dirfd >= 0 ? "cgroup " : "",
-	         cg->dirfd >= 0 ? cg->path : cg->why,
-	         !l->memory   ? "unlimited"
-	         : cg->memory ? "by cgroup"
-	                      : "by RLIMIT_DATA",
+	char mem[64] = "";
+
+	if (l->memory_pct)
+		snprintf(mem, sizeof(mem), "%u%% of RAM (%llu MiB) ", l->memory_pct,
+		         (unsigned long long)(l->memory >> 20));
+	snprintf(buf, len, "%s%s; memory %s%s, pids %s, cpus %s", cg->dirfd >= 0 ? "cgroup " : "",
+	         cg->dirfd >= 0 ? cg->path : cg->why, mem,
+	         !l->memory      ? "unlimited"
+	         : cg->memory    ? "by cgroup"
+	         : l->memory_pct ? "NOT enforced (no cgroup v2 memory controller; a share of RAM "
+	                           "never falls back to RLIMIT_DATA)"
+	                         : "by RLIMIT_DATA",
 	         !l->pids   ? "unlimited"
 	         : cg->pids ? "by cgroup"
 	                    : "by RLIMIT_NPROC",
@@ -381,7 +388,9 @@ int limits_apply_rlimits(const struct plan *p, const struct cgroup *cg, const ch
 		return *what = "nofile", r;
 	if (l->fsize && (r = set(RLIMIT_FSIZE, l->fsize)) < 0)
 		return *what = "fsize", r;
-	if (l->memory && !cg->memory && (r = set(RLIMIT_DATA, l->memory)) < 0)
+	/* A share of RAM (untrusted's default) holds only where a cgroup enforces it: as
+	 * RLIMIT_DATA it would break AddressSanitizer's shadow mapping. */
+	if (l->memory && !cg->memory && !l->memory_pct && (r = set(RLIMIT_DATA, l->memory)) < 0)
 		return *what = "memory (RLIMIT_DATA)", r;
 	if (l->pids && !cg->pids && (r = set(RLIMIT_NPROC, l->pids)) < 0)
 		return *what = "pids (RLIMIT_NPROC)", r;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 
 #define DEFAULT_WS_SIZE    (2ull << 30)
 #define DEFAULT_TMP_SIZE   (1ull << 30)
@@ -552,7 +553,19 @@ static int plan_police(struct plan *p, const struct profile *prof, struct cis_er
 /* Command line over profile; each limit on its own. */
 static void plan_limits(struct limits *out, const struct limits *cli, const struct limits *prof)
 {
-	out->memory = cli->memory ? cli->memory : prof->memory;
+	bool given = cli->memory || cli->memory_pct;
+
+	out->memory = given ? cli->memory : prof->memory;
+	out->memory_pct = given ? cli->memory_pct : prof->memory_pct;
+	if (out->memory_pct) {
+		struct sysinfo si;
+
+		out->memory = sysinfo(&si) == 0
+		                  ? (uint64_t)si.totalram * si.mem_unit / 100 * out->memory_pct
+		                  : 0;
+		if (!out->memory)
+			out->memory_pct = 0; /* no RAM size: no limit */
+	}
 	out->pids = cli->pids ? cli->pids : prof->pids;
 	out->cpus_milli = cli->cpus_milli ? cli->cpus_milli : prof->cpus_milli;
 	out->nofile = cli->nofile ? cli->nofile : prof->nofile;

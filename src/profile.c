@@ -434,6 +434,29 @@ static int get_limit(const struct ctx *c, const cJSON *lim, const char *key,
 	return 0;
 }
 
+/* "4G", or "50%" of the host's RAM; either replaces what a parent profile said. */
+static int get_memory(const struct ctx *c, const cJSON *lim, struct limits *l)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(lim, "memory");
+	char num[32];
+	const char *s = num;
+
+	if (!v)
+		return 0;
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15)
+		snprintf(num, sizeof(num), "%g", v->valuedouble);
+	else if (cJSON_IsString(v))
+		s = v->valuestring;
+	else
+		return fail(c, "limits.memory", "must be a string or a number");
+	if (parse_memory(s, &l->memory, &l->memory_pct) < 0)
+		return fail(c, "limits.memory",
+		            "\"%s\" is not a size (e.g. 4G) or a share of RAM "
+		            "(1%%-100%%)",
+		            s);
+	return 0;
+}
+
 static int apply_limits(const struct ctx *c, const cJSON *lim, struct profile *p)
 {
 	static const char *const keys[] = {"timeout", "kill_grace",     "memory",
@@ -452,8 +475,7 @@ static int apply_limits(const struct ctx *c, const cJSON *lim, struct profile *p
 	if (r < 0)
 		return r;
 	p->has_kill_grace = p->has_kill_grace || r > 0;
-	if ((r = get_limit(c, lim, "memory", parse_size, "a size (e.g. 4G)", &p->limits.memory)) <
-	        0 ||
+	if ((r = get_memory(c, lim, &p->limits)) < 0 ||
 	    (r = get_limit(c, lim, "fsize", parse_size, "a size (e.g. 16G)", &p->limits.fsize)) <
 	        0 ||
 	    (r = get_limit(c, lim, "pids", parse_count, "a positive count", &p->limits.pids)) < 0 ||
@@ -828,8 +850,13 @@ void json_limits(cJSON *lim, const struct limits *l)
 {
 	char buf[32];
 
-	if (l->memory)
+	if (l->memory_pct) {
+		/* The share, not the bytes: the same plan on every host (golden files). */
+		snprintf(buf, sizeof(buf), "%u%% of RAM", l->memory_pct);
+		cJSON_AddStringToObject(lim, "memory", buf);
+	} else if (l->memory) {
 		cJSON_AddStringToObject(lim, "memory", format_size(l->memory, buf));
+	}
 	if (l->pids)
 		cJSON_AddNumberToObject(lim, "pids", (double)l->pids);
 	if (l->cpus_milli) {

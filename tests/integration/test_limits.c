@@ -69,6 +69,31 @@ DUAL_TEST(limits, memory_hog_rlimit, .timeout = 60)
 	dir_done(ws);
 }
 
+/* untrusted limits memory to 50% of the host's RAM where a cgroup v2 memory controller
+ * enforces it; where none is delegated the limit is not turned into RLIMIT_DATA (which breaks
+ * sanitizer builds): the job's data size stays unlimited and --verbose says it is not
+ * enforced. */
+DUAL_TEST(limits, default_memory_share, .timeout = 60)
+{
+	char *ws = tmpdir_for(m);
+	struct result r;
+	bool cg = cgroup_memory_available(m, ws);
+
+	cis_run(m, &r, NULL,
+	        ARGS("run", "-v", "-w", ws, "--", "sh", "-c",
+	             "grep 'Max data size' /proc/self/limits | tr -s ' '"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "Max data size unlimited unlimited bytes \n");
+	cr_assert(strstr(r.err, "; memory 50% of RAM ("), "%s", r.err);
+	if (cg)
+		cr_assert(strstr(r.err, " MiB) by cgroup"), "%s", r.err);
+	else
+		cr_assert(strstr(r.err, " MiB) NOT enforced (no cgroup v2 memory controller"), "%s",
+		          r.err);
+	result_free(&r);
+	dir_done(ws);
+}
+
 /* With a cgroup memory controller the hog is OOM-killed: status 137, reason oom. */
 DUAL_TEST(limits, memory_hog_oom, .timeout = 60)
 {

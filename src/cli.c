@@ -158,15 +158,13 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 			return cis_err_set(err, "--kill-grace %s: not a duration (e.g. 10s)", arg);
 		return 0;
 	case OPT_MEMORY:
-		if (parse_memory(arg, &c->limits.memory, &c->limits.memory_pct) < 0)
-			return cis_err_set(err,
-			                   "--memory %s: not a size (e.g. 512M, 4G) or a share "
-			                   "of RAM (e.g. 50%%)",
-			                   arg);
-		return 0;
 	case OPT_FSIZE:
-		if (parse_size(arg, &c->limits.fsize) < 0)
-			return cis_err_set(err, "--fsize %s: not a size (e.g. 512M, 4G)", arg);
+		if (opt == OPT_MEMORY
+		        ? parse_memory(arg, &c->limits.memory, &c->limits.memory_pct) < 0
+		        : parse_size(arg, &c->limits.fsize) < 0)
+			return cis_err_set(err, "--%s %s: not a size (e.g. 512M, 4G%s)",
+			                   opt == OPT_MEMORY ? "memory" : "fsize", arg,
+			                   opt == OPT_MEMORY ? ", or 50%" : "");
 		return 0;
 	case OPT_PIDS:
 	case OPT_NOFILE:

@@ -873,6 +873,19 @@ void json_limits(cJSON *lim, const struct limits *l)
 		cJSON_AddBoolToObject(lim, "require_cgroup", l->require_cgroup);
 }
 
+static void json_audit(cJSON *root, const struct profile *p)
+{
+	cJSON *a;
+
+	if (!p->audit_log && !p->audit_required)
+		return;
+	a = cJSON_AddObjectToObject(root, "audit");
+	if (p->audit_log)
+		cJSON_AddStringToObject(a, "log", p->audit_log);
+	if (p->audit_required)
+		cJSON_AddBoolToObject(a, "required", true);
+}
+
 int profile_print_json(const struct profile *p, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject(), *fs, *ws, *env, *lim, *net, *set, *sc;
@@ -929,14 +942,7 @@ int profile_print_json(const struct profile *p, FILE *out)
 	if (p->has_kill_grace)
 		cJSON_AddStringToObject(lim, "kill_grace", format_duration(p->kill_grace_ms, buf));
 	json_limits(lim, &p->limits);
-	if (p->audit_log || p->audit_required) {
-		cJSON *a = cJSON_AddObjectToObject(root, "audit");
-
-		if (p->audit_log)
-			cJSON_AddStringToObject(a, "log", p->audit_log);
-		if (p->audit_required)
-			cJSON_AddBoolToObject(a, "required", true);
-	}
+	json_audit(root, p);
 	net = cJSON_AddObjectToObject(root, "network");
 	cJSON_AddStringToObject(net, "mode", net_mode_name(p->net_mode));
 	if (p->helper_required)

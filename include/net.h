@@ -31,6 +31,9 @@ struct net_flows {
  * fresh (at most max), so the caller can report it once. */
 size_t net_flows_read(const struct plan *p, int nflog, struct net_flows *f, size_t *fresh,
                       size_t max);
+/* The same for one buffer of netlink messages as the kernel sends them (pure; fuzzed). */
+size_t net_flows_parse(const struct plan *p, const void *buf, size_t len, struct net_flows *f,
+                       size_t *fresh, size_t max);
 /* "tcp 198.51.100.10:80" */
 void net_flow_format(const struct net_flow *fl, char *buf, size_t len);
 

@@ -54,6 +54,10 @@ struct profile {
 
 /* Load NAME (searched) or PATH (contains '/' or ends in .json). 0 or -errno with err set. */
 int profile_load(const char *name_or_path, struct profile *out, struct cis_err *err);
+/* The same from text already read (e.g. a repository's file), named source in messages; its
+ * "extends" are looked up as profile_load does. */
+int profile_load_text(const char *text, const char *source, struct profile *out,
+                      struct cis_err *err);
 /* Print the resolved profile as JSON in schema v1 (for `profile show`). */
 int profile_print_json(const struct profile *p, FILE *out);
 void profile_free(struct profile *p);

@@ -331,10 +331,12 @@ void net_format_name(const struct net_name *n, char *buf, size_t len)
 		snprintf(ports, sizeof(ports), ":%u", n->port_lo);
 	else if (!all)
 		snprintf(ports, sizeof(ports), ":%u-%u", n->port_lo, n->port_hi);
+	/* "NAME/udp" (every port) must not come back as "NAME", which is TCP: found by
+	 * tests/fuzz/fuzz_allow.c. */
 	snprintf(buf, len, "%s%s%s", n->pattern, ports,
-	         all                       ? ""
-	         : n->proto == IPPROTO_UDP ? "/udp"
-	                                   : "/tcp");
+	         n->proto == IPPROTO_UDP ? "/udp"
+	         : all                   ? ""
+	                                 : "/tcp");
 }
 
 const char *net_check_dest(const char *spec)
@@ -397,9 +399,9 @@ void net_format_allow(const struct net_allow *a, char *buf, size_t len)
 		snprintf(ports, sizeof(ports), ":%u-%u", a->port_lo, a->port_hi);
 	snprintf(buf, len, "%s%s%s%s%s%s", v6 && *ports ? "[" : "", addr, pfx,
 	         v6 && *ports ? "]" : "", ports,
-	         all_ports                 ? ""
-	         : a->proto == IPPROTO_UDP ? "/udp"
-	                                   : "/tcp");
+	         a->proto == IPPROTO_UDP ? "/udp" /* also for every port (fuzz_allow.c) */
+	         : all_ports             ? ""
+	                                 : "/tcp");
 }
 
 /* tap0 is created persistent, before slirp4netns attaches to it: when the helper closes a
@@ -747,29 +749,37 @@ static int nflog_attr(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+size_t net_flows_parse(const struct plan *p, const void *buf, size_t n, struct net_flows *f,
+                       size_t *fresh, size_t max)
+{
+	size_t n_fresh = 0;
+	int len = n > 1 << 20 ? 1 << 20 : (int)n;
+
+	/* mnl_nlmsg_ok compares the length as an int: one of 2^31 or more would pass it (found by
+	 * tests/fuzz/fuzz_nflog.c), so it is checked unsigned too. */
+	for (const struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, len) && h->nlmsg_len <= (unsigned)len;
+	     h = mnl_nlmsg_next(h, &len)) {
+		const struct nlattr *tb[NFULA_MAX + 1] = {0};
+
+		if ((h->nlmsg_type & 0xff) != NFULNL_MSG_PACKET ||
+		    mnl_attr_parse(h, sizeof(struct nfgenmsg), nflog_attr, tb) < 0 ||
+		    !tb[NFULA_PAYLOAD])
+			continue;
+		flow_seen(p, mnl_attr_get_payload(tb[NFULA_PAYLOAD]),
+		          mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]), f, fresh, &n_fresh, max);
+	}
+	return n_fresh;
+}
+
 size_t net_flows_read(const struct plan *p, int nflog, struct net_flows *f, size_t *fresh,
                       size_t max)
 {
-	char buf[16384];
+	char buf[16384] __attribute__((aligned(4)));
 	size_t n_fresh = 0;
 	ssize_t n;
 
-	while ((n = recv(nflog, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		int len = (int)n;
-
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
-		     h = mnl_nlmsg_next(h, &len)) {
-			const struct nlattr *tb[NFULA_MAX + 1] = {0};
-
-			if ((h->nlmsg_type & 0xff) != NFULNL_MSG_PACKET ||
-			    mnl_attr_parse(h, sizeof(struct nfgenmsg), nflog_attr, tb) < 0 ||
-			    !tb[NFULA_PAYLOAD])
-				continue;
-			flow_seen(p, mnl_attr_get_payload(tb[NFULA_PAYLOAD]),
-			          mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]), f, fresh, &n_fresh,
-			          max);
-		}
-	}
+	while ((n = recv(nflog, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		n_fresh += net_flows_parse(p, buf, (size_t)n, f, fresh + n_fresh, max - n_fresh);
 	return n_fresh;
 }
 

@@ -755,20 +755,14 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 	return 0;
 }
 
-/* Load `ref`, its parents first, applying each over the accumulated result. */
-static int load_chain(const char *ref, int depth, const char **chain, struct profile *out,
-                      struct cis_err *err)
+/* Parse text (from source) and apply it, its parents first, over the accumulated result. */
+static int load_text(const char *text, char **source, int depth, const char **chain,
+                     struct profile *out, struct cis_err *err)
 {
-	_cleanup_free_ char *text = NULL, *source = NULL;
 	cJSON *root;
-	struct ctx c = {.err = err};
+	struct ctx c = {.err = err, .file = *source};
 	int r;
 
-	chain[depth] = ref;
-	r = find_profile(ref, &text, &source, err);
-	if (r < 0)
-		return r;
-	c.file = source;
 	root = cJSON_ParseWithOpts(text, NULL, true);
 	if (!root) {
 		const char *at = cJSON_GetErrorPtr();
@@ -776,7 +770,7 @@ static int load_chain(const char *ref, int depth, const char **chain, struct pro
 
 		for (const char *q = text; at && q < at; q++)
 			line += *q == '\n';
-		return cis_err_set(err, "profile %s: line %d: invalid JSON", source, line);
+		return cis_err_set(err, "profile %s: line %d: invalid JSON", *source, line);
 	}
 	r = apply_root(&c, root, depth, chain, out);
 	cJSON_Delete(root);
@@ -784,8 +778,40 @@ static int load_chain(const char *ref, int depth, const char **chain, struct pro
 		return r;
 	if (depth == 0) {
 		free(out->source);
-		out->source = TAKE_PTR(source);
+		out->source = TAKE_PTR(*source);
 	}
+	return 0;
+}
+
+/* Load `ref`, its parents first, applying each over the accumulated result. */
+static int load_chain(const char *ref, int depth, const char **chain, struct profile *out,
+                      struct cis_err *err)
+{
+	_cleanup_free_ char *text = NULL, *source = NULL;
+	int r;
+
+	chain[depth] = ref;
+	r = find_profile(ref, &text, &source, err);
+	if (r < 0)
+		return r;
+	return load_text(text, &source, depth, chain, out, err);
+}
+
+int profile_load_text(const char *text, const char *source, struct profile *out,
+                      struct cis_err *err)
+{
+	const char *chain[MAX_EXTENDS_DEPTH] = {source};
+	_cleanup_free_ char *src = xstrdup(source);
+	int r;
+
+	*out = (struct profile){.limits.require_cgroup = -1, .ws_registration = -1};
+	r = load_text(text, &src, 0, chain, out, err);
+	if (r < 0) {
+		profile_free(out);
+		return r;
+	}
+	if (!out->name)
+		out->name = xstrdup(source);
 	return 0;
 }
 

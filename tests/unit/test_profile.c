@@ -298,6 +298,27 @@ Test(profile, limits_and_audit_validated)
 	cr_assert_err("audit_key", "audit: unknown key \"path\"");
 }
 
+/* A profile from a buffer (a repository's file already read): its extends resolve as usual, its
+ * errors name the source given. */
+Test(profile, load_text)
+{
+	struct profile p;
+	struct cis_err err = {{0}};
+
+	cr_assert_eq(profile_load_text("{\"extends\": \"untrusted\", \"limits\": {\"pids\": 7}}",
+	                               "repo.json", &p, &err),
+	             0, "%s", err.msg);
+	cr_assert_str_eq(p.source, "repo.json");
+	cr_assert_eq(p.limits.pids, 7);
+	cr_assert_eq(p.limits.memory_pct, 50);
+	profile_free(&p);
+	cr_assert_lt(profile_load_text("{\"limits\": {\"pids\": \"x\"}}", "repo.json", &p, &err),
+	             0);
+	cr_assert(strstr(err.msg, "repo.json") && strstr(err.msg, "limits.pids"), "%s", err.msg);
+	cr_assert_lt(profile_load_text("{", "repo.json", &p, &err), 0);
+	cr_assert(strstr(err.msg, "repo.json: line 1: invalid JSON"), "%s", err.msg);
+}
+
 /* A share of RAM replaces a parent's size and the other way round; audit.required and
  * network.helper_required are booleans. */
 Test(profile, memory_share_and_required_flags)

@@ -43,7 +43,7 @@ static bool foreign(const struct stat *st)
 static void failed(struct walk *w, int err)
 {
 	if (w->res->failed++ == 0) {
-		snprintf(w->res->first, sizeof(w->res->first), "%s", w->path);
+		snprintf(w->res->first, sizeof(w->res->first), "%.255s", w->path);
 		w->res->err = err;
 	}
 }

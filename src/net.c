@@ -331,8 +331,7 @@ void net_format_name(const struct net_name *n, char *buf, size_t len)
 		snprintf(ports, sizeof(ports), ":%u", n->port_lo);
 	else if (!all)
 		snprintf(ports, sizeof(ports), ":%u-%u", n->port_lo, n->port_hi);
-	/* "NAME/udp" (every port) must not come back as "NAME", which is TCP: found by
-	 * tests/fuzz/fuzz_allow.c. */
+	/* "NAME/udp" must not come back as "NAME", which is TCP (tests/fuzz/fuzz_allow.c). */
 	snprintf(buf, len, "%s%s%s", n->pattern, ports,
 	         n->proto == IPPROTO_UDP ? "/udp"
 	         : all                   ? ""
@@ -454,6 +453,9 @@ static void helper_child(const struct plan *p, const int fds[4])
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
 		_exit(126); /* the launcher is already gone */
+	/* A cancel's SIGTERM to the runner's process group must not take the job's network in
+	 * its kill grace: the helper goes with the launcher (above) or when told to. */
+	setpgid(0, 0);
 	/* The launcher blocks the signals it reads from a signalfd; exec would keep that mask. */
 	sigemptyset(&none);
 	for (int sig = 1; sig < NSIG; sig++)
@@ -689,8 +691,7 @@ bool net_helper_died(struct net_helper *h, int *status)
 	if (h->pid <= 0 || waitpid(h->pid, status, WNOHANG) != h->pid)
 		return false;
 	h->pid = 0;
-	/* Exited after we closed its exit fd: it was told to go. */
-	return h->exit_w >= 0;
+	return h->exit_w >= 0; /* closed: it was told to go */
 }
 
 /* One logged packet: the destination of a new flow. */
@@ -755,8 +756,7 @@ size_t net_flows_parse(const struct plan *p, const void *buf, size_t n, struct n
 	size_t n_fresh = 0;
 	int len = n > 1 << 20 ? 1 << 20 : (int)n;
 
-	/* mnl_nlmsg_ok compares the length as an int: one of 2^31 or more would pass it (found by
-	 * tests/fuzz/fuzz_nflog.c), so it is checked unsigned too. */
+	/* Unsigned too: mnl_nlmsg_ok passes a length >= 2^31 (tests/fuzz/fuzz_nflog.c). */
 	for (const struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, len) && h->nlmsg_len <= (unsigned)len;
 	     h = mnl_nlmsg_next(h, &len)) {
 		const struct nlattr *tb[NFULA_MAX + 1] = {0};

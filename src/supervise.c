@@ -265,8 +265,8 @@ static void on_timer(const struct plan *p, pid_t init, int tfd, int *phase, stru
 static void stop_job(const struct plan *p, pid_t init, int tfd, int *phase, struct outcome *o,
                      const char *why)
 {
-	if (o->stopped || o->timed_out || o->have_status)
-		return;
+	if (o->stopped || o->timed_out || o->cancelled || o->have_status)
+		return; /* ending already */
 	o->stopped = why;
 	fprintf(stderr, "cisandbox: stopping the job (%s)\n", why);
 	kill(init, SIGTERM);
@@ -296,7 +296,7 @@ static void check_helper(const struct plan *p, pid_t init, int tfd, int *phase, 
 		cJSON_AddStringToObject(f, "signal", sigabbrev_np(WTERMSIG(st)) ?: "?");
 	else
 		cJSON_AddNumberToObject(f, "exit_code", WEXITSTATUS(st));
-	cJSON_AddBoolToObject(f, "job_stopped", p->net.helper_required);
+	cJSON_AddBoolToObject(f, "job_stopped", p->net.helper_required && !o->cancelled);
 	audit_event(o->audit, "network.helper_exit", f);
 	if (p->net.helper_required)
 		stop_job(p, init, tfd, phase, o, "helper-died");

@@ -567,8 +567,10 @@ static int get_ttl(const struct ctx *c, const cJSON *net, const char *key, int *
 	if (!v)
 		return 0;
 	snprintf(field, sizeof(field), "network.%s", key);
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
-	    v->valuedouble < 1 || v->valuedouble > 604800)
+	/* The range first: casting a double beyond int's is undefined (tests/fuzz/fuzz_profile.c).
+	 */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= 604800) ||
+	    v->valuedouble != (double)(int)v->valuedouble)
 		return fail(c, field, "must be a whole number of seconds from 1 to 604800");
 	*out = (int)v->valuedouble;
 	return 0;

@@ -353,6 +353,8 @@ Test(profile, memory_share_and_required_flags)
 	cr_assert_err("mem_frac", "limits.memory");
 	put("aud_req", "{\"audit\": {\"required\": \"yes\"}}");
 	cr_assert_err("aud_req", "audit.required: must be true or false");
+	put("ttl_huge", "{\"network\": {\"dns_max_ttl\": 3.6e36}}");
+	cr_assert_err("ttl_huge", "network.dns_max_ttl: must be a whole number");
 	put("help_req", "{\"network\": {\"helper_required\": 1}}");
 	cr_assert_err("help_req", "network.helper_required: must be true or false");
 }

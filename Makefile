@@ -121,6 +121,7 @@ $(BUILD)/obj/version.o $(BUILD)/asan/version.o: CFLAGS += -iquote $(BUILD)
 # being built) costs no library load at launch.
 $(BUILD)/libcis.a: $(LIBOBJS)
 	@$(if $(Q),echo "  AR      $@")
+	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
 # libnftnl, libseccomp and libcap-ng are linked from their Debian static archives: with full
 # RELRO (-z now) glibc binds every symbol of every shared library at start, ~0.5 ms per launch
@@ -201,12 +202,44 @@ $(BUILD)/fuzz/fuzz_filecmd: tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c i
 	@$(if $(Q),echo "  FUZZ-CC $@")
 	$(Q)clang -g -O1 -iquote include -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c -lcjson
+# The profile loader with the plan builder, the --allow/--dns-upstream entry parsers and the
+# NFLOG flow-record parser link every module from one instrumented archive (the built-in
+# profiles and seccomp policy included): they call into the plan, net and util layers.
+FUZZLIB := $(filter-out $(BUILD)/fuzzobj/main.o,$(SRCS:src/%.c=$(BUILD)/fuzzobj/%.o)) \
+           $(BUILD)/fuzzobj/builtin_profiles.o $(BUILD)/fuzzobj/seccomp_builtin.o
+FUZZFL  := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZERS := profile allow nflog
+$(BUILD)/fuzzobj/%.o: src/%.c $(wildcard include/*.h)
+	@mkdir -p $(@D)
+	@$(if $(Q),echo "  FUZZ-CC $@")
+	$(Q)clang $(CFLAGS_BASE) $(FUZZFL) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(BUILD)/fuzzobj/seccomp_builtin.o: $(BUILD)/seccomp_builtin.c
+	@mkdir -p $(@D)
+	$(Q)clang $(CFLAGS_BASE) $(FUZZFL) -c -o $@ $<
+$(BUILD)/fuzzobj/builtin_profiles.o: src/builtin_profiles.S $(wildcard profiles/*.json)
+	@mkdir -p $(@D)
+	$(Q)clang -c -Iprofiles -o $@ $<
+$(BUILD)/fuzz/libcis-fuzz.a: $(FUZZLIB)
+	@mkdir -p $(@D)
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libcis-fuzz.a
+	@mkdir -p $(@D)/corpus-$*
+	@$(if $(Q),echo "  FUZZ-LD $@")
+	$(Q)clang $(CFLAGS_BASE) $(FUZZFL) -fsanitize=fuzzer -o $@ $< $(BUILD)/fuzz/libcis-fuzz.a \
+		$(LDLIBS_BASE)
 fuzz: deps
-	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_filecmd
+	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_filecmd \
+		$(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)
 	$(BUILD)/fuzz/fuzz_dns -max_total_time=$(FUZZ_SECONDS) -timeout=5 -print_final_stats=1 \
 		$(BUILD)/fuzz/corpus tests/fuzz/corpus/dns
 	$(BUILD)/fuzz/fuzz_filecmd -max_total_time=$(FUZZ_SECONDS) -timeout=5 -print_final_stats=1 \
 		$(BUILD)/fuzz/corpus-filecmd tests/fuzz/corpus/filecmd
+	@for t in $(FUZZERS); do \
+		echo "$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) $(BUILD)/fuzz/corpus-$$t" \
+		     "tests/fuzz/corpus/$$t"; \
+		$(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -timeout=5 \
+			-print_final_stats=1 $(BUILD)/fuzz/corpus-$$t tests/fuzz/corpus/$$t || exit 1; \
+	done
 
 # The Debian package, built by dpkg-buildpackage in a copy of the tree under build/deb (its
 # outputs go to the parent directory): build/deb/cisandbox_$(VERSION)_*.deb, then lintian.

@@ -7,10 +7,18 @@
 
 struct cJSON;
 
+/* What could not be written (mutable through a const struct audit: writing is the point). */
+struct audit_faults {
+	unsigned long lost; /* records not written, whole or in part */
+	int err;            /* errno of the last failure */
+	bool failing;       /* the last write failed: warned, no new warning until one succeeds */
+};
+
 struct audit {
 	int fd;       /* -1: no audit log */
 	bool journal; /* fd is the systemd journal's socket (--audit-log journal) */
 	char id[33];  /* the sandbox id: 128 random bits, hex */
+	struct audit_faults *faults;
 };
 
 /* A fresh sandbox id, audit off. */
@@ -20,8 +28,12 @@ void audit_init(struct audit *a);
  * CISANDBOX_JSON). 0 or -errno with err set. */
 int audit_open(struct audit *a, const char *spec, struct cis_err *err);
 /* Append one event; takes ownership of fields (may be NULL). ts, v, event and sandbox are
- * added. Errors are ignored: the audit log must never change how a job runs or ends. */
+ * added. A record that cannot be written is counted (audit_lost, and an "audit_lost" field in
+ * the run's last records) and warned about on stderr when the log starts failing; whether that
+ * ends the run is the caller's choice (audit.required). */
 void audit_event(const struct audit *a, const char *event, struct cJSON *fields);
+/* Records lost so far (0 without a log); *err (may be NULL) gets the last errno. */
+unsigned long audit_lost(const struct audit *a, int *err);
 void audit_close(struct audit *a);
 /* One complete line as audit_event wrote it elsewhere (the resolver's child), to this log. */
 void audit_relay(const struct audit *a, const char *line, size_t len);

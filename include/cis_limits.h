@@ -13,6 +13,8 @@ struct cgroup {
 	bool pids;
 	bool cpu;
 	char why[256]; /* why there is no cgroup, or which controllers were missing */
+	pid_t janitor; /* removes the cgroup if the launcher cannot (SIGKILL); 0: none */
+	int janitor_w; /* held by the launcher (and init): its EOF tells the janitor to look */
 };
 
 struct cgroup_result {

@@ -31,6 +31,9 @@ struct net_flows {
  * fresh (at most max), so the caller can report it once. */
 size_t net_flows_read(const struct plan *p, int nflog, struct net_flows *f, size_t *fresh,
                       size_t max);
+/* The same for one buffer of netlink messages as the kernel sends them (pure; fuzzed). */
+size_t net_flows_parse(const struct plan *p, const void *buf, size_t len, struct net_flows *f,
+                       size_t *fresh, size_t max);
 /* "tcp 198.51.100.10:80" */
 void net_flow_format(const struct net_flow *fl, char *buf, size_t len);
 
@@ -67,6 +70,9 @@ int net_helper_start(const struct plan *p, const struct net_ns *ns, struct net_h
 int net_helper_ready(const struct plan *p, struct net_helper *h, char *why, size_t len);
 /* Stop it and reap it; true when it is gone. */
 bool net_helper_stop(struct net_helper *h);
+/* Has it died before we told it to go (exit_w still open)? Reaps it (h->pid 0 after) and sets
+ * *status (a wait status). Never blocks. */
+bool net_helper_died(struct net_helper *h, int *status);
 
 /* Is the host part of an allow entry a name rather than an address? */
 bool net_spec_is_name(const char *spec);

@@ -70,6 +70,10 @@ struct net_upstream {
 #define NET_MAX_UPSTREAMS 4
 /* The sandbox's resolver: an address on the sandbox's loopback, served by the launcher. */
 #define NET_RESOLVER "127.0.0.53"
+/* The job's resolver options: it answers SERVFAIL after 1.8 s (QUERY_MS in dns.c; glibc ignores
+ * a SERVFAIL until its timeout), so the client waits 2 s, once, and never multiplies our
+ * retries: a dead upstream costs a lookup 2 s. */
+#define NET_RESOLVER_OPTIONS "edns0 timeout:2 attempts:1"
 
 struct net_plan {
 	enum net_mode mode;
@@ -81,6 +85,7 @@ struct net_plan {
 	size_t n_deny;
 	char *helper;           /* path of the helper: slirp4netns or pasta */
 	bool pasta;             /* the helper is pasta (else slirp4netns) */
+	bool helper_required;   /* the helper dying mid-run ends the job (reason helper-died) */
 	char *nameservers;      /* resolv.conf for the sandbox: our resolver alone */
 	struct net_name *names; /* allow entries by name (mode allowlist) */
 	size_t n_names;
@@ -102,6 +107,8 @@ enum mount_kind {
 /* Resource limits (issue "limits"): 0 means not set / unlimited. */
 struct limits {
 	uint64_t memory;     /* bytes: cgroup memory.max (swap 0), else RLIMIT_DATA */
+	unsigned memory_pct; /* 1-100: memory is that share of the host's RAM (plan_build), enforced
+	                      * by a cgroup only: never RLIMIT_DATA, which breaks sanitizers */
 	uint64_t pids;       /* cgroup pids.max, else RLIMIT_NPROC (counted per user namespace) */
 	uint64_t cpus_milli; /* 1500 = 1.5 CPUs: cgroup cpu.max; not enforceable without a cgroup */
 	uint64_t nofile;     /* RLIMIT_NOFILE */
@@ -125,7 +132,8 @@ struct plan {
 	enum ws_mode ws_mode;
 	uint64_t ws_size;
 	uint64_t tmp_size;
-	bool show_registration; /* a runner's .runner/.credentials in the workspace are not hidden */
+	bool
+	    show_registration; /* a runner's .runner/.credentials in the workspace are not hidden */
 	/* Replayed in order by the child after /dev, /tmp, /home and the workspace: system dirs,
 	 * built-in masks, then the profile's and the command line's operations. */
 	struct mount_op *mounts;
@@ -135,7 +143,8 @@ struct plan {
 	uint64_t timeout_ms;
 	uint64_t kill_grace_ms;
 	struct limits limits;
-	char *audit_log; /* PATH or fd:N, or NULL */
+	char *audit_log;     /* PATH or fd:N, or NULL */
+	bool audit_required; /* a record that cannot be written ends the run (exit 125) */
 	struct net_plan net;
 	char *workdir; /* the job's working directory inside: /workspace unless the profile says */
 	struct cis_seccomp seccomp;

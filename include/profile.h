@@ -34,11 +34,13 @@ struct profile {
 	uint64_t kill_grace_ms;
 	struct limits limits; /* 0 / -1: not set in the chain */
 	char *audit_log;
+	bool audit_required; /* audit.required: an unwritable log is a launcher error */
 	bool has_net_mode;
 	enum net_mode net_mode;
 	struct strv net_allow;    /* as written; validated at load */
 	struct strv net_private;  /* network.allow_private */
 	char *net_backend;        /* network.backend: auto, slirp4netns, pasta; NULL: auto */
+	int helper_required;      /* network.helper_required: 1 true, -1 false, 0 unset (true) */
 	struct strv dns_upstream; /* network.dns_upstream, validated */
 	int dns_min_ttl;          /* network.dns_min_ttl; 0: not set */
 	int dns_max_ttl;
@@ -55,6 +57,10 @@ struct profile {
 
 /* Load NAME (searched) or PATH (contains '/' or ends in .json). 0 or -errno with err set. */
 int profile_load(const char *name_or_path, struct profile *out, struct cis_err *err);
+/* The same from text already read (e.g. a repository's file), named source in messages; its
+ * "extends" are looked up as profile_load does. */
+int profile_load_text(const char *text, const char *source, struct profile *out,
+                      struct cis_err *err);
 /* Print the resolved profile as JSON in schema v1 (for `profile show`). */
 int profile_print_json(const struct profile *p, FILE *out);
 void profile_free(struct profile *p);

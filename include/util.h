@@ -78,6 +78,9 @@ void strv_free(struct strv *s);
 
 /* "512M", "4G", "65536": bytes. 0 and overflow are errors. */
 int parse_size(const char *s, uint64_t *out);
+/* A size, or a share of the host's RAM: "50%" sets *pct (1-100) and *bytes 0; "4G" sets *bytes
+ * and *pct 0. Outputs untouched on error. */
+int parse_memory(const char *s, uint64_t *bytes, unsigned *pct);
 /* "90s", "30m", "1h", "500ms", "10" (seconds): milliseconds. "0" means none. */
 int parse_duration(const char *s, uint64_t *out_ms);
 /* "1", "1.5", "0.25": thousandths (1500). At most 3 decimals; 0 is an error. */

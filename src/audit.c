@@ -10,6 +10,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -22,6 +23,7 @@ void audit_init(struct audit *a)
 
 	a->fd = -1;
 	a->journal = false;
+	a->faults = xcalloc(1, sizeof(*a->faults));
 	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw)) {
 		struct timespec t;
 
@@ -71,6 +73,40 @@ static void rfc3339_now(char *buf, size_t len)
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000);
 }
 
+/* One write: with O_APPEND the kernel places it whole at the end of the file. A pipe whose
+ * reader is gone must not kill the launcher (and with it the sandbox) with SIGPIPE: it is
+ * blocked for the write and a pending one is taken back. A failure is loud at once. */
+static void audit_write(const struct audit *a, const char *text, size_t len)
+{
+	struct audit_faults *f = a->faults;
+	sigset_t pipe, old;
+	ssize_t n;
+	int e;
+
+	sigemptyset(&pipe);
+	sigaddset(&pipe, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipe, &old);
+	n = write(a->fd, text, len);
+	e = n < 0 ? errno : ENOSPC; /* a short write: the file is full */
+	if (n < 0 && e == EPIPE)
+		sigtimedwait(&pipe, NULL, &(struct timespec){0, 0});
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (!f)
+		return;
+	if (n == (ssize_t)len) {
+		f->failing = false;
+		return;
+	}
+	f->lost++;
+	f->err = e;
+	if (!f->failing)
+		fprintf(stderr,
+		        "cisandbox: warning: audit log: cannot write a record (%s); %lu "
+		        "record%s lost so far\n",
+		        strerror(e), f->lost, f->lost == 1 ? "" : "s");
+	f->failing = true;
+}
+
 /* One journal entry per event: a readable MESSAGE, the fields a fleet filters on, the line. */
 static void to_journal(const struct audit *a, const char *event, const char *json)
 {
@@ -97,7 +133,7 @@ void audit_relay(const struct audit *a, const char *line, size_t len)
 	if (a->fd < 0)
 		return;
 	if (!a->journal) {
-		(void)!write(a->fd, line, len);
+		audit_write(a, line, len);
 		return;
 	}
 	/* The journal takes fields: the event's name from the line itself. */
@@ -144,14 +180,22 @@ void audit_event(const struct audit *a, const char *event, cJSON *fields)
 	n = strlen(text);
 	text = xrealloc(text, n + 2);
 	text[n] = '\n';
-	/* One write: with O_APPEND the kernel places it whole at the end of the file. */
-	(void)!write(a->fd, text, n + 1);
+	audit_write(a, text, n + 1);
 	free(text);
+}
+
+unsigned long audit_lost(const struct audit *a, int *err)
+{
+	if (err)
+		*err = a->faults ? a->faults->err : 0;
+	return a->fd >= 0 && a->faults ? a->faults->lost : 0;
 }
 
 void audit_close(struct audit *a)
 {
 	closep(&a->fd);
+	free(a->faults);
+	a->faults = NULL;
 }
 
 /* CI metadata worth keeping with the run: who, what, which attempt. Never tokens. */
@@ -291,6 +335,8 @@ void audit_job_exit(const struct audit *a, const struct job_end *e)
 	}
 	if (e->error)
 		cJSON_AddStringToObject(f, "error", e->error);
+	if (audit_lost(a, NULL))
+		cJSON_AddNumberToObject(f, "audit_lost", (double)audit_lost(a, NULL));
 	audit_event(a, "job.exit", f);
 }
 
@@ -316,6 +362,8 @@ void audit_sandbox_destroy(const struct audit *a, const struct cgroup_result *re
 	if (had_cgroup && res->left)
 		cJSON_AddNumberToObject(f, "cgroup_killed_leftovers", res->left);
 	cJSON_AddNumberToObject(f, "seccomp_denials", (double)denials);
+	if (audit_lost(a, NULL))
+		cJSON_AddNumberToObject(f, "audit_lost", (double)audit_lost(a, NULL));
 	audit_event(a, "sandbox.destroy", f);
 }
 

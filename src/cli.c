@@ -79,7 +79,7 @@ void cli_usage(FILE *out)
 	      "  -e, --env NAME[=VALUE]     pass NAME from the caller, or set it (repeatable)\n"
 	      "      --timeout DURATION     job time limit (e.g. 90s, 30m); exit 124 when hit\n"
 	      "      --kill-grace DURATION  SIGTERM to SIGKILL delay on timeout (default 10s)\n"
-	      "      --memory SIZE          memory limit (cgroup; else RLIMIT_DATA)\n"
+	      "      --memory SIZE|N%       memory limit (cgroup; a size else RLIMIT_DATA)\n"
 	      "      --pids N               process limit (cgroup; else RLIMIT_NPROC)\n"
 	      "      --cpus N               CPU limit, e.g. 1.5 (cgroup only)\n"
 	      "      --nofile N             open files limit\n"
@@ -168,9 +168,12 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		return 0;
 	case OPT_MEMORY:
 	case OPT_FSIZE:
-		if (parse_size(arg, opt == OPT_MEMORY ? &c->limits.memory : &c->limits.fsize) < 0)
-			return cis_err_set(err, "--%s %s: not a size (e.g. 512M, 4G)",
-			                   opt == OPT_MEMORY ? "memory" : "fsize", arg);
+		if (opt == OPT_MEMORY
+		        ? parse_memory(arg, &c->limits.memory, &c->limits.memory_pct) < 0
+		        : parse_size(arg, &c->limits.fsize) < 0)
+			return cis_err_set(err, "--%s %s: not a size (e.g. 512M, 4G%s)",
+			                   opt == OPT_MEMORY ? "memory" : "fsize", arg,
+			                   opt == OPT_MEMORY ? ", or 50%" : "");
 		return 0;
 	case OPT_PIDS:
 	case OPT_NOFILE:

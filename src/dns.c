@@ -13,6 +13,7 @@
 #include "dns.h"
 #include "audit.h"
 #include "dnsmsg.h"
+#include "net.h"
 #include "nft.h"
 #include "util.h"
 
@@ -28,16 +29,20 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_QUERIES  256  /* in flight; beyond, SERVFAIL at once */
-#define MAX_CONNS    64   /* TCP clients */
-#define CONN_QUERIES 16   /* in flight per TCP client */
-#define TRY_MS       2000 /* an upstream's turn for a UDP query */
-#define QUERY_MS     8000 /* a query's whole life */
-#define IDLE_MS      10000
-#define MAX_SEEN     256 /* distinct names remembered for the summary */
-#define SEEN_ADDRS   8
-#define MAX_ELEMS    NET_MAX_ENTRIES
-#define UDP_ANSWER   65535
+#define MAX_QUERIES  256 /* in flight; beyond, SERVFAIL at once */
+#define MAX_CONNS    64  /* TCP clients */
+#define CONN_QUERIES 16  /* in flight per TCP client */
+/* A dead upstream costs a lookup about 2 s: SERVFAIL after QUERY_MS, and the job's resolv.conf
+ * gives its client a 2 s timeout and one attempt (NET_RESOLVER_OPTIONS in plan.h: glibc waits
+ * out its timeout even after a SERVFAIL), so the job's retries never multiply ours. */
+#define TRY_MS              1000 /* an upstream's turn for a UDP query (then the next, or again) */
+#define QUERY_MS            1800 /* a query's whole life: SERVFAIL after it */
+#define MAX_UPSTREAM_EVENTS 16   /* dns.upstream audit events per run (timeouts, bad answers) */
+#define IDLE_MS             10000
+#define MAX_SEEN            256 /* distinct names remembered for the summary */
+#define SEEN_ADDRS          8
+#define MAX_ELEMS           NET_MAX_ENTRIES
+#define UDP_ANSWER          65535
 
 enum qstate { Q_FREE, Q_UDP, Q_CONNECT, Q_SEND, Q_RECV };
 
@@ -107,7 +112,7 @@ struct dns_resolver {
 	size_t n_elems;
 	struct seen seen[MAX_SEEN];
 	size_t n_seen;
-	unsigned long denied_total, failed_total;
+	unsigned long denied_total, failed_total, upstream_events;
 	struct slot slots[1 + 1 + MAX_CONNS + MAX_QUERIES];
 	uint8_t buf[UDP_ANSWER];
 };
@@ -216,6 +221,23 @@ static void record_answer(struct dns_resolver *r, const struct dns_question *q,
 	}
 	if (fresh)
 		audit_name(r, "dns.answer", s);
+}
+
+/* A slow, dead or garbling upstream is an audit event (bounded: a dead server must not fill
+ * the log with one line per query). */
+static void audit_upstream(struct dns_resolver *r, const struct query *qr, const char *problem)
+{
+	char addr[64];
+	cJSON *o;
+
+	if (r->upstream_events++ >= MAX_UPSTREAM_EVENTS)
+		return;
+	net_format_upstream(&r->p->net.upstream[qr->up], addr, sizeof(addr));
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "upstream", addr);
+	cJSON_AddStringToObject(o, "problem", problem);
+	cJSON_AddStringToObject(o, "name", qr->q.name);
+	audit_event(r->audit, "dns.upstream", o);
 }
 
 /* ---- nftables: the addresses of allowed names ---- */
@@ -384,6 +406,7 @@ static void on_answer(struct dns_resolver *r, struct query *qr, uint8_t *m, size
 		if (r->p->verbose)
 			fprintf(stderr, "cisandbox: resolver: answer for %s dropped: %s\n",
 			        qr->q.name, why);
+		audit_upstream(r, qr, why);
 		if (qr->conn >= 0)
 			query_fail(r, qr, DNS_R_SERVFAIL);
 		return;
@@ -438,7 +461,9 @@ static int upstream_send(struct dns_resolver *r, struct query *qr)
 		return -1;
 	if (connect(qr->fd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS)
 		return -1;
-	qr->try_deadline = now_ms() + TRY_MS;
+	/* A TCP query follows a truncated answer: that upstream is alive, give it the query's life.
+	 */
+	qr->try_deadline = now_ms() + (tcp ? QUERY_MS : TRY_MS);
 	if (tcp) {
 		qr->st = Q_CONNECT;
 		return 0;
@@ -718,10 +743,16 @@ static void expire(struct dns_resolver *r)
 
 		if (qr->st == Q_FREE)
 			continue;
-		if (now >= qr->deadline)
+		if (now >= qr->try_deadline || now >= qr->deadline)
+			audit_upstream(r, qr, "timeout");
+		if (now >= qr->deadline) {
 			query_fail(r, qr, DNS_R_SERVFAIL);
-		else if (now >= qr->try_deadline)
+		} else if (now >= qr->try_deadline) {
+			/* UDP: after the last upstream, the first again until the deadline. */
+			if (qr->conn < 0 && qr->up + 1 >= r->p->net.n_upstream)
+				qr->up = SIZE_MAX;
 			upstream_next(r, qr);
+		}
 	}
 	for (int i = 0; i < MAX_CONNS; i++) {
 		struct conn *c = &r->c[i];

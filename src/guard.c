@@ -108,6 +108,7 @@ static const char *const allowed[] = {
     "sigaltstack",
     "arch_prctl",
     "set_robust_list",
+    "rt_sigtimedwait",
 };
 
 /* What an exploited launcher would want first. */

@@ -4,20 +4,33 @@
  * hierarchy: as root, or in a subtree systemd delegated to the user. The sandbox init is started
  * inside it (clone3 CLONE_INTO_CGROUP), so every process of the run is accounted there from its
  * first instruction, and cgroup.kill ends whatever might be left. Limits whose controller is not
- * available fall back to rlimits, which the kernel counts per user namespace for RLIMIT_NPROC. */
+ * available fall back to rlimits, which the kernel counts per user namespace for RLIMIT_NPROC.
+ *
+ * cgroup v2 has no automatic removal, so a SIGKILLed launcher would leave its directory: each
+ * cgroup gets a janitor, a fork of the launcher that holds only the cgroup (and its lock) and
+ * waits for the launcher to go; it then kills what is left, removes the directory and exits.
+ * After a normal run the launcher has removed it already and the janitor exits at once. */
 #define _GNU_SOURCE
 #include "cis_limits.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <sys/file.h>
-#include <time.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#define JANITOR_MS 10000 /* how long a janitor waits for its cgroup to empty */
 
 /* The cgroup v2 mount point and our cgroup in it, as one path. */
 static int own_cgroup_dir(char *out, size_t len)
@@ -136,6 +149,101 @@ static void sweep_orphans(int parent)
 	closedir(d);
 }
 
+/* ps and /proc/PID/cmdline show the janitor as what it is, not as a copy of the launcher's
+ * command line (which names the job): its argument area is overwritten (setproctitle's way). */
+static void janitor_title(const char *name)
+{
+	char buf[1024], *at;
+	unsigned long start = 0, end = 0;
+	FILE *f = fopen("/proc/self/stat", "re");
+	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+	if (f)
+		fclose(f);
+	buf[n] = '\0';
+	prctl(PR_SET_NAME, "cis-janitor");
+	/* arg_start and arg_end are fields 48 and 49; the name (field 2) may hold spaces. */
+	at = strrchr(buf, ')');
+	for (int field = 2; at && field < 48; field++)
+		at = strchr(at + 1, ' ');
+	if (!at || sscanf(at, " %lu %lu", &start, &end) != 2 || end <= start)
+		return;
+	memset((char *)start, 0, end - start);
+	snprintf((char *)start, end - start, "cis-janitor %s", name);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* The janitor: its own session (a SIGKILL to the launcher's process group must not take it),
+ * nothing open but the cgroup, its parent and the pipe. */
+static _Noreturn void janitor_main(int parent, const char *name, int cg, int hold)
+{
+	int keep[3] = {parent, cg, hold}, null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	unsigned lo = 3;
+	char c;
+
+	setsid();
+	janitor_title(name);
+	/* Not the runner's stdout or stderr: its log must end when the launcher does. */
+	for (int fd = 0; fd < 3; fd++)
+		(void)dup2(null, fd);
+	qsort(keep, 3, sizeof(int), cmp_int);
+	for (int i = 0; i < 3; lo = (unsigned)keep[i++] + 1)
+		if ((unsigned)keep[i] > lo)
+			close_range(lo, (unsigned)keep[i] - 1, 0);
+	close_range(lo, ~0U, 0);
+	while (read(hold, &c, 1) != 0 && errno == EINTR)
+		;
+	for (int i = 0; i < JANITOR_MS / 10; i++) {
+		if (unlinkat(parent, name, AT_REMOVEDIR) == 0 || errno == ENOENT)
+			break;
+		(void)write_at(cg, "cgroup.kill", "1");
+		poll(NULL, 0, 10);
+	}
+	_exit(0);
+}
+
+/* Fork the janitor; it shares our lock on the cgroup (one open file), so a sweep by another
+ * launcher leaves it alone while the janitor lives. Without one, the sweep is the only way. */
+static void janitor_start(int parent, const char *name, struct cgroup *cg)
+{
+	int hold[2];
+
+	if (pipe2(hold, O_CLOEXEC) < 0)
+		return;
+	cg->janitor = fork();
+	if (cg->janitor == 0) {
+		close(hold[1]);
+		janitor_main(parent, name, cg->dirfd, hold[0]);
+	}
+	close(hold[0]);
+	if (cg->janitor < 0) {
+		cg->janitor = 0;
+		close(hold[1]);
+		return;
+	}
+	cg->janitor_w = hold[1];
+}
+
+/* Our cgroup is gone (or will not go): let the janitor finish, and reap it if it has. */
+static void janitor_stop(struct cgroup *cg, bool removed)
+{
+	_cleanup_close_ int pidfd = -1;
+
+	closep(&cg->janitor_w);
+	if (cg->janitor <= 0)
+		return;
+	/* Bounded: it exits as soon as it finds the directory gone. */
+	pidfd = (int)syscall(SYS_pidfd_open, cg->janitor, 0);
+	if (removed && pidfd >= 0)
+		(void)poll(&(struct pollfd){pidfd, POLLIN, 0}, 1, 1000);
+	(void)waitpid(cg->janitor, NULL, WNOHANG);
+	cg->janitor = 0;
+}
+
 static int require(const struct plan *p, const struct cgroup *cg, struct cis_err *err)
 {
 	const struct limits *l = &p->limits;
@@ -160,7 +268,7 @@ int limits_cgroup_setup(const struct plan *p, const char *id, struct cgroup *cg,
 	_cleanup_free_ char *name = xasprintf("cisandbox-%s", id);
 	int r = own_cgroup_dir(base, sizeof(base));
 
-	*cg = (struct cgroup){.dirfd = -1};
+	*cg = (struct cgroup){.dirfd = -1, .janitor_w = -1};
 	if (r < 0) {
 		snprintf(cg->why, sizeof(cg->why), "no cgroup v2 hierarchy is mounted");
 		return require(p, cg, err);
@@ -181,6 +289,7 @@ int limits_cgroup_setup(const struct plan *p, const char *id, struct cgroup *cg,
 		unlinkat(parent, name, AT_REMOVEDIR);
 		return require(p, cg, err);
 	}
+	janitor_start(parent, name, cg);
 	write_limits(p, parent, cg);
 	sweep_orphans(parent);
 	if ((r = require(p, cg, err)) < 0) {
@@ -224,6 +333,7 @@ void limits_cgroup_teardown(struct cgroup *cg, struct cgroup_result *res)
 	closep(&cg->dirfd);
 	/* ENOENT: a concurrent launcher swept it between our unlock and rmdir. */
 	res->removed = rmdir(cg->path) == 0 || errno == ENOENT;
+	janitor_stop(cg, res->removed);
 	free(cg->path);
 	cg->path = NULL;
 }
@@ -232,11 +342,18 @@ void limits_describe(const struct plan *p, const struct cgroup *cg, char *buf, s
 {
 	const struct limits *l = &p->limits;
 
-	snprintf(buf, len, "%s%s; memory %s, pids %s, cpus %s", cg->dirfd >= 0 ? "cgroup " : "",
-	         cg->dirfd >= 0 ? cg->path : cg->why,
-	         !l->memory   ? "unlimited"
-	         : cg->memory ? "by cgroup"
-	                      : "by RLIMIT_DATA",
+	char mem[64] = "";
+
+	if (l->memory_pct)
+		snprintf(mem, sizeof(mem), "%u%% of RAM (%llu MiB) ", l->memory_pct,
+		         (unsigned long long)(l->memory >> 20));
+	snprintf(buf, len, "%s%s; memory %s%s, pids %s, cpus %s", cg->dirfd >= 0 ? "cgroup " : "",
+	         cg->dirfd >= 0 ? cg->path : cg->why, mem,
+	         !l->memory      ? "unlimited"
+	         : cg->memory    ? "by cgroup"
+	         : l->memory_pct ? "NOT enforced (no cgroup v2 memory controller; a share of RAM "
+	                           "never falls back to RLIMIT_DATA)"
+	                         : "by RLIMIT_DATA",
 	         !l->pids   ? "unlimited"
 	         : cg->pids ? "by cgroup"
 	                    : "by RLIMIT_NPROC",
@@ -271,7 +388,9 @@ int limits_apply_rlimits(const struct plan *p, const struct cgroup *cg, const ch
 		return *what = "nofile", r;
 	if (l->fsize && (r = set(RLIMIT_FSIZE, l->fsize)) < 0)
 		return *what = "fsize", r;
-	if (l->memory && !cg->memory && (r = set(RLIMIT_DATA, l->memory)) < 0)
+	/* A share of RAM (untrusted's default) holds only where a cgroup enforces it: as
+	 * RLIMIT_DATA it would break AddressSanitizer's shadow mapping. */
+	if (l->memory && !cg->memory && !l->memory_pct && (r = set(RLIMIT_DATA, l->memory)) < 0)
 		return *what = "memory (RLIMIT_DATA)", r;
 	if (l->pids && !cg->pids && (r = set(RLIMIT_NPROC, l->pids)) < 0)
 		return *what = "pids (RLIMIT_NPROC)", r;

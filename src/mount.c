@@ -7,6 +7,7 @@
  * reached by a walk that refuses symlinks, because workspace contents are attacker-controlled. */
 #define _GNU_SOURCE
 #include "mount.h"
+#include "copyup.h"
 #include "hide.h"
 #include "private.h"
 #include "secrets.h"
@@ -296,8 +297,31 @@ static int build_dev(const struct plan *p, int root, struct sources *s, struct s
 /* Overlay: the host workspace is the read-only lower layer, writes go to a size-capped tmpfs and
  * vanish with the sandbox. The layers are attached under META_DIR only long enough to name them
  * to overlayfs, which keeps private clones of its layers; then they are detached again. */
+/* Foreign-owned entries that could not be made writable: the job's writes to them would fail
+ * with EOVERFLOW, a message no one can decode; named here, with the fix. A warning from init:
+ * the run goes on. */
+static void warn_copyup(const struct plan *p, const struct copyup_result *c)
+{
+	if (c->failed)
+		fprintf(stderr,
+		        "cisandbox: warning: workspace: %lu entr%s owned by someone the sandbox "
+		        "cannot map could not be copied into the overlay, e.g. %s (%s): the job "
+		        "cannot write them (\"Value too large for defined data type\", EOVERFLOW, "
+		        "or \"Permission denied\"); use --workspace-mode bind (writes reach the "
+		        "host) or tmpfs, or chown them to the caller\n",
+		        c->failed, c->failed == 1 ? "y" : "ies", c->first, strerror(c->err));
+	if (c->truncated && p->verbose)
+		fprintf(stderr,
+		        "cisandbox: warning: workspace: more than %lu entries: only those were "
+		        "checked for files the sandbox cannot own; writing such a file past them "
+		        "fails with \"Value too large for defined data type\" (EOVERFLOW); use "
+		        "--workspace-mode bind or tmpfs if a job must\n",
+		        c->entries - 1);
+}
+
 static int build_overlay(const struct plan *p, int root, struct sources *s, struct step_err *e)
 {
+	struct copyup_result cu;
 	const char *lo = "/" META_DIR "/lower", *up = "/" META_DIR "/upper";
 	_cleanup_close_ int upper = -1, lower = -1, ovl = -1;
 	char lpath[64], upath[64], wpath[64];
@@ -312,6 +336,15 @@ static int build_overlay(const struct plan *p, int root, struct sources *s, stru
 		return step_fail(e, r, "overlay layers");
 	if (mkdirat(upper, "data", 0755) < 0 || mkdirat(upper, "work", 0755) < 0)
 		return step_fail(e, -errno, "overlay upper dir");
+	{
+		_cleanup_close_ int data =
+		    openat(upper, "data", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (data >= 0)
+			copyup_foreign(lower, data, &cu);
+		if (data >= 0)
+			warn_copyup(p, &cu);
+	}
 	snprintf(lpath, sizeof(lpath), "/proc/self/fd/%d", lower);
 	snprintf(upath, sizeof(upath), "/proc/self/fd/%d/data", upper);
 	snprintf(wpath, sizeof(wpath), "/proc/self/fd/%d/work", upper);

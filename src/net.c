@@ -331,10 +331,11 @@ void net_format_name(const struct net_name *n, char *buf, size_t len)
 		snprintf(ports, sizeof(ports), ":%u", n->port_lo);
 	else if (!all)
 		snprintf(ports, sizeof(ports), ":%u-%u", n->port_lo, n->port_hi);
+	/* "NAME/udp" must not come back as "NAME", which is TCP (tests/fuzz/fuzz_allow.c). */
 	snprintf(buf, len, "%s%s%s", n->pattern, ports,
-	         all                       ? ""
-	         : n->proto == IPPROTO_UDP ? "/udp"
-	                                   : "/tcp");
+	         n->proto == IPPROTO_UDP ? "/udp"
+	         : all                   ? ""
+	                                 : "/tcp");
 }
 
 const char *net_check_dest(const char *spec)
@@ -397,9 +398,9 @@ void net_format_allow(const struct net_allow *a, char *buf, size_t len)
 		snprintf(ports, sizeof(ports), ":%u-%u", a->port_lo, a->port_hi);
 	snprintf(buf, len, "%s%s%s%s%s%s", v6 && *ports ? "[" : "", addr, pfx,
 	         v6 && *ports ? "]" : "", ports,
-	         all_ports                 ? ""
-	         : a->proto == IPPROTO_UDP ? "/udp"
-	                                   : "/tcp");
+	         a->proto == IPPROTO_UDP ? "/udp" /* also for every port (fuzz_allow.c) */
+	         : all_ports             ? ""
+	                                 : "/tcp");
 }
 
 /* tap0 is created persistent, before slirp4netns attaches to it: when the helper closes a
@@ -452,6 +453,9 @@ static void helper_child(const struct plan *p, const int fds[4])
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() == 1)
 		_exit(126); /* the launcher is already gone */
+	/* A cancel's SIGTERM to the runner's process group must not take the job's network in
+	 * its kill grace: the helper goes with the launcher (above) or when told to. */
+	setpgid(0, 0);
 	/* The launcher blocks the signals it reads from a signalfd; exec would keep that mask. */
 	sigemptyset(&none);
 	for (int sig = 1; sig < NSIG; sig++)
@@ -682,6 +686,14 @@ bool net_helper_stop(struct net_helper *h)
 	return gone;
 }
 
+bool net_helper_died(struct net_helper *h, int *status)
+{
+	if (h->pid <= 0 || waitpid(h->pid, status, WNOHANG) != h->pid)
+		return false;
+	h->pid = 0;
+	return h->exit_w >= 0; /* closed: it was told to go */
+}
+
 /* One logged packet: the destination of a new flow. */
 static void flow_seen(const struct plan *p, const unsigned char *pkt, size_t len,
                       struct net_flows *f, size_t *fresh, size_t *n_fresh, size_t max)
@@ -738,29 +750,36 @@ static int nflog_attr(const struct nlattr *a, void *data)
 	return MNL_CB_OK;
 }
 
+size_t net_flows_parse(const struct plan *p, const void *buf, size_t n, struct net_flows *f,
+                       size_t *fresh, size_t max)
+{
+	size_t n_fresh = 0;
+	int len = n > 1 << 20 ? 1 << 20 : (int)n;
+
+	/* Unsigned too: mnl_nlmsg_ok passes a length >= 2^31 (tests/fuzz/fuzz_nflog.c). */
+	for (const struct nlmsghdr *h = buf; mnl_nlmsg_ok(h, len) && h->nlmsg_len <= (unsigned)len;
+	     h = mnl_nlmsg_next(h, &len)) {
+		const struct nlattr *tb[NFULA_MAX + 1] = {0};
+
+		if ((h->nlmsg_type & 0xff) != NFULNL_MSG_PACKET ||
+		    mnl_attr_parse(h, sizeof(struct nfgenmsg), nflog_attr, tb) < 0 ||
+		    !tb[NFULA_PAYLOAD])
+			continue;
+		flow_seen(p, mnl_attr_get_payload(tb[NFULA_PAYLOAD]),
+		          mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]), f, fresh, &n_fresh, max);
+	}
+	return n_fresh;
+}
+
 size_t net_flows_read(const struct plan *p, int nflog, struct net_flows *f, size_t *fresh,
                       size_t max)
 {
-	char buf[16384];
+	char buf[16384] __attribute__((aligned(4)));
 	size_t n_fresh = 0;
 	ssize_t n;
 
-	while ((n = recv(nflog, buf, sizeof(buf), MSG_DONTWAIT)) > 0) {
-		int len = (int)n;
-
-		for (const struct nlmsghdr *h = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(h, len);
-		     h = mnl_nlmsg_next(h, &len)) {
-			const struct nlattr *tb[NFULA_MAX + 1] = {0};
-
-			if ((h->nlmsg_type & 0xff) != NFULNL_MSG_PACKET ||
-			    mnl_attr_parse(h, sizeof(struct nfgenmsg), nflog_attr, tb) < 0 ||
-			    !tb[NFULA_PAYLOAD])
-				continue;
-			flow_seen(p, mnl_attr_get_payload(tb[NFULA_PAYLOAD]),
-			          mnl_attr_get_payload_len(tb[NFULA_PAYLOAD]), f, fresh, &n_fresh,
-			          max);
-		}
-	}
+	while ((n = recv(nflog, buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		n_fresh += net_flows_parse(p, buf, (size_t)n, f, fresh + n_fresh, max - n_fresh);
 	return n_fresh;
 }
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 
 #define DEFAULT_WS_SIZE    (2ull << 30)
 #define DEFAULT_TMP_SIZE   (1ull << 30)
@@ -591,7 +592,19 @@ static void plan_tokens(struct plan *p, const struct profile *prof)
 /* Command line over profile; each limit on its own. */
 static void plan_limits(struct limits *out, const struct limits *cli, const struct limits *prof)
 {
-	out->memory = cli->memory ? cli->memory : prof->memory;
+	bool given = cli->memory || cli->memory_pct;
+
+	out->memory = given ? cli->memory : prof->memory;
+	out->memory_pct = given ? cli->memory_pct : prof->memory_pct;
+	if (out->memory_pct) {
+		struct sysinfo si;
+
+		out->memory = sysinfo(&si) == 0
+		                  ? (uint64_t)si.totalram * si.mem_unit / 100 * out->memory_pct
+		                  : 0;
+		if (!out->memory)
+			out->memory_pct = 0; /* no RAM size: no limit */
+	}
 	out->pids = cli->pids ? cli->pids : prof->pids;
 	out->cpus_milli = cli->cpus_milli ? cli->cpus_milli : prof->cpus_milli;
 	out->nofile = cli->nofile ? cli->nofile : prof->nofile;
@@ -803,8 +816,10 @@ static int plan_net(struct plan *p, const struct cli *c, const struct profile *p
 	}
 	deny_host_addresses(net);
 	/* The job's only resolver is ours; the host's servers are its upstream. */
-	net->nameservers = xstrdup("nameserver " NET_RESOLVER "\noptions edns0\n");
+	net->nameservers =
+	    xstrdup("nameserver " NET_RESOLVER "\noptions " NET_RESOLVER_OPTIONS "\n");
 	plan_upstream(net, c, prof);
+	net->helper_required = prof->helper_required >= 0;
 	return plan_helper(net, prof->net_backend ? prof->net_backend : "auto", err);
 }
 
@@ -861,6 +876,12 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	p->audit_log = c->audit_log      ? xstrdup(c->audit_log)
 	               : prof->audit_log ? xstrdup(prof->audit_log)
 	                                 : NULL;
+	p->audit_required = prof->audit_required;
+	if (p->audit_required && !p->audit_log) {
+		r = cis_err_set(err, "audit.required: the profile requires an audit log: set "
+		                     "audit.log or --audit-log");
+		goto fail;
+	}
 	if ((r = plan_workspace(p, c, prof, err)) < 0)
 		goto fail;
 	p->show_registration = prof->ws_registration == 1;
@@ -1007,6 +1028,7 @@ static void json_network(cJSON *root, const struct plan *p)
 		return;
 	cJSON_AddStringToObject(o, "helper", p->net.helper);
 	cJSON_AddStringToObject(o, "backend", p->net.pasta ? "pasta" : "slirp4netns");
+	cJSON_AddBoolToObject(o, "helper_required", p->net.helper_required);
 	if (p->net.mode == NET_ALLOWLIST)
 		json_entries(o, "allow", p->net.allow, p->net.n_allow);
 	if (p->net.mode == NET_ALLOWLIST) {
@@ -1113,9 +1135,11 @@ int plan_print_json(const struct plan *p, FILE *out)
 	                        p->timeout_ms ? format_duration(p->timeout_ms, buf) : "none");
 	cJSON_AddStringToObject(o, "kill_grace", format_duration(p->kill_grace_ms, buf));
 	json_limits(o, &p->limits);
-	if (p->audit_log)
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "audit"), "log",
-		                        p->audit_log);
+	if (p->audit_log) {
+		o = cJSON_AddObjectToObject(root, "audit");
+		cJSON_AddStringToObject(o, "log", p->audit_log);
+		cJSON_AddBoolToObject(o, "required", p->audit_required);
+	}
 	json_network(root, p);
 	json_seccomp(root, p);
 	json_file_commands(root, p);

@@ -435,6 +435,29 @@ static int get_limit(const struct ctx *c, const cJSON *lim, const char *key,
 	return 0;
 }
 
+/* "4G", or "50%" of the host's RAM; either replaces what a parent profile said. */
+static int get_memory(const struct ctx *c, const cJSON *lim, struct limits *l)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(lim, "memory");
+	char num[32];
+	const char *s = num;
+
+	if (!v)
+		return 0;
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15)
+		snprintf(num, sizeof(num), "%g", v->valuedouble);
+	else if (cJSON_IsString(v))
+		s = v->valuestring;
+	else
+		return fail(c, "limits.memory", "must be a string or a number");
+	if (parse_memory(s, &l->memory, &l->memory_pct) < 0)
+		return fail(c, "limits.memory",
+		            "\"%s\" is not a size (e.g. 4G) or a share of RAM "
+		            "(1%%-100%%)",
+		            s);
+	return 0;
+}
+
 static int apply_limits(const struct ctx *c, const cJSON *lim, struct profile *p)
 {
 	static const char *const keys[] = {"timeout", "kill_grace",     "memory",
@@ -453,8 +476,7 @@ static int apply_limits(const struct ctx *c, const cJSON *lim, struct profile *p
 	if (r < 0)
 		return r;
 	p->has_kill_grace = p->has_kill_grace || r > 0;
-	if ((r = get_limit(c, lim, "memory", parse_size, "a size (e.g. 4G)", &p->limits.memory)) <
-	        0 ||
+	if ((r = get_memory(c, lim, &p->limits)) < 0 ||
 	    (r = get_limit(c, lim, "fsize", parse_size, "a size (e.g. 16G)", &p->limits.fsize)) <
 	        0 ||
 	    (r = get_limit(c, lim, "pids", parse_count, "a positive count", &p->limits.pids)) < 0 ||
@@ -472,11 +494,18 @@ static int apply_limits(const struct ctx *c, const cJSON *lim, struct profile *p
 
 static int apply_audit(const struct ctx *c, const cJSON *audit, struct profile *p)
 {
-	static const char *const keys[] = {"log", NULL};
+	static const char *const keys[] = {"log", "required", NULL};
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(audit, "required");
 	const char *log = NULL;
 	int r = check_keys(c, audit, "audit", keys);
 
-	if (r < 0 || (r = get_string(c, audit, "log", "audit.log", &log)) <= 0)
+	if (r < 0)
+		return r;
+	if (req && !cJSON_IsBool(req))
+		return fail(c, "audit.required", "must be true or false");
+	if (req)
+		p->audit_required = cJSON_IsTrue(req);
+	if ((r = get_string(c, audit, "log", "audit.log", &log)) <= 0)
 		return r;
 	if (strncmp(log, "fd:", 3) != 0 && strcmp(log, "journal") != 0 &&
 	    !path_is_clean_absolute(log))
@@ -541,8 +570,10 @@ static int get_ttl(const struct ctx *c, const cJSON *net, const char *key, int *
 	if (!v)
 		return 0;
 	snprintf(field, sizeof(field), "network.%s", key);
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
-	    v->valuedouble < 1 || v->valuedouble > 604800)
+	/* The range first: casting a double beyond int's is undefined (tests/fuzz/fuzz_profile.c).
+	 */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= 604800) ||
+	    v->valuedouble != (double)(int)v->valuedouble)
 		return fail(c, field, "must be a whole number of seconds from 1 to 604800");
 	*out = (int)v->valuedouble;
 	return 0;
@@ -550,14 +581,19 @@ static int get_ttl(const struct ctx *c, const cJSON *net, const char *key, int *
 
 static int apply_network(const struct ctx *c, const cJSON *net, struct profile *p)
 {
-	static const char *const keys[] = {
-	    "mode",         "allow",       "allow_private", "backend",
-	    "dns_upstream", "dns_min_ttl", "dns_max_ttl",   NULL};
+	static const char *const keys[] = {"mode",        "allow",           "allow_private",
+	                                   "backend",     "dns_upstream",    "dns_min_ttl",
+	                                   "dns_max_ttl", "helper_required", NULL};
+	const cJSON *req = cJSON_GetObjectItemCaseSensitive(net, "helper_required");
 	const char *mode = NULL, *backend = NULL;
 	int r = check_keys(c, net, "network", keys);
 
 	if (r < 0 || (r = get_string(c, net, "mode", "network.mode", &mode)) < 0)
 		return r;
+	if (req && !cJSON_IsBool(req))
+		return fail(c, "network.helper_required", "must be true or false");
+	if (req)
+		p->helper_required = cJSON_IsTrue(req) ? 1 : -1;
 	if (r > 0) {
 		if (net_mode_parse(mode, &p->net_mode) < 0)
 			return fail(c, "network.mode",
@@ -753,20 +789,14 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 	return apply_secrets(c, root, out);
 }
 
-/* Load `ref`, its parents first, applying each over the accumulated result. */
-static int load_chain(const char *ref, int depth, const char **chain, struct profile *out,
-                      struct cis_err *err)
+/* Parse text (from source) and apply it, its parents first, over the accumulated result. */
+static int load_text(const char *text, char **source, int depth, const char **chain,
+                     struct profile *out, struct cis_err *err)
 {
-	_cleanup_free_ char *text = NULL, *source = NULL;
 	cJSON *root;
-	struct ctx c = {.err = err};
+	struct ctx c = {.err = err, .file = *source};
 	int r;
 
-	chain[depth] = ref;
-	r = find_profile(ref, &text, &source, err);
-	if (r < 0)
-		return r;
-	c.file = source;
 	root = cJSON_ParseWithOpts(text, NULL, true);
 	if (!root) {
 		const char *at = cJSON_GetErrorPtr();
@@ -774,7 +804,7 @@ static int load_chain(const char *ref, int depth, const char **chain, struct pro
 
 		for (const char *q = text; at && q < at; q++)
 			line += *q == '\n';
-		return cis_err_set(err, "profile %s: line %d: invalid JSON", source, line);
+		return cis_err_set(err, "profile %s: line %d: invalid JSON", *source, line);
 	}
 	r = apply_root(&c, root, depth, chain, out);
 	cJSON_Delete(root);
@@ -782,8 +812,40 @@ static int load_chain(const char *ref, int depth, const char **chain, struct pro
 		return r;
 	if (depth == 0) {
 		free(out->source);
-		out->source = TAKE_PTR(source);
+		out->source = TAKE_PTR(*source);
 	}
+	return 0;
+}
+
+/* Load `ref`, its parents first, applying each over the accumulated result. */
+static int load_chain(const char *ref, int depth, const char **chain, struct profile *out,
+                      struct cis_err *err)
+{
+	_cleanup_free_ char *text = NULL, *source = NULL;
+	int r;
+
+	chain[depth] = ref;
+	r = find_profile(ref, &text, &source, err);
+	if (r < 0)
+		return r;
+	return load_text(text, &source, depth, chain, out, err);
+}
+
+int profile_load_text(const char *text, const char *source, struct profile *out,
+                      struct cis_err *err)
+{
+	const char *chain[MAX_EXTENDS_DEPTH] = {source};
+	_cleanup_free_ char *src = xstrdup(source);
+	int r;
+
+	*out = (struct profile){.limits.require_cgroup = -1, .ws_registration = -1};
+	r = load_text(text, &src, 0, chain, out, err);
+	if (r < 0) {
+		profile_free(out);
+		return r;
+	}
+	if (!out->name)
+		out->name = xstrdup(source);
 	return 0;
 }
 
@@ -849,8 +911,13 @@ void json_limits(cJSON *lim, const struct limits *l)
 {
 	char buf[32];
 
-	if (l->memory)
+	if (l->memory_pct) {
+		/* The share, not the bytes: the same plan on every host (golden files). */
+		snprintf(buf, sizeof(buf), "%u%% of RAM", l->memory_pct);
+		cJSON_AddStringToObject(lim, "memory", buf);
+	} else if (l->memory) {
 		cJSON_AddStringToObject(lim, "memory", format_size(l->memory, buf));
+	}
 	if (l->pids)
 		cJSON_AddNumberToObject(lim, "pids", (double)l->pids);
 	if (l->cpus_milli) {
@@ -865,6 +932,19 @@ void json_limits(cJSON *lim, const struct limits *l)
 		cJSON_AddStringToObject(lim, "fsize", format_size(l->fsize, buf));
 	if (l->require_cgroup >= 0)
 		cJSON_AddBoolToObject(lim, "require_cgroup", l->require_cgroup);
+}
+
+static void json_audit(cJSON *root, const struct profile *p)
+{
+	cJSON *a;
+
+	if (!p->audit_log && !p->audit_required)
+		return;
+	a = cJSON_AddObjectToObject(root, "audit");
+	if (p->audit_log)
+		cJSON_AddStringToObject(a, "log", p->audit_log);
+	if (p->audit_required)
+		cJSON_AddBoolToObject(a, "required", true);
 }
 
 int profile_print_json(const struct profile *p, FILE *out)
@@ -923,11 +1003,11 @@ int profile_print_json(const struct profile *p, FILE *out)
 	if (p->has_kill_grace)
 		cJSON_AddStringToObject(lim, "kill_grace", format_duration(p->kill_grace_ms, buf));
 	json_limits(lim, &p->limits);
-	if (p->audit_log)
-		cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "audit"), "log",
-		                        p->audit_log);
+	json_audit(root, p);
 	net = cJSON_AddObjectToObject(root, "network");
 	cJSON_AddStringToObject(net, "mode", net_mode_name(p->net_mode));
+	if (p->helper_required)
+		cJSON_AddBoolToObject(net, "helper_required", p->helper_required > 0);
 	if (p->net_allow.n)
 		cJSON_AddItemToObject(net, "allow",
 		                      cJSON_CreateStringArray((const char *const *)p->net_allow.v,

@@ -61,6 +61,7 @@ struct outcome {
 	bool graced;               /* init gave the job its grace (MSG_GRACE) ... */
 	int grace_killed;          /* ... and killed that many at its end */
 	bool sigkilled;            /* the timeout's SIGKILL to init */
+	const char *stopped; /* the launcher ended the job itself: helper-died, audit-failed */
 	int init_status;
 	int listener; /* seccomp user notifications, once the job has sent the fd */
 	struct denial denials[MAX_DENIALS];
@@ -206,7 +207,7 @@ static void on_timer(const struct plan *p, pid_t init, int tfd, int *phase, stru
 
 	if (read(tfd, &ticks, sizeof(ticks)) <= 0)
 		return;
-	o->timed_out = true;
+	o->timed_out = !o->stopped; /* else this is the grace of a stop_job */
 	if (p->verbose)
 		fprintf(stderr, "cisandbox: timeout: %s\n",
 		        *phase == 0 ? "sending SIGTERM" : "sending SIGKILL");
@@ -217,6 +218,49 @@ static void on_timer(const struct plan *p, pid_t init, int tfd, int *phase, stru
 		o->sigkilled = true;
 	if ((*phase)++ == 0)
 		arm(tfd, p->kill_grace_ms ? p->kill_grace_ms : 1);
+}
+
+/* The launcher cannot keep a promise of the run (the audit log it must keep, the network it
+ * must give): end the job as a timeout does, SIGTERM, the kill grace, SIGKILL. Exit status 125
+ * (a launcher failure, not the job's), reason `why` in job.exit. */
+static void stop_job(const struct plan *p, pid_t init, int tfd, int *phase, struct outcome *o,
+                     const char *why)
+{
+	if (o->stopped || o->timed_out || o->cancelled || o->have_status)
+		return; /* ending already */
+	o->stopped = why;
+	fprintf(stderr, "cisandbox: stopping the job (%s)\n", why);
+	kill(init, SIGTERM);
+	cancel_begins(o, SIGTERM);
+	*phase = 1;
+	arm(tfd, p->kill_grace_ms ? p->kill_grace_ms : 1);
+}
+
+/* A network helper that dies mid-run takes the job's network with it: loud, and (with
+ * network.helper_required, the default) the end of the job. */
+static void check_helper(const struct plan *p, pid_t init, int tfd, int *phase, struct outcome *o)
+{
+	int st = 0;
+	cJSON *f;
+
+	if (!o->helper || !net_helper_died(o->helper, &st))
+		return;
+	fprintf(stderr,
+	        "cisandbox: warning: the network helper %s died (%s %d): the job has no "
+	        "network%s\n",
+	        p->net.helper, WIFSIGNALED(st) ? "signal" : "status",
+	        WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+	        p->net.helper_required ? "" : "; going on (network.helper_required: false)");
+	f = cJSON_CreateObject();
+	cJSON_AddStringToObject(f, "helper", p->net.helper);
+	if (WIFSIGNALED(st))
+		cJSON_AddStringToObject(f, "signal", sigabbrev_np(WTERMSIG(st)) ?: "?");
+	else
+		cJSON_AddNumberToObject(f, "exit_code", WEXITSTATUS(st));
+	cJSON_AddBoolToObject(f, "job_stopped", p->net.helper_required && !o->cancelled);
+	audit_event(o->audit, "network.helper_exit", f);
+	if (p->net.helper_required)
+		stop_job(p, init, tfd, phase, o, "helper-died");
 }
 
 /* A signal to the launcher: forward it, or reap init. Returns true once init is reaped. */
@@ -282,6 +326,10 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 			closep(&o->listener); /* every process under the filter is gone */
 		if (pf[0].revents & POLLIN)
 			init_done = on_signal(p, init, sfd, o);
+		if (pf[0].revents & POLLIN)
+			check_helper(p, init, tfd, &phase, o);
+		if (p->audit_required && audit_lost(o->audit, NULL))
+			stop_job(p, init, tfd, &phase, o, "audit-failed");
 	}
 	while (!msg_eof)
 		read_msg(msgfd, o, &msg_eof);
@@ -321,6 +369,13 @@ static int report(const struct plan *p, const struct outcome *o)
 			        "cisandbox: this /proc has masked paths (a container "
 			        "runtime's default); a Kubernetes runner pod needs "
 			        "securityContext.procMount: Unmasked; see 'cisandbox doctor'\n");
+		return CIS_EXIT_LAUNCHER;
+	}
+	if (o->stopped) {
+		fprintf(stderr, "cisandbox: the job was stopped: %s\n",
+		        strcmp(o->stopped, "helper-died") == 0
+		            ? "the network helper died (network.helper_required)"
+		            : "the audit log cannot be written (audit.required)");
 		return CIS_EXIT_LAUNCHER;
 	}
 	if (o->timed_out) {
@@ -578,6 +633,8 @@ static struct job_end job_end(struct run *r, int status, const struct cgroup_res
 		e.peak_bytes = cr->peak;
 	if (o->have_error)
 		e.reason = o->error.type == MSG_EXEC_ERROR ? "exit" : "setup-error";
+	else if (o->stopped)
+		e.reason = o->stopped;
 	else if (o->timed_out)
 		e.reason = "timeout";
 	else if (cr->oom)
@@ -605,7 +662,7 @@ static int finish(struct run *r)
 	bool had_cgroup = r->l.cg.dirfd >= 0;
 	struct cgroup_result cr;
 	struct job_end e;
-	int status = report(p, &r->o);
+	int status = report(p, &r->o), err;
 
 	limits_cgroup_teardown(&r->l.cg, &cr);
 	cr.helper_left = !net_helper_stop(&r->helper);
@@ -622,6 +679,10 @@ static int finish(struct run *r)
 	}
 	audit_job_exit(r->audit, &e);
 	audit_sandbox_destroy(r->audit, &cr, had_cgroup, r->o.denied_total);
+	if (audit_lost(r->audit, &err))
+		fprintf(stderr, "cisandbox: warning: audit log: %lu record%s lost (%s)\n",
+		        audit_lost(r->audit, NULL), audit_lost(r->audit, NULL) == 1 ? "" : "s",
+		        strerror(err));
 	if (p->verbose && e.graced)
 		fprintf(stderr,
 		        "cisandbox: kill grace: %.1f ms from the cancel to the job's last "
@@ -669,7 +730,7 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 	    .netns = {-1, -1},
 	    .host_net = -1};
 	char limits[512];
-	int status;
+	int status, e;
 
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 	if (p->verbose)
@@ -697,13 +758,19 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 		fprintf(stderr, "cisandbox: limits: %s\n", limits);
 	}
 	audit_sandbox_create(audit, p, &r.l.cg);
+	/* The first record is the probe: an audit log that must be kept and cannot be written
+	 * (a full disk: open succeeds, write fails) stops the run before the job exists. */
+	if (p->audit_required && audit_lost(audit, &e)) {
+		start_failed(&r, "audit log (audit.required)", strerror(e));
+		return not_started(&r);
+	}
 	if (start(&r) != 0)
 		return not_started(&r);
 	r.o.helper = &r.helper;
 	watch(p, r.init, r.sfd, r.msg_r, &r.o);
 	/* The status is the job's (or its timeout's), or our own failure to set it up. */
 	*launcher_failed = (r.o.have_error && r.o.error.type != MSG_EXEC_ERROR) ||
-	                   (!r.o.have_status && !r.o.timed_out);
+	                   (!r.o.have_status && !r.o.timed_out) || r.o.stopped;
 	status = finish(&r);
 	run_close(&r);
 	return status;

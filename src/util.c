@@ -150,6 +150,28 @@ int parse_size(const char *s, uint64_t *out)
 	return -EINVAL;
 }
 
+int parse_memory(const char *s, uint64_t *bytes, unsigned *pct)
+{
+	const char *end;
+	uint64_t v;
+	int r;
+
+	if (!strchr(s, '%')) {
+		if ((r = parse_size(s, &v)) < 0)
+			return r;
+		*bytes = v;
+		*pct = 0;
+		return 0;
+	}
+	if ((r = parse_u64_prefix(s, &v, &end)) < 0)
+		return r;
+	if (strcmp(end, "%") != 0 || v < 1 || v > 100)
+		return -EINVAL;
+	*bytes = 0;
+	*pct = (unsigned)v;
+	return 0;
+}
+
 int parse_duration(const char *s, uint64_t *out_ms)
 {
 	static const struct {

@@ -52,7 +52,7 @@ DUAL_TEST(dns, allowed_name_only, .timeout = 60)
 	    "dig +short TXT pkg.allowed.test; "
 	    "dig TXT evil.test | grep -o 'status: [A-Z]*'");
 	cr_assert_eq(r.status, 0, "%s", r.err);
-	cr_assert_str_eq(r.out, "nameserver 127.0.0.53\noptions edns0\n"
+	cr_assert_str_eq(r.out, "nameserver 127.0.0.53\noptions edns0 timeout:2 attempts:1\n"
 	                        "198.51.100.10   pkg.allowed.test\n"
 	                        "hello 198.51.100.10:80\n"
 	                        "not found\nECONNREFUSED\nECONNREFUSED\ndig failed\n"
@@ -232,6 +232,95 @@ DUAL_TEST(dns, parallel_lookups_slow_upstream, .timeout = 90)
 	kill(hole_pid, SIGKILL);
 	hole_pid = 0;
 	pclose(hole);
+	world_down(&wd);
+	dir_done(ws);
+}
+
+/* Start a DNS server in the world's S namespace at 203.0.113.53 that reads and never answers
+ * (answer = 0), or answers every query with garbage (answer = 1). */
+static FILE *bad_upstream(const struct world *wd, int answer)
+{
+	char cmd[768];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd),
+	         "ip -n %s addr add 203.0.113.53/32 dev lo 2>/dev/null; exec ip netns exec %s "
+	         "python3 -c 'import os,socket\ns=socket.socket(socket.AF_INET,socket.SOCK_DGRAM)\n"
+	         "s.bind((\"203.0.113.53\",53))\nprint(os.getpid(),flush=True)\n"
+	         "while True:\n d,a=s.recvfrom(512)\n if %d: s.sendto(d[:2]+b\"garbage\",a)'",
+	         wd->s, wd->s, answer);
+	f = popen(cmd, "r");
+	cr_assert(f && fgets(cmd, sizeof(cmd), f), "bad DNS server did not start");
+	hole_pid = atoi(cmd);
+	return f;
+}
+
+/* The only upstream is dead: the resolver answers SERVFAIL after its bounded timeout, the job's
+ * resolv.conf does not retry on top of it, so `getent hosts` (an AAAA and an A lookup, one
+ * after the other) fails in under 5 s, not 20; the audit log names the upstream. */
+DUAL_TEST(dns, dead_upstream_fails_fast, .timeout = 60)
+{
+	struct world wd;
+	char *ws = tmpdir_for(m), *log;
+	char logpath[300];
+	struct result r;
+	FILE *hole;
+	int ms;
+
+	world_up(&wd);
+	hole = bad_upstream(&wd, 0);
+	snprintf(logpath, sizeof(logpath), "%s/audit.log", ws);
+	run_sh_with(m, &r, ws,
+	            ARGS("--dns-upstream", "203.0.113.53", "--allow", "pkg.allowed.test:80",
+	                 "--audit-log", logpath),
+	            "s=$(date +%s%N); getent hosts pkg.allowed.test || echo failed; "
+	            "echo $(( ($(date +%s%N) - s) / 1000000 ))");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strncmp(r.out, "failed\n", 7) == 0, "%s", r.out);
+	ms = atoi(r.out + 7);
+	log = read_text(logpath);
+	cr_assert(ms > 1000 && ms < 5000, "getent took %d ms: %s", ms, log);
+	cr_assert(strstr(log, "\"event\":\"dns.upstream\"") &&
+	              strstr(log, "\"upstream\":\"203.0.113.53:53\",\"problem\":\"timeout\""),
+	          "%s", log);
+	free(log);
+	result_free(&r);
+	kill(hole_pid, SIGKILL);
+	hole_pid = 0;
+	pclose(hole);
+	world_down(&wd);
+	dir_done(ws);
+}
+
+/* An upstream that answers garbage: SERVFAIL for the job (no answer checks out), and an audit
+ * event that says what was wrong with it. */
+DUAL_TEST(dns, garbage_upstream_audited, .timeout = 60)
+{
+	struct world wd;
+	char *ws = tmpdir_for(m), *log;
+	char logpath[300];
+	struct result r;
+	FILE *bad;
+
+	world_up(&wd);
+	bad = bad_upstream(&wd, 1);
+	snprintf(logpath, sizeof(logpath), "%s/audit.log", ws);
+	run_sh_with(m, &r, ws,
+	            ARGS("--dns-upstream", "203.0.113.53", "--allow", "pkg.allowed.test:80",
+	                 "--audit-log", logpath),
+	            "getent ahostsv4 pkg.allowed.test || echo failed");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "failed\n");
+	log = read_text(logpath);
+	cr_assert(strstr(log, "\"event\":\"dns.upstream\"") &&
+	              strstr(log, "\"upstream\":\"203.0.113.53:53\""),
+	          "%s", log);
+	cr_assert(strstr(log, "\"problem\":\"message size\""), "%s", log);
+	free(log);
+	result_free(&r);
+	kill(hole_pid, SIGKILL);
+	hole_pid = 0;
+	pclose(bad);
 	world_down(&wd);
 	dir_done(ws);
 }

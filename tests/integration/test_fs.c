@@ -73,6 +73,47 @@ DUAL_TEST(fs, overlay_leaves_host_unchanged, .timeout = 60)
 	dir_done(ws);
 }
 
+/* Entries of an overlay workspace owned by someone the sandbox cannot map (uid 12345: neither
+ * the caller rootless nor the checkout's owner as root) are writable like the rest, where
+ * overlayfs's own copy-up would fail with EOVERFLOW; the host copies stay as they were. One
+ * that cannot be copied (not readable) is named in a warning with the fix. */
+DUAL_TEST(fs, overlay_foreign_owned_writable, .timeout = 60)
+{
+	char *ws = tmpdir_for(m), path[512], *text;
+	struct result r;
+
+	snprintf(path, sizeof(path), "%s/foreign", ws);
+	write_text(path, "host\n");
+	cr_assert(chmod(path, 0666) == 0 && chown(path, 12345, 12345) == 0);
+	snprintf(path, sizeof(path), "%s/dir", ws);
+	cr_assert(mkdir(path, 0777) == 0 && chmod(path, 0777) == 0 &&
+	          chown(path, 12345, 12345) == 0);
+	snprintf(path, sizeof(path), "%s/dir/deep", ws);
+	write_text(path, "deep\n");
+	cr_assert(chmod(path, 0644) == 0 && chown(path, 12345, 12345) == 0);
+	snprintf(path, sizeof(path), "%s/secret", ws);
+	write_text(path, "secret\n");
+	cr_assert(chmod(path, 0622) == 0 && chown(path, 12345, 12345) == 0);
+	run_sh(m, &r, ws,
+	       "cd /workspace && echo job >> foreign && cat foreign && touch dir/new && "
+	       "cat dir/deep && stat -c %a foreign && echo x >> secret || echo secret refused");
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "host\njob\ndeep\n666\nsecret refused\n");
+	cr_assert(strstr(r.err, "could not be copied into the overlay, e.g. secret (Permission "
+	                        "denied)") &&
+	              strstr(r.err, "use --workspace-mode bind"),
+	          "%s", r.err);
+	cr_assert(!strstr(r.err, "foreign:") && !strstr(r.err, "dir/new"), "%s", r.err);
+	snprintf(path, sizeof(path), "%s/foreign", ws);
+	text = read_text(path);
+	cr_assert_str_eq(text, "host\n");
+	free(text);
+	snprintf(path, sizeof(path), "%s/dir/new", ws);
+	cr_assert(access(path, F_OK) != 0);
+	result_free(&r);
+	dir_done(ws);
+}
+
 DUAL_TEST(fs, bind_mode_writes_through, .timeout = 60)
 {
 	char *ws = tmpdir_for(m), path[512], *text;

@@ -4,10 +4,12 @@
 
 #include <cjson/cJSON.h>
 #include <dirent.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +65,31 @@ DUAL_TEST(limits, memory_hog_rlimit, .timeout = 60)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "ENOMEM\n");
 	cr_assert(strstr(r.err, "memory by RLIMIT_DATA"), "%s", r.err);
+	result_free(&r);
+	dir_done(ws);
+}
+
+/* untrusted limits memory to 50% of the host's RAM where a cgroup v2 memory controller
+ * enforces it; where none is delegated the limit is not turned into RLIMIT_DATA (which breaks
+ * sanitizer builds): the job's data size stays unlimited and --verbose says it is not
+ * enforced. */
+DUAL_TEST(limits, default_memory_share, .timeout = 60)
+{
+	char *ws = tmpdir_for(m);
+	struct result r;
+	bool cg = cgroup_memory_available(m, ws);
+
+	cis_run(m, &r, NULL,
+	        ARGS("run", "-v", "-w", ws, "--", "sh", "-c",
+	             "grep 'Max data size' /proc/self/limits | tr -s ' '"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert_str_eq(r.out, "Max data size unlimited unlimited bytes \n");
+	cr_assert(strstr(r.err, "; memory 50% of RAM ("), "%s", r.err);
+	if (cg)
+		cr_assert(strstr(r.err, " MiB) by cgroup"), "%s", r.err);
+	else
+		cr_assert(strstr(r.err, " MiB) NOT enforced (no cgroup v2 memory controller"), "%s",
+		          r.err);
 	result_free(&r);
 	dir_done(ws);
 }
@@ -144,6 +171,59 @@ Test(limits, cgroup_removed, .timeout = 60)
 	cr_assert(strstr(r.err, "; cgroup removed"), "%s", r.err);
 	result_free(&r);
 	dir_done(ws);
+}
+
+/* kill -9 of a root launcher mid-run (alone, or with its whole process group, as Forgejo
+ * cancels): its cgroup directory is gone within 2 s, not left for a later run's sweep, and the
+ * janitor that removed it is gone too. */
+static void cgroup_gone_after_kill(bool group)
+{
+	char *ws = tmpdir_for(ROOT), log[300], cg[512] = "", *text = NULL, *at;
+	int out, i;
+	pid_t pid;
+	struct stat st;
+
+	snprintf(log, sizeof(log), "%s/audit.jsonl", ws);
+	pid = cis_spawn(ROOT, NULL, ARGS("run", "--audit-log", log, "-w", ws, "--", "sleep", "30"),
+	                &out);
+	for (i = 0; i < 200 && !(text && strstr(text, "\"job.start\"")); i++) {
+		free(text);
+		usleep(20000);
+		text = access(log, F_OK) == 0 ? read_text(log) : NULL;
+	}
+	cr_assert(text && strstr(text, "\"job.start\""), "no job.start");
+	at = strstr(text, "\"cgroup\":\"");
+	cr_assert(at, "%s", text);
+	sscanf(at + 10, "%511[^\"]", cg);
+	free(text);
+	if (strcmp(cg, "none") == 0) {
+		kill(pid, SIGKILL);
+		wait_status(pid);
+		close(out);
+		dir_done(ws);
+		cr_skip_test("no writable cgroup v2 hierarchy here");
+	}
+	cr_assert(stat(cg, &st) == 0, "%s", cg);
+	/* Only the janitor names the cgroup on its command line. */
+	cr_assert(host_process_exists(strrchr(cg, '/') + 1), "no janitor while the job runs");
+	kill(group ? -pid : pid, SIGKILL);
+	wait_status(pid);
+	for (i = 0; i < 200 && stat(cg, &st) == 0; i++)
+		usleep(10000);
+	cr_assert(stat(cg, &st) < 0, "%s still there after 2 s", cg);
+	cr_assert(host_process_gone(strrchr(cg, '/') + 1, 1000), "the janitor stayed");
+	close(out);
+	dir_done(ws);
+}
+
+Test(limits, cgroup_gone_after_sigkill, .timeout = 60)
+{
+	cgroup_gone_after_kill(false);
+}
+
+Test(limits, cgroup_gone_after_sigkill_group, .timeout = 60)
+{
+	cgroup_gone_after_kill(true);
 }
 
 /* Parse every line of an audit log: each must be one JSON object of schema v1. */

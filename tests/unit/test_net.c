@@ -79,3 +79,38 @@ Test(net, covers)
 	cr_assert_not(net_allow_covers(&host, &ten));
 	cr_assert_not(net_allow_covers(&ten, &v6));
 }
+
+/* UDP on every port formats with its "/udp": without it the text (plan, audit log) reads back as
+ * TCP. Found by tests/fuzz/fuzz_allow.c. */
+Test(net, udp_every_port_formats_back)
+{
+	struct net_allow a = ok("198.51.100.0/24/udp");
+	struct net_name n;
+	char buf[300];
+
+	cr_assert_eq(a.proto, IPPROTO_UDP);
+	net_format_allow(&a, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "198.51.100.0/24/udp");
+	a = ok("10.0.0.0/8");
+	net_format_allow(&a, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "10.0.0.0/8");
+	cr_assert_null(net_parse_name("pkg.example.org/udp", &n));
+	net_format_name(&n, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "pkg.example.org/udp");
+	cr_assert_null(net_parse_name("pkg.example.org", &n));
+	net_format_name(&n, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "pkg.example.org");
+}
+
+/* A netlink length of 2^31 or more passes libmnl's signed check; the flow parser refuses it
+ * instead of reading past the buffer. Found by tests/fuzz/fuzz_nflog.c. */
+Test(net, nflog_huge_length_refused)
+{
+	static struct plan p;
+	static struct net_flows f;
+	uint32_t buf[8] = {0xfffffffdu, 0x0400, 0, 0, 0, 0, 0, 0};
+	size_t fresh[4];
+
+	cr_assert_eq(net_flows_parse(&p, buf, sizeof(buf), &f, fresh, 4), 0);
+	cr_assert_eq(f.n, 0);
+}

@@ -298,3 +298,64 @@ Test(profile, limits_and_audit_validated)
 	put("audit_key", "{\"audit\": {\"path\": \"/x\"}}");
 	cr_assert_err("audit_key", "audit: unknown key \"path\"");
 }
+
+/* A profile from a buffer (a repository's file already read): its extends resolve as usual, its
+ * errors name the source given. */
+Test(profile, load_text)
+{
+	struct profile p;
+	struct cis_err err = {{0}};
+
+	cr_assert_eq(profile_load_text("{\"extends\": \"untrusted\", \"limits\": {\"pids\": 7}}",
+	                               "repo.json", &p, &err),
+	             0, "%s", err.msg);
+	cr_assert_str_eq(p.source, "repo.json");
+	cr_assert_eq(p.limits.pids, 7);
+	cr_assert_eq(p.limits.memory_pct, 50);
+	profile_free(&p);
+	cr_assert_lt(profile_load_text("{\"limits\": {\"pids\": \"x\"}}", "repo.json", &p, &err),
+	             0);
+	cr_assert(strstr(err.msg, "repo.json") && strstr(err.msg, "limits.pids"), "%s", err.msg);
+	cr_assert_lt(profile_load_text("{", "repo.json", &p, &err), 0);
+	cr_assert(strstr(err.msg, "repo.json: line 1: invalid JSON"), "%s", err.msg);
+}
+
+/* A share of RAM replaces a parent's size and the other way round; audit.required and
+ * network.helper_required are booleans. */
+Test(profile, memory_share_and_required_flags)
+{
+	struct profile p;
+	struct cis_err err = {{0}};
+
+	cr_assert_eq(profile_load("untrusted", &p, &err), 0, "%s", err.msg);
+	cr_assert_eq(p.limits.memory_pct, 50);
+	cr_assert_eq(p.limits.memory, 0);
+	cr_assert_eq(p.helper_required, 0); /* unset: the plan's default, true */
+	profile_free(&p);
+	put("mem_size", "{\"extends\": \"untrusted\", \"limits\": {\"memory\": \"1G\"}, "
+	                "\"audit\": {\"required\": true, \"log\": \"/x.jsonl\"}, "
+	                "\"network\": {\"helper_required\": false}}");
+	cr_assert_eq(profile_load("mem_size", &p, &err), 0, "%s", err.msg);
+	cr_assert_eq(p.limits.memory_pct, 0);
+	cr_assert_eq(p.limits.memory, 1ull << 30);
+	cr_assert(p.audit_required);
+	cr_assert_eq(p.helper_required, -1);
+	profile_free(&p);
+	put("mem_pct", "{\"extends\": \"mem_size\", \"limits\": {\"memory\": \"25%\"}}");
+	cr_assert_eq(profile_load("mem_pct", &p, &err), 0, "%s", err.msg);
+	cr_assert_eq(p.limits.memory_pct, 25);
+	cr_assert_eq(p.limits.memory, 0);
+	profile_free(&p);
+	put("mem_0", "{\"limits\": {\"memory\": \"0%\"}}");
+	cr_assert_err("mem_0", "limits.memory: \"0%\" is not a size (e.g. 4G) or a share of RAM");
+	put("mem_101", "{\"limits\": {\"memory\": \"101%\"}}");
+	cr_assert_err("mem_101", "limits.memory");
+	put("mem_frac", "{\"limits\": {\"memory\": \"50.5%\"}}");
+	cr_assert_err("mem_frac", "limits.memory");
+	put("aud_req", "{\"audit\": {\"required\": \"yes\"}}");
+	cr_assert_err("aud_req", "audit.required: must be true or false");
+	put("ttl_huge", "{\"network\": {\"dns_max_ttl\": 3.6e36}}");
+	cr_assert_err("ttl_huge", "network.dns_max_ttl: must be a whole number");
+	put("help_req", "{\"network\": {\"helper_required\": 1}}");
+	cr_assert_err("help_req", "network.helper_required: must be true or false");
+}

@@ -5,6 +5,26 @@
 
 #include "util.h"
 
+Test(util, parse_memory)
+{
+	uint64_t b = 7;
+	unsigned pct = 7;
+
+	cr_assert_eq(parse_memory("50%", &b, &pct), 0);
+	cr_assert(b == 0 && pct == 50);
+	cr_assert_eq(parse_memory("2G", &b, &pct), 0);
+	cr_assert(b == 2ull << 30 && pct == 0);
+	cr_assert_eq(parse_memory("100%", &b, &pct), 0);
+	cr_assert_eq(pct, 100);
+	b = 7, pct = 7;
+	cr_assert_lt(parse_memory("0%", &b, &pct), 0);
+	cr_assert_lt(parse_memory("101%", &b, &pct), 0);
+	cr_assert_lt(parse_memory("%", &b, &pct), 0);
+	cr_assert_lt(parse_memory("5%%", &b, &pct), 0);
+	cr_assert_lt(parse_memory("-5%", &b, &pct), 0);
+	cr_assert(b == 7 && pct == 7, "outputs untouched on error");
+}
+
 Test(util, parse_size)
 {
 	uint64_t v;

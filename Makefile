@@ -114,8 +114,8 @@ $(BUILD)/build_info.h: FORCE | $(BUILD)/obj
 	@printf '#define CIS_GIT_COMMIT "%s"\n#define CIS_LIBS "%s"\n' "$(GIT_COMMIT)" \
 		"$(LIB_VERSIONS)" >$@.tmp
 	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
-$(BUILD)/obj/version.o $(BUILD)/asan/version.o: $(BUILD)/build_info.h
-$(BUILD)/obj/version.o $(BUILD)/asan/version.o: CFLAGS += -iquote $(BUILD)
+$(BUILD)/obj/version.o $(BUILD)/asan/version.o $(BUILD)/fuzzobj/version.o: $(BUILD)/build_info.h
+$(BUILD)/obj/version.o $(BUILD)/asan/version.o $(BUILD)/fuzzobj/version.o: CFLAGS += -iquote $(BUILD)
 
 # The binary links our modules from an archive: one that nothing calls yet (a capability still
 # being built) costs no library load at launch.
@@ -212,7 +212,7 @@ FUZZERS := profile allow nflog
 $(BUILD)/fuzzobj/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ-CC $@")
-	$(Q)clang $(CFLAGS_BASE) $(FUZZFL) -fsanitize=fuzzer-no-link -c -o $@ $<
+	$(Q)clang $(CFLAGS_BASE) $(FUZZFL) $(CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 $(BUILD)/fuzzobj/seccomp_builtin.o: $(BUILD)/seccomp_builtin.c
 	@mkdir -p $(@D)
 	$(Q)clang $(CFLAGS_BASE) $(FUZZFL) -c -o $@ $<

@@ -40,6 +40,6 @@ size_t netwatch_poll_fill(const struct netwatch *w, struct pollfd *pf);
 void netwatch_poll_done(struct netwatch *w, const struct pollfd *pf, const struct plan *p,
                         const struct audit *a);
 /* The job is over: the child finishes (its reports go to stderr) and is reaped. */
-void netwatch_stop(struct netwatch *w, const struct audit *a);
+void netwatch_stop(struct netwatch *w, const struct plan *p, const struct audit *a);
 
 #endif

@@ -502,7 +502,7 @@ void netwatch_poll_done(struct netwatch *w, const struct pollfd *pf, const struc
 		on_chan_up(w, a);
 }
 
-void netwatch_stop(struct netwatch *w, const struct audit *a)
+void netwatch_stop(struct netwatch *w, const struct plan *p, const struct audit *a)
 {
 	if (w->nl) {
 		mnl_socket_close(w->nl);
@@ -511,8 +511,14 @@ void netwatch_stop(struct netwatch *w, const struct audit *a)
 	closep(&w->rpc);
 	if (!w->pid || w->gone)
 		return;
-	/* EOF down the channel: the child reports and exits; its last lines come up first. */
-	shutdown(w->chan, SHUT_WR);
+	/* EOF down the channel: the child reads the last flows, reports and exits; its last
+	 * lines come up first. With nothing left for it to say (no --verbose report, no flow
+	 * log), it is killed at once: what it wrote is still in the channel, and the job's end
+	 * need not wait for the child's. */
+	if (p->verbose || p->net.mode == NET_AUDIT)
+		shutdown(w->chan, SHUT_WR);
+	else
+		kill(w->pid, SIGKILL);
 	while (w->chan >= 0) {
 		ssize_t n = read(w->chan, w->buf + w->n, sizeof(w->buf) - w->n);
 

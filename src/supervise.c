@@ -335,7 +335,7 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 		read_msg(msgfd, o, &msg_eof);
 	closep(&o->listener);
 	/* Its last flows and its report (--verbose) come before ours. */
-	netwatch_stop(&o->nw, o->audit);
+	netwatch_stop(&o->nw, p, o->audit);
 }
 
 static void report_denials(const struct outcome *o)
@@ -465,7 +465,7 @@ static void run_close(struct run *r)
 {
 	net_ns_close(&r->netns);
 	closep(&r->host_net);
-	netwatch_stop(&r->o.nw, r->audit); /* a run that did not start (watch stops it) */
+	netwatch_stop(&r->o.nw, r->l.p, r->audit); /* a run that did not start (watch stops it) */
 	for (int i = 0; i < 4; i++)
 		closep(&r->pend[i]);
 	closep(&r->sfd);

@@ -9,6 +9,10 @@
 
 int gitlab_main(int argc, char **argv);
 int github_main(int argc, char **argv);
+/* The container hook's input, checked (pure; fuzzed): one JSON object with a string command
+ * and a responseFile of the shape <_work>/_temp/_runner_hook_responses/FILE; *work is that
+ * _work as written (malloc'd, like the others). 0 or -EINVAL. */
+int github_hook_parse(const char *text, char **command, char **response, char **work);
 /* `cisandbox github hook`: the container hook (ci_github_hook.c). */
 int github_hook_main(void);
 /* Empty the directory named by $var (below the runner's _work, never through a symlink); a

@@ -22,6 +22,9 @@ struct ci_origin {
 /* Read the environment (and the GitHub/Forgejo event file). Never fails: what cannot be read
  * is left NULL; an event file that says "pull request" but cannot be read counts as a fork. */
 void origin_detect(struct ci_origin *o);
+/* A pull_request* event's payload (pure; fuzzed): a fork when its head repository is not its
+ * base, or it names neither; *why (malloc'd) says so, or notes pull_request_target. */
+bool origin_pull_request_fork(const char *event_json, const char *event, char **why);
 /* Is NAME a short-lived identity token request (OIDC)? */
 bool origin_is_identity_token(const char *name);
 void origin_free(struct ci_origin *o);

@@ -84,23 +84,37 @@ static bool runner_dir(const char *name)
 	return false;
 }
 
-/* responseFile is <_work>/_temp/_runner_hook_responses/<guid>.json: that names _work. */
-static int find_work(struct hook *h)
+int github_hook_parse(const char *text, char **command, char **response, char **work)
 {
 	static const char *const parents[] = {NULL, RESPONSES, "_temp"};
-	_cleanup_free_ char *dir = xstrdup(h->response);
+	cJSON *in = text ? cJSON_Parse(text) : NULL;
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(in, "command");
+	const cJSON *resp = cJSON_GetObjectItemCaseSensitive(in, "responseFile");
+	char *dir;
+	int r = -EINVAL;
 
+	*command = *response = *work = NULL;
+	if (!cJSON_IsString(cmd) || !cJSON_IsString(resp) ||
+	    !path_is_clean_absolute(resp->valuestring))
+		goto out;
+	/* responseFile is <_work>/_temp/_runner_hook_responses/<guid>.json: that names _work. */
+	dir = xstrdup(resp->valuestring);
 	for (size_t i = 0; i < ARRAY_SIZE(parents); i++) {
 		char *slash = strrchr(dir, '/');
 
-		if (!slash || slash == dir || (parents[i] && strcmp(slash + 1, parents[i]) != 0))
-			return hook_fail("responseFile %s: not _work/_temp/" RESPONSES "/FILE",
-			                 h->response);
+		if (!slash || slash == dir || (parents[i] && strcmp(slash + 1, parents[i]) != 0)) {
+			free(dir);
+			goto out;
+		}
 		*slash = '\0';
 	}
-	if (!realpath(dir, h->work))
-		return hook_fail("%s: %s", dir, strerror(errno));
-	return strcmp(h->work, "/") != 0 ? 0 : hook_fail("the runner's _work cannot be /");
+	*command = xstrdup(cmd->valuestring);
+	*response = xstrdup(resp->valuestring);
+	*work = dir;
+	r = 0;
+out:
+	cJSON_Delete(in);
+	return r;
 }
 
 /* Write the response, never through a symlink (the runner made the file, empty). */
@@ -530,26 +544,24 @@ out:
 /* Read and check the runner's input; the per-job directory's name. */
 static int hook_setup(struct hook *h)
 {
-	_cleanup_free_ char *text = slurp_fd(STDIN_FILENO);
-	const cJSON *cmd, *resp, *state, *mine;
+	_cleanup_free_ char *text = slurp_fd(STDIN_FILENO), *work = NULL, *cmd = NULL;
+	const cJSON *state, *mine;
 	const char *parent = getenv("CISANDBOX_HOOK_PARENT");
 
 	/* Killed with container-hook.js (the runner's last resort on cancel): the sandbox goes
 	 * with us. Too late if it is gone already. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || (parent && atoi(parent) != (int)getppid()))
 		return hook_fail("the hook's node process is gone");
-	if (!text || !(h->in = cJSON_Parse(text)))
-		return hook_fail("stdin: not the runner's hook JSON");
-	cmd = cJSON_GetObjectItemCaseSensitive(h->in, "command");
-	resp = cJSON_GetObjectItemCaseSensitive(h->in, "responseFile");
+	if (github_hook_parse(text, &cmd, &h->response, &work) < 0)
+		return hook_fail("stdin: not the runner's hook JSON {command, responseFile: "
+		                 "_work/_temp/" RESPONSES "/FILE, ...}");
+	h->in = cJSON_Parse(text);
 	h->args = cJSON_GetObjectItemCaseSensitive(h->in, "args");
-	if (!cJSON_IsString(cmd) || !cJSON_IsString(resp) ||
-	    !path_is_clean_absolute(resp->valuestring))
-		return hook_fail("stdin: no command or responseFile");
-	h->command = cmd->valuestring;
-	h->response = xstrdup(resp->valuestring);
-	if (find_work(h) != 0)
-		return 1;
+	h->command = cJSON_GetObjectItemCaseSensitive(h->in, "command")->valuestring;
+	if (!realpath(work, h->work))
+		return hook_fail("%s: %s", work, strerror(errno));
+	if (strcmp(h->work, "/") == 0)
+		return hook_fail("the runner's _work cannot be /");
 	h->name = job_name(h->work);
 	if (!path_is_clean_absolute(ci_state_base("CISANDBOX_GITHUB_DIR", "github")))
 		return hook_fail("CISANDBOX_GITHUB_DIR=%s: must be a clean absolute path",

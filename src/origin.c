@@ -42,29 +42,40 @@ static const char *repo_of(const cJSON *pr, const char *side)
 	return cJSON_IsString(name) ? name->valuestring : NULL;
 }
 
+bool origin_pull_request_fork(const char *event_json, const char *event, char **why)
+{
+	cJSON *ev = event_json ? cJSON_Parse(event_json) : NULL;
+	const cJSON *pr = cJSON_GetObjectItemCaseSensitive(ev, "pull_request");
+	const char *head = repo_of(pr, "head"), *base = repo_of(pr, "base");
+	bool fork = true;
+
+	*why = NULL;
+	if (!head || !base)
+		*why = xstrdup("a pull request whose event file names no head and base "
+		               "repositories: taken for a fork");
+	else if (strcmp(head, base) != 0)
+		*why = xasprintf("pull request from %s into %s", head, base);
+	else
+		fork = false;
+	if (event && strcmp(event, "pull_request_target") == 0) {
+		char *note = xasprintf("%s%spull_request_target: the base's workflow, with the "
+		                       "base's tokens; fork code only if it checks it out",
+		                       *why ? *why : "", *why ? "; " : "");
+
+		free(*why);
+		*why = note;
+	}
+	cJSON_Delete(ev);
+	return fork;
+}
+
 /* A pull request's event payload: head repository against base repository. */
 static void pull_request(struct ci_origin *o)
 {
 	const char *path = getenv("GITHUB_EVENT_PATH");
 	_cleanup_free_ char *text = path ? read_text_file(path) : NULL;
-	cJSON *ev = text ? cJSON_Parse(text) : NULL;
-	const cJSON *pr = cJSON_GetObjectItemCaseSensitive(ev, "pull_request");
-	const char *head = repo_of(pr, "head"), *base = repo_of(pr, "base");
 
-	if (!head || !base)
-		o->fork = true, o->why = xstrdup("a pull request whose event file names no head "
-		                                 "and base repositories: taken for a fork");
-	else if (strcmp(head, base) != 0)
-		o->fork = true, o->why = xasprintf("pull request from %s into %s", head, base);
-	if (o->event && strcmp(o->event, "pull_request_target") == 0) {
-		char *note = xasprintf("%s%spull_request_target: the base's workflow, with the "
-		                       "base's tokens; fork code only if it checks it out",
-		                       o->why ? o->why : "", o->why ? "; " : "");
-
-		free(o->why);
-		o->why = note;
-	}
-	cJSON_Delete(ev);
+	o->fork = origin_pull_request_fork(text, o->event, &o->why);
 }
 
 static void github_like(struct ci_origin *o, const char *system)

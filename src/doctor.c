@@ -381,6 +381,26 @@ static void container_check(struct report *rep)
 }
 
 /* One resource limit of the profile: cgroup, rlimit fallback, or not enforceable. */
+/* A share of RAM (untrusted's default) is a cgroup v2 memory limit or nothing: never an
+ * rlimit, which breaks sanitizer builds. Not enforced is a warning, not a failure. */
+static void memory_share_promise(struct report *rep, const struct profile *p)
+{
+	const struct doctor_facts *f = rep->f;
+	struct item *it;
+
+	if (cg_enforces(f, "memory")) {
+		add(&rep->promises, "limits.memory", ST_OK,
+		    "memory limit: %u%% of RAM, enforced by the run's cgroup v2",
+		    p->limits.memory_pct);
+		return;
+	}
+	it = add(&rep->promises, "limits.memory", ST_WARN,
+	         "memory limit: %u%% of RAM: NOT enforced (no cgroup v2 memory controller for "
+	         "this user; a share of RAM never falls back to RLIMIT_DATA)",
+	         p->limits.memory_pct);
+	fix(it, "%s", !f->cg2 || f->cg_v1[0] ? unified_fix : delegate_fix);
+}
+
 static void limit_promise(struct report *rep, const struct profile *p, const char *id,
                           const char *ctl, uint64_t value, const char *rlimit)
 {
@@ -429,7 +449,10 @@ static void promises(struct report *rep, const struct profile *p)
 	if (overlay && f->userns == 0)
 		add(l, "workspace", f->overlay == 0 ? ST_OK : ST_FAIL, "overlay workspace: %s",
 		    f->overlay == 0 ? "available" : "not available (see overlay)");
-	limit_promise(rep, p, "limits.memory", "memory", p->limits.memory, "RLIMIT_DATA");
+	if (p->limits.memory_pct)
+		memory_share_promise(rep, p);
+	else
+		limit_promise(rep, p, "limits.memory", "memory", p->limits.memory, "RLIMIT_DATA");
 	limit_promise(rep, p, "limits.pids", "pids", p->limits.pids, "RLIMIT_NPROC");
 	limit_promise(rep, p, "limits.cpus", "cpu", p->limits.cpus_milli, NULL);
 	add(l, "teardown", ST_OK, "teardown: %s",

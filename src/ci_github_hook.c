@@ -478,7 +478,8 @@ static int step_mounts(const struct hook *h, struct argv *a)
 		/* The runner's own directory (.runner, .credentials) where a system directory
 		 * would show it (/opt/actions-runner). */
 		*strrchr(ext, '/') = '\0';
-		arg_fmt(a, "--mask", xstrdup(*ext ? ext : "/opt"));
+		if (*ext)
+			arg_fmt(a, "--mask", xstrdup(ext));
 	} else {
 		fprintf(stderr, "cisandbox github hook: warning: CISANDBOX_NODE is not the "
 		                "runner's externals/<node>/bin/node: /__e (JavaScript actions) is "

@@ -396,7 +396,9 @@ static void on_rpc(struct netwatch *w, const struct plan *p)
 	ssize_t n = recv(w->rpc, &req, sizeof(req), MSG_DONTWAIT);
 	bool ok;
 
-	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return;
+	if (n <= 0) {
 		closep(&w->rpc);
 		return;
 	}
@@ -404,8 +406,11 @@ static void on_rpc(struct netwatch *w, const struct plan *p)
 	     (size_t)n == offsetof(struct rpc_req, v) + req.n * sizeof(req.v[0]);
 	for (uint32_t i = 0; ok && i < req.n; i++) {
 		const struct nft_dns_elem *e = &req.v[i];
+		unsigned char replace;
 
-		ok = e->port_class < p->net.n_classes &&
+		/* A bool the child wrote: its bytes, not its value, until checked. */
+		memcpy(&replace, &e->replace, 1);
+		ok = replace <= 1 && e->port_class < p->net.n_classes &&
 		     (e->family == AF_INET || e->family == AF_INET6) &&
 		     e->timeout_ms <= (uint64_t)p->net.dns_max_ttl * 1000 + 1000;
 	}

@@ -913,7 +913,7 @@ void json_limits(cJSON *lim, const struct limits *l)
 
 	if (l->memory_pct) {
 		/* The share, not the bytes: the same plan on every host (golden files). */
-		snprintf(buf, sizeof(buf), "%u%% of RAM", l->memory_pct);
+		snprintf(buf, sizeof(buf), "%u%%", l->memory_pct); /* as written: it loads back */
 		cJSON_AddStringToObject(lim, "memory", buf);
 	} else if (l->memory) {
 		cJSON_AddStringToObject(lim, "memory", format_size(l->memory, buf));
@@ -945,6 +945,21 @@ static void json_audit(cJSON *root, const struct profile *p)
 		cJSON_AddStringToObject(a, "log", p->audit_log);
 	if (p->audit_required)
 		cJSON_AddBoolToObject(a, "required", true);
+}
+
+/* tier, token_ttl and the secrets' specs (NAME=@FILE: a path, never a value), when set. */
+static void json_trust(cJSON *root, const struct profile *p)
+{
+	char buf[32];
+
+	if (p->tier)
+		cJSON_AddStringToObject(root, "tier", secrets_tier_name(p->tier));
+	if (p->token_ttl_ms)
+		cJSON_AddStringToObject(root, "token_ttl", format_duration(p->token_ttl_ms, buf));
+	if (p->secrets.n)
+		cJSON_AddItemToObject(
+		    root, "secrets",
+		    cJSON_CreateStringArray((const char *const *)p->secrets.v, (int)p->secrets.n));
 }
 
 int profile_print_json(const struct profile *p, FILE *out)
@@ -1036,5 +1051,6 @@ int profile_print_json(const struct profile *p, FILE *out)
 		cJSON_AddStringToObject(sc, "errno", strerrorname_np(p->sc_errno));
 	if (p->has_sc_log)
 		cJSON_AddBoolToObject(sc, "log_denied", p->sc_log_denied);
+	json_trust(root, p);
 	return json_emit(root, out);
 }

@@ -153,3 +153,28 @@ DUAL_TEST(cli, dry_run_golden_trusted, .timeout = 30)
 {
 	check_golden(m, "trusted");
 }
+
+/* `profile show` prints schema v1: what it prints of every shipped profile loads back. */
+Test(cli, profile_show_loads_back, .timeout = 60)
+{
+	static const char *const names[] = {"untrusted",   "trusted",       "gitlab",
+	                                    "github",      "forgejo",       "runner",
+	                                    "github-hook", "forgejo-runner"};
+	char *dir = tmpdir_for(ROOT);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct result r;
+		char path[512];
+
+		cis_run(ROOT, &r, NULL, ARGS("profile", "show", names[i]));
+		cr_assert_eq(r.status, 0, "%s: %s", names[i], r.err);
+		snprintf(path, sizeof(path), "%s/%s.json", dir, names[i]);
+		write_text(path, r.out);
+		result_free(&r);
+		cis_run(ROOT, &r, NULL, ARGS("profile", "check", path));
+		cr_assert_eq(r.status, 0, "profile show %s does not load back: %s", names[i],
+		             r.err);
+		result_free(&r);
+	}
+	dir_done(dir);
+}

@@ -257,12 +257,12 @@ DUAL_TEST(ci, gitlab_cancel_mid_stage, .timeout = 90)
 	gitlab_call(&g, &r,
 	            ARGS("run", "--profile", g.profile,
 	                 gitlab_script(&g, m == ROOT ? "echo started\nsleep 3600.25 &\nwait\n"
-	                                             : "echo started\nsleep 3600.26 &\nwait\n"),
+	                                             : "echo started\nsleep 3600.27 &\nwait\n"),
 	                 "build_script"),
 	            CANCEL_GITLAB);
 	cr_assert_not(r.killed, "the stage outlived SIGTERM and its grace: %s", r.out);
 	cr_assert_eq(r.status, 1, "%s", r.out); /* the job died of SIGTERM: a build failure */
-	cr_assert_not(host_process_exists(m == ROOT ? "sleep 3600.25" : "sleep 3600.26"),
+	cr_assert_not(host_process_exists(m == ROOT ? "sleep 3600.25" : "sleep 3600.27"),
 	              "a job process outlived the cancel");
 	step_result_free(&r);
 	gitlab_call(&g, &r, ARGS("cleanup"), NO_CANCEL);

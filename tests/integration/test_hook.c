@@ -543,13 +543,17 @@ DUAL_TEST(hook, cancel_runs_the_trap, .timeout = 90)
 	runner_setup(&g, m);
 	operator_profile(&g);
 	check_job_ready(&g, &r);
-	run_step(&g, "sh",
-	         "trap 'echo TRAP-INT; kill $!; exit 3' INT\necho started\nsleep 3600.41 &\nwait\n",
-	         NULL, &r, CANCEL_HOOK, NULL);
+	/* Root and rootless run side by side: each watches a sleep of its own. */
+	const char *marker = m == ROOT ? "sleep 3600.81" : "sleep 3600.83";
+
+	run_step(
+	    &g, "sh",
+	    fmt("trap 'echo TRAP-INT; kill $!; exit 3' INT\necho started\n%s &\nwait\n", marker),
+	    NULL, &r, CANCEL_HOOK, NULL);
 	cr_assert_not(r.killed, "the step needed more than SIGINT: %s", r.out);
 	cr_assert(strstr(r.out, "TRAP-INT"), "the INT trap did not run: %s", r.out);
 	cr_assert_neq(r.status, 0, "%s", r.out);
-	cr_assert(host_process_gone("sleep 3600.41", 2000), "a job process outlived the cancel");
+	cr_assert(host_process_gone(marker, 2000), "a job process outlived the cancel");
 	step_result_free(&r);
 	cJSON_Delete(hook_call(&g, "cleanup_job", cJSON_CreateObject(), &r, NO_CANCEL, NULL));
 	step_result_free(&r);
@@ -578,7 +582,7 @@ DUAL_TEST(hook, sigkill_of_node_leaves_nothing, .timeout = 90)
 	struct step_result r;
 	pid_t kids[8] = {0};
 	char ns[64] = "";
-	const char *at;
+	const char *at, *marker = m == ROOT ? "sleep 3600.82" : "sleep 3600.84";
 	int mounts, i;
 
 	world_up(&wd);
@@ -586,7 +590,7 @@ DUAL_TEST(hook, sigkill_of_node_leaves_nothing, .timeout = 90)
 	operator_profile(&g);
 	check_job_ready(&g, &r);
 	mounts = mounts_but_netns();
-	run_step(&g, "sh", "readlink /proc/self/ns/net\necho started\nsleep 3600.42\n", NULL, &r,
+	run_step(&g, "sh", fmt("readlink /proc/self/ns/net\necho started\n%s\n", marker), NULL, &r,
 	         CANCEL_KILL_PID, kids);
 	cr_assert_eq(r.status, 128 + SIGKILL, "%s", r.out);
 	cr_assert(kids[0] > 0, "no launcher under the hook's node");
@@ -594,7 +598,7 @@ DUAL_TEST(hook, sigkill_of_node_leaves_nothing, .timeout = 90)
 	cr_assert(at, "%s", r.out);
 	snprintf(ns, sizeof(ns), "%.*s", (int)strcspn(at, "\r\n"), at);
 	for (i = 0; i < 200; i++) {
-		bool left = host_process_exists("sleep 3600.42") || netns_in_use(ns);
+		bool left = host_process_exists(marker) || netns_in_use(ns);
 
 		for (int k = 0; kids[k]; k++)
 			left = left || pid_alive(kids[k]);
@@ -602,7 +606,7 @@ DUAL_TEST(hook, sigkill_of_node_leaves_nothing, .timeout = 90)
 			break;
 		usleep(10000);
 	}
-	cr_assert_not(host_process_exists("sleep 3600.42"), "a job process outlived SIGKILL");
+	cr_assert_not(host_process_exists(marker), "a job process outlived SIGKILL");
 	for (int k = 0; kids[k]; k++)
 		cr_assert_not(pid_alive(kids[k]), "the launcher (pid %d) outlived SIGKILL",
 		              kids[k]);

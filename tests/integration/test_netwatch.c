@@ -154,7 +154,8 @@ DUAL_TEST(netwatch, launcher_filtered_without_network, .timeout = 30)
 
 	launcher = cis_spawn(m, NULL,
 	                     ARGS("run", "-w", ws, "--workspace-mode", "bind", "--", "sh", "-c",
-	                          "touch ready; sleep 3600.61 & wait"),
+	                          m == ROOT ? "touch ready; sleep 3600.91 & wait"
+	                                    : "touch ready; sleep 3600.93 & wait"),
 	                     &out);
 	for (i = 0; i < 500 && access(flag, F_OK) != 0; i++)
 		usleep(10000);
@@ -163,6 +164,7 @@ DUAL_TEST(netwatch, launcher_filtered_without_network, .timeout = 30)
 	cr_assert_eq(child_named(launcher, "cis-netwatch"), 0, "a resolver without a network");
 	kill(launcher, SIGTERM);
 	cr_assert_eq(wait_status(launcher), 128 + SIGTERM, "%s", slurp(out));
-	cr_assert(host_process_gone("sleep 3600.61", 2000), "a job process outlived the run");
+	cr_assert(host_process_gone(m == ROOT ? "sleep 3600.91" : "sleep 3600.93", 2000),
+	          "a job process outlived the run");
 	dir_done(ws);
 }

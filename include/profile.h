@@ -18,6 +18,9 @@ struct profile {
 	/* filesystem.workspace.registration: 1 "show" a runner's registration files (.runner,
 	 * .credentials) in the workspace, 0 "hide" (the default), -1 not set in the chain. */
 	int ws_registration;
+	/* filesystem.private "require": a host that cannot hide entries only the caller or its
+	 * groups may read (rootless without subordinate ids) is a launcher error. */
+	bool private_required;
 	uint64_t tmp_size;
 	char *workdir; /* filesystem.workdir: "caller", a path or ${VAR}; NULL: /workspace */
 	struct mount_op *mounts; /* parent's first, in file order */

@@ -270,6 +270,18 @@ void audit_sandbox_create(const struct audit *a, const struct plan *p, const str
 		cJSON_AddStringToObject(o, "workspace", p->workspace);
 	cJSON_AddStringToObject(o, "network", net_mode_name(p->net.mode));
 	cJSON_AddBoolToObject(o, "seccomp_log_denied", p->seccomp.log_denied);
+	/* Whether the host keeps "only what others could read" (private.h), and if not why. */
+	{
+		_cleanup_free_ char *priv =
+		    p->as_root ? xstrdup("hidden (the job is another uid)")
+		    : p->priv.plain_dirs
+		        ? xasprintf("partly hidden (shown unfiltered: %s)", p->priv.plain_dirs)
+		    : p->priv.kernel
+		        ? xstrdup("hidden (filtering overlays)")
+		        : xasprintf("NOT hidden (%s)", p->priv.reason ? p->priv.reason : "unknown");
+
+		cJSON_AddStringToObject(o, "private", priv);
+	}
 	cJSON_AddNumberToObject(o, "timeout_ms", (double)p->timeout_ms);
 	json_limits(cJSON_AddObjectToObject(o, "limits"), &p->limits);
 	cJSON_AddStringToObject(o, "cgroup", cg->dirfd >= 0 ? cg->path : "none");

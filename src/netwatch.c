@@ -204,19 +204,19 @@ static bool suggested_before(const struct net_flows *fl, const struct dns_resolv
 	return false;
 }
 
-static void report_flows(const struct net_flows *fl, const struct dns_resolver *dns)
+static void report_flows(const struct net_flows *fl, const struct dns_resolver *dns, FILE *out)
 {
 	char buf[96];
 
-	fprintf(stderr, "cisandbox: egress audit: %lu new flow%s to %zu destination%s\n", fl->total,
+	fprintf(out, "cisandbox: egress audit: %lu new flow%s to %zu destination%s\n", fl->total,
 	        fl->total == 1 ? "" : "s", fl->n, fl->n == 1 ? "" : "s");
 	for (size_t i = 0; i < fl->n; i++) {
 		net_flow_format(&fl->v[i], buf, sizeof(buf));
-		fprintf(stderr, "cisandbox:   %s (%ux)%s\n", buf, fl->v[i].count,
+		fprintf(out, "cisandbox:   %s (%ux)%s\n", buf, fl->v[i].count,
 		        fl->v[i].denied ? " - always denied" : "");
 	}
 	/* By name where the resolver handed the address out: addresses rotate, names stay. */
-	fputs("cisandbox: suggested allowlist:", stderr);
+	fputs("cisandbox: suggested allowlist:", out);
 	for (size_t i = 0; i < fl->n; i++) {
 		const struct net_flow *f = &fl->v[i];
 		const char *name = dns_name_of(dns, f->family, f->addr);
@@ -230,10 +230,9 @@ static void report_flows(const struct net_flows *fl, const struct dns_resolver *
 		else
 			snprintf(addr, sizeof(addr), "%s", strchr(buf, ' ') + 1);
 		if (!suggested_before(fl, dns, i, addr))
-			fprintf(stderr, " --allow %s%s", addr,
-			        f->proto == IPPROTO_UDP ? "/udp" : "");
+			fprintf(out, " --allow %s%s", addr, f->proto == IPPROTO_UDP ? "/udp" : "");
 	}
-	fputc('\n', stderr);
+	fputc('\n', out);
 }
 
 /* The launcher's word on the channel: 'N' with the flow log, or EOF (the job is over). */
@@ -251,6 +250,25 @@ static bool on_chan(int *nflog)
 	if (n == 1 && type == 'N' && c && c->cmsg_type == SCM_RIGHTS && *nflog < 0)
 		memcpy(nflog, CMSG_DATA(c), sizeof(int));
 	return true;
+}
+
+/* --verbose: the resolver's and the flows' report, in one write: the network helper writes to
+ * the same stderr as it goes down, and must not land in the middle of a line. */
+static void report(const struct plan *p, const struct dns_resolver *dns,
+                   const struct net_flows *flows)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (!p->verbose || !(m = open_memstream(&text, &len)))
+		return;
+	dns_report(dns, m);
+	if (p->net.mode == NET_AUDIT)
+		report_flows(flows, dns, m);
+	if (fclose(m) == 0 && len)
+		(void)!write(STDERR_FILENO, text, len);
+	free(text);
 }
 
 static void serve(const struct plan *p, const struct audit *a, struct dns_resolver *dns, int nflog)
@@ -271,10 +289,7 @@ static void serve(const struct plan *p, const struct audit *a, struct dns_resolv
 	}
 	if (nflog >= 0)
 		on_flows(p, a, nflog, &flows); /* what was logged while the job went down */
-	if (p->verbose)
-		dns_report(dns, stderr);
-	if (p->verbose && p->net.mode == NET_AUDIT)
-		report_flows(&flows, dns);
+	report(p, dns, &flows);
 }
 
 /* The resolver's dns_allow_fn in the child: one request, one answer. */

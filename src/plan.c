@@ -888,6 +888,16 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	plan_system_dirs(p);
 	p->n_system = p->n_mounts;
 	private_plan_build(p);
+	if (prof->private_required && (p->priv.reason || p->priv.plain_dirs)) {
+		r = cis_err_set(err,
+		                "filesystem.private require: entries of the system dirs that only "
+		                "the caller or its groups may read cannot be hidden here (%s); see "
+		                "cisandbox(1), PRIVATE FILES",
+		                p->priv.reason
+		                    ? p->priv.reason
+		                    : "mounts below a system dir: they are shown unfiltered");
+		goto fail;
+	}
 	plan_builtin_masks(p);
 	if ((r = plan_workdir(p, c, prof, err)) < 0)
 		goto fail;

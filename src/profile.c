@@ -311,14 +311,19 @@ static int apply_workspace(const struct ctx *c, const cJSON *ws, struct profile 
 
 static int apply_filesystem(const struct ctx *c, const cJSON *fs, struct profile *p)
 {
-	static const char *const keys[] = {"workspace", "tmp_size", "ro_bind", "bind",
-	                                   "tmpfs",     "mask",     "workdir", NULL};
-	const char *workdir = NULL;
+	static const char *const keys[] = {"workspace", "tmp_size", "ro_bind", "bind", "tmpfs",
+	                                   "mask",      "workdir",  "private", NULL};
+	const char *workdir = NULL, *priv = NULL;
 	const cJSON *ws;
 	int r = check_keys(c, fs, "filesystem", keys);
 
-	if (r < 0)
+	if (r < 0 || (r = get_string(c, fs, "private", "filesystem.private", &priv)) < 0)
 		return r;
+	if (priv && strcmp(priv, "require") != 0 && strcmp(priv, "best-effort") != 0)
+		return fail(c, "filesystem.private", "\"%s\": must be require or best-effort",
+		            priv);
+	if (priv)
+		p->private_required = strcmp(priv, "require") == 0;
 	ws = cJSON_GetObjectItemCaseSensitive(fs, "workspace");
 	if (ws && (r = apply_workspace(c, ws, p)) < 0)
 		return r;

@@ -155,3 +155,34 @@ DUAL_TEST(origin, gitlab_merge_request_from_a_fork, .timeout = 30)
 	result_free(&r);
 	rm_rf(dir);
 }
+
+/* filesystem.private "require": where entries only the caller may read cannot be hidden
+ * (rootless without subordinate ids, as nobody here), a launcher error naming why; as root the
+ * kernel keeps it. The audit says which, every run. */
+DUAL_TEST(origin, private_required_or_said, .timeout = 30)
+{
+	char *dir = tmpdir_for(m), *prof = cat(dir, "/strict.json"), *audit = cat(dir, "/a.jsonl");
+	struct result r;
+
+	put(m, prof, "{\"extends\": \"untrusted\", \"filesystem\": {\"private\": \"require\"}}");
+	cis_run(m, &r, NULL, ARGS("run", "--profile", prof, "-w", dir, "--", "true"));
+	if (m == ROOT) {
+		cr_assert_eq(r.status, 0, "%s", r.err);
+	} else {
+		cr_assert_eq(r.status, 125, "%s", r.err);
+		cr_assert(strstr(r.err,
+		                 "filesystem.private require: entries of the system dirs that "
+		                 "only the caller or its groups may read cannot be hidden here "
+		                 "(no /etc/subuid and /etc/subgid entry for nobody)"),
+		          "%s", r.err);
+	}
+	result_free(&r);
+	cis_run(m, &r, NULL, ARGS("run", "-w", dir, "--audit-log", audit, "--", "true"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	cr_assert(strstr(read_text(audit), m == ROOT
+	                                       ? "\"private\":\"hidden (the job is another uid)\""
+	                                       : "\"private\":\"NOT hidden (no /etc/subuid"),
+	          "%s", read_text(audit));
+	result_free(&r);
+	rm_rf(dir);
+}

@@ -88,14 +88,19 @@ $(BUILD)/obj/builtin_profiles.o $(BUILD)/asan/builtin_profiles.o: src/builtin_pr
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  AS      $@")
 	$(Q)$(CC) -c -Iprofiles -o $@ $<
-# The default seccomp policy, compiled to BPF at build time (see tests/gen_seccomp.c).
-$(BUILD)/gen_seccomp: tests/gen_seccomp.c src/seccomp.c src/util.c $(wildcard include/*.h) \
-		$(BUILD)/obj/seccomp_none.o | $(BUILD)/obj
+# The default seccomp policy and our own processes' filters, compiled to BPF at build time (see
+# tests/gen_seccomp.c): the generator links the modules that hold the lists (guard.c,
+# netwatch.c) from an archive of every module but the generated one.
+$(BUILD)/libcis-gen.a: $(filter-out $(BUILD)/obj/seccomp_builtin.o,$(LIBOBJS)) \
+		$(BUILD)/obj/seccomp_none.o
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/gen_seccomp: tests/gen_seccomp.c $(BUILD)/libcis-gen.a $(wildcard include/*.h) \
+		| $(BUILD)/obj
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ tests/gen_seccomp.c src/seccomp.c src/util.c \
-		$(BUILD)/obj/seccomp_none.o $(LDLIBS_BASE)
+	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ tests/gen_seccomp.c $(BUILD)/libcis-gen.a \
+		$(LDLIBS_BASE)
 $(BUILD)/obj/seccomp_none.o: | $(BUILD)/obj
-	$(Q)printf '#include "seccomp.h"\nconst struct cis_seccomp_builtin cis_seccomp_builtins[1];\nconst size_t cis_seccomp_n_builtins = 0;\n' | \
+	$(Q)printf '#include "seccomp.h"\nconst struct cis_seccomp_builtin cis_seccomp_builtins[1], cis_seccomp_list_builtins[1];\nconst size_t cis_seccomp_n_builtins = 0, cis_seccomp_n_list_builtins = 0;\n' | \
 		$(CC) $(CFLAGS_BASE) -x c -c -o $@ -
 $(BUILD)/seccomp_builtin.c: $(BUILD)/gen_seccomp
 	@$(if $(Q),echo "  GEN     $@")

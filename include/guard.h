@@ -4,6 +4,10 @@
 #ifndef CIS_GUARD_H
 #define CIS_GUARD_H
 
+#include "seccomp.h"
+
+/* Its lists (compiled at build time, tests/gen_seccomp.c). */
+extern const struct cis_seccomp_lists guard_lists;
 /* Install it (no_new_privs first). 0 or -errno. */
 int guard_install(void);
 

@@ -26,6 +26,9 @@ struct netwatch {
 	char buf[8192];
 };
 
+/* The child's syscall lists (compiled at build time, tests/gen_seccomp.c). */
+extern const struct cis_seccomp_lists netwatch_lists;
+
 /* Start the child with the resolver's sockets (udp, tcp, nft; -1 where absent) and the flow
  * log (-1 unless audit mode); the launcher's copies are closed. 0 or -errno. */
 int netwatch_start(struct netwatch *w, const struct plan *p, const struct audit *a, int udp,

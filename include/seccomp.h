@@ -45,13 +45,27 @@ struct cis_seccomp_builtin {
 };
 extern const struct cis_seccomp_builtin cis_seccomp_builtins[];
 extern const size_t cis_seccomp_n_builtins;
+/* ... and the filters of our own processes (struct cis_seccomp_lists), keyed apart. */
+extern const struct cis_seccomp_builtin cis_seccomp_list_builtins[];
+extern const size_t cis_seccomp_n_list_builtins;
 /* Job, last step before exec: load the program; with log_denied, *listener is the user
  * notification fd to hand to the supervisor. 0 or -errno. */
 int cis_seccomp_load(const struct sock_fprog *prog, bool listen, int *listener);
-/* A filter for one of our own processes (the launcher, the resolver's child), loaded now:
- * `dflt` for what no list names, allow[] allowed, kill[] (may be NULL) killing the process.
- * Names unknown on this architecture are skipped. 0 or -errno. */
-int cis_seccomp_load_lists(uint32_t dflt, const char *const *allow, size_t n_allow,
-                           const char *const *kill, size_t n_kill);
+/* The filter of one of our own processes (the launcher, the resolver's child): `dflt` for what
+ * no list names, allow[] allowed, kill[] (may be NULL) killing the process. Names unknown on
+ * this architecture are skipped. */
+struct cis_seccomp_lists {
+	uint32_t dflt;
+	const char *const *allow;
+	size_t n_allow;
+	const char *const *kill;
+	size_t n_kill;
+};
+uint64_t cis_seccomp_lists_hash(const struct cis_seccomp_lists *l);
+/* Compile with libseccomp, always (the build-time generator uses this). 0 or -errno. */
+int cis_seccomp_lists_compile(const struct cis_seccomp_lists *l, struct sock_fprog *out);
+/* Set no_new_privs and load the filter now: the one compiled at build time when the lists are
+ * those it was compiled from, else compiled now. 0 or -errno. */
+int cis_seccomp_load_lists(const struct cis_seccomp_lists *l);
 
 #endif

@@ -155,10 +155,10 @@ static const char *const fatal[] = {
     "personality",
 };
 
+const struct cis_seccomp_lists guard_lists = {SCMP_ACT_ERRNO(EPERM), allowed, ARRAY_SIZE(allowed),
+                                              fatal, ARRAY_SIZE(fatal)};
+
 int guard_install(void)
 {
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return -errno;
-	return cis_seccomp_load_lists(SCMP_ACT_ERRNO(EPERM), allowed, ARRAY_SIZE(allowed), fatal,
-	                              ARRAY_SIZE(fatal));
+	return cis_seccomp_load_lists(&guard_lists);
 }

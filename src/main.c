@@ -7,6 +7,7 @@
 #include "profile.h"
 #include "report.h"
 #include "run.h"
+#include "timing.h"
 #include "version.h"
 
 #include <stdio.h>
@@ -53,7 +54,7 @@ static int cmd_profile_show(const struct cli *c)
 	return r < 0 ? CIS_EXIT_LAUNCHER : 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
 	struct cli c;
 	struct cis_err err = {{0}};
@@ -70,6 +71,7 @@ int main(int argc, char **argv)
 		cli_free(&c);
 		return fail(&err);
 	}
+	timing_stamp(T_CLI);
 	switch (c.cmd) {
 	case CMD_HELP:
 		cli_usage(stdout);
@@ -92,5 +94,18 @@ int main(int argc, char **argv)
 		status = run_command(&c, &launcher_failed);
 	}
 	cli_free(&c);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	int status;
+
+	/* Before anything forks: every process of the run shares the stamps' page. */
+	timing_init();
+	timing_stamp(T_MAIN);
+	status = dispatch(argc, argv);
+	timing_stamp(T_END);
+	timing_report();
 	return status;
 }

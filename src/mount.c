@@ -11,6 +11,7 @@
 #include "hide.h"
 #include "private.h"
 #include "secrets.h"
+#include "timing.h"
 #include "userns.h"
 
 #include <errno.h>
@@ -535,25 +536,44 @@ static int build_home(const struct plan *p, int root, struct step_err *e)
 	return r < 0 ? step_fail(e, r, "mkdir %s", CIS_JOB_HOME) : 0;
 }
 
+/* Each group of mounts ends with its stamp (timing.h): the breakdown names what costs. */
 static int build_tree(const struct plan *p, int root, struct sources *s, struct step_err *e)
 {
 	int r;
 
-	if ((r = build_meta(p, root, e)) < 0 ||
-	    (p->priv.kernel && (r = hide_system_dirs(p, root, s->fds, e)) < 0) ||
-	    (r = replay(p, 0, p->n_system, root, s, e)) < 0 || (r = build_dev(p, root, s, e)) < 0 ||
-	    (r = attach_new_tmpfs(root, "/tmp", p->tmp_size, "1777", 0, e)) < 0 ||
-	    (r = build_home(p, root, e)) < 0 || (r = build_workspace(p, root, s, e)) < 0 ||
-	    (r = build_proc(root, e)) < 0)
+	if ((r = build_meta(p, root, e)) < 0)
 		return r;
+	timing_stamp(T_M_META);
+	if (p->priv.kernel && (r = hide_system_dirs(p, root, s->fds, e)) < 0)
+		return r;
+	timing_stamp(T_M_HIDE);
+	if ((r = replay(p, 0, p->n_system, root, s, e)) < 0)
+		return r;
+	timing_stamp(T_M_SYSTEM);
+	if ((r = build_dev(p, root, s, e)) < 0)
+		return r;
+	timing_stamp(T_M_DEV);
+	if ((r = attach_new_tmpfs(root, "/tmp", p->tmp_size, "1777", 0, e)) < 0 ||
+	    (r = build_home(p, root, e)) < 0)
+		return r;
+	timing_stamp(T_M_TMP_HOME);
+	if ((r = build_workspace(p, root, s, e)) < 0)
+		return r;
+	timing_stamp(T_M_WORKSPACE);
+	if ((r = build_proc(root, e)) < 0)
+		return r;
+	timing_stamp(T_M_PROC);
 	if ((r = bind_meta(root, "passwd", "/etc/passwd", e)) < 0 ||
-	    (r = bind_meta(root, "group", "/etc/group", e)) < 0)
+	    (r = bind_meta(root, "group", "/etc/group", e)) < 0 ||
+	    (p->net.mode != NET_NONE && (r = bind_resolv_conf(root, e)) < 0))
 		return r;
-	if (p->net.mode != NET_NONE && (r = bind_resolv_conf(root, e)) < 0)
-		return r;
+	timing_stamp(T_M_ETC);
 	if ((r = secrets_mount(p, root, e)) < 0)
 		return r;
-	return replay(p, p->n_system, p->n_mounts, root, s, e);
+	timing_stamp(T_M_SECRETS);
+	r = replay(p, p->n_system, p->n_mounts, root, s, e);
+	timing_stamp(T_M_EXTRA);
+	return r;
 }
 
 int mount_build_root(const struct plan *p, struct mount_fds *pre, int *rootfd, struct step_err *e)
@@ -567,6 +587,7 @@ int mount_build_root(const struct plan *p, struct mount_fds *pre, int *rootfd, s
 		return step_fail(e, -errno, "make / private");
 	if ((r = capture_sources(p, pre, &s, e)) < 0)
 		goto out;
+	timing_stamp(T_M_SOURCES);
 	if ((r = new_tmpfs(16 << 20, "0755", 0, &root)) < 0) {
 		step_fail(e, r, "tmpfs /");
 		goto out;
@@ -575,6 +596,7 @@ int mount_build_root(const struct plan *p, struct mount_fds *pre, int *rootfd, s
 		r = step_fail(e, -errno, "attach new root at %s", STAGING);
 		goto out;
 	}
+	timing_stamp(T_M_ROOT);
 	r = build_tree(p, root, &s, e);
 out:
 	sources_close(&s, p->n_mounts);

@@ -19,6 +19,7 @@
 #include "dnsmsg.h"
 #include "net.h"
 #include "seccomp.h"
+#include "timing.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -101,9 +102,12 @@ static const char *const allowed[] = {
     "nanosleep",
 };
 
+const struct cis_seccomp_lists netwatch_lists = {SCMP_ACT_KILL_PROCESS, allowed,
+                                                 ARRAY_SIZE(allowed), NULL, 0};
+
 static int confine_filter(void)
 {
-	return cis_seccomp_load_lists(SCMP_ACT_KILL_PROCESS, allowed, ARRAY_SIZE(allowed), NULL, 0);
+	return cis_seccomp_load_lists(&netwatch_lists);
 }
 
 /* An empty tmpfs as /, nothing of the host's tree reachable. */
@@ -327,10 +331,13 @@ static _Noreturn void child_main(const struct plan *p, const struct audit *paren
 	signal(SIGINT, SIG_IGN);
 	signal(SIGTERM, SIG_IGN);
 	signal(SIGHUP, SIG_IGN);
+	timing_stamp(T_N_START);
 	if ((r = confine(p, &step)) < 0) {
 		fprintf(stderr, "cisandbox: resolver: %s: %s\n", step, strerror(-r));
 		_exit(1);
 	}
+	timing_stamp(T_N_CONFINED);
+	timing_detach(); /* before the first byte the job sent: no channel back but its fds */
 	/* Audit lines go up the channel; the launcher appends them to its log (or journal). */
 	a.fd = parent->fd >= 0 ? FD_CHAN : -1;
 	a.journal = false;

@@ -17,6 +17,7 @@
 #include "caps.h"
 #include "net.h"
 #include "seccomp.h"
+#include "timing.h"
 #include "userns.h"
 
 #include <errno.h>
@@ -136,14 +137,17 @@ static int job_setup(const struct launch *l, const char **step, struct step_err 
 	*step = "close fds";
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return -errno;
+	timing_stamp(T_J_SETUP);
 	*step = "capabilities";
 	if ((r = caps_drop_all(&what)) < 0)
 		return step_fail(e, r, "%s", what);
+	timing_stamp(T_J_CAPS);
 	/* Last: from here on only the filter's syscalls work (sendmsg, close and execve among
 	 * them). */
 	*step = "seccomp";
 	if ((r = cis_seccomp_load(&l->prog, p->seccomp.log_denied, &listener)) < 0)
 		return r;
+	timing_stamp(T_J_SECCOMP);
 	if (listener >= 0) {
 		char ack;
 
@@ -155,6 +159,7 @@ static int job_setup(const struct launch *l, const char **step, struct step_err 
 		close(listener);
 		if (r < 0)
 			return step_fail(e, r, "hand the notification fd to the supervisor");
+		timing_stamp(T_J_LISTENER);
 	}
 	return 0;
 }
@@ -173,6 +178,7 @@ static noreturn void job_main(const struct launch *l)
 	}
 	/* execvp searches the PATH of environ: the job's, not the launcher's. */
 	environ = p->env.v;
+	timing_stamp(T_J_EXEC);
 	execvp(p->argv.v[0], p->argv.v);
 	r = errno;
 	send_msg(msgfd, MSG_EXEC_ERROR, r, 0, "exec", p->argv.v[0]);
@@ -204,6 +210,7 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
 	*step = "identity";
 	if ((r = userns_enter_identity(p)) < 0)
 		return r;
+	timing_stamp(T_I_IDENTITY);
 	/* The kernel clears the parent-death signal on any euid/egid change: arm it again, then
 	 * make sure the launcher did not die in between (its end of the sync pipe stays open
 	 * for as long as it lives). */
@@ -223,6 +230,7 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
 	*step = "pivot_root";
 	if ((r = mount_pivot(root, e)) < 0)
 		return r;
+	timing_stamp(T_I_PIVOT);
 	*step = "hostname";
 	if (sethostname(CIS_HOSTNAME, strlen(CIS_HOSTNAME)) < 0)
 		return -errno;
@@ -238,6 +246,7 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
 		closep(&dns[i]); /* the launcher holds them now */
 	if (r < 0)
 		return r;
+	timing_stamp(T_I_NETWORK);
 	/* With egress the helper started while we built the filesystem; the launcher says when
 	 * tap0 is configured. The job starts only after that. EOF: the launcher (or the helper)
 	 * failed. */
@@ -246,6 +255,7 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
 
 		if (read(syncfd, &c, 1) != 1 || c != 'N')
 			return step_fail(e, -ENETDOWN, "network helper did not come up");
+		timing_stamp(T_I_HELPER_WAIT);
 	}
 	/* Audit mode: the launcher reads the flows; we keep no copy. */
 	if (nflog >= 0 && (r = send_fd(msgfd, MSG_NFLOG, nflog)) < 0)
@@ -356,6 +366,7 @@ static void init_wait(const struct plan *p, pid_t job, int sfd, int msgfd)
 	while (!r.main_done)
 		if (next_signal(p, &r, sfd, -1) < 0)
 			break;
+	timing_stamp(T_I_JOB_REAPED);
 	send_msg(msgfd, MSG_STATUS, 0, r.status, "exit", NULL);
 	if (!r.main_done || !r.cancelled)
 		return;
@@ -402,9 +413,11 @@ noreturn void ns_init_main(struct launch *l)
 
 	/* The sandbox dies with the launcher, even on SIGKILL. If the launcher is already gone,
 	 * the sync pipe reads EOF and we stop here. */
+	timing_stamp(T_I_START);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (read(syncfd, &c, 1) != 1)
 		_exit(CIS_EXIT_LAUNCHER);
+	timing_stamp(T_I_MAPS);
 	init_close_fds(l);
 	/* Non-dumpable: the job (same uid) cannot ptrace us, read our memory (a copy of the
 	 * launcher's, with the caller's environment) or open /proc/1/exe. */
@@ -414,6 +427,7 @@ noreturn void ns_init_main(struct launch *l)
 	setsid();
 	signal_set(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	timing_stamp(T_I_SESSION);
 	r = sfd < 0 ? -errno : init_setup(p, &l->pre, syncfd, msgfd, &step, &e);
 	close(syncfd);
 	if (r == 0 && (step = "fork job", job = fork()) < 0)
@@ -423,15 +437,19 @@ noreturn void ns_init_main(struct launch *l)
 		_exit(CIS_EXIT_LAUNCHER);
 	}
 	if (job == 0) {
+		timing_stamp(T_J_START);
 		close(sfd);
 		job_main(l);
 	}
+	timing_stamp(T_I_FORK);
 	/* Init needs no privilege to reap and to signal processes of its own uid. */
 	if ((r = caps_drop_all(&what)) < 0) {
 		kill(job, SIGKILL);
 		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, "init capabilities", what);
 		_exit(CIS_EXIT_LAUNCHER);
 	}
+	timing_stamp(T_I_CAPS);
 	init_wait(p, job, sfd, msgfd);
+	timing_stamp(T_I_EXIT);
 	_exit(0);
 }

@@ -6,6 +6,7 @@
 #include "plan.h"
 #include "profile.h"
 #include "supervise.h"
+#include "timing.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -77,8 +78,10 @@ int run_command(const struct cli *c, bool *launcher_failed)
 		audit_close(&audit);
 		return status;
 	}
+	timing_stamp(T_PROFILE);
 	status = plan_build(&plan, c, &prof, &err);
 	profile_free(&prof);
+	timing_stamp(T_PLAN);
 	if (status == 0 && audit.fd < 0 && plan.audit_log && !plan.dry_run)
 		status = audit_open(&audit, plan.audit_log, &err);
 	if (status < 0) {

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <termios.h>
@@ -537,6 +538,28 @@ static int build(const struct cis_seccomp *p, scmp_filter_ctx ctx)
 	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 }
 
+/* libseccomp's export, from a memfd (2.5 exports to an fd only). */
+static int export_prog(scmp_filter_ctx ctx, struct sock_fprog *out)
+{
+	_cleanup_close_ int fd = memfd_create("cisandbox-seccomp", MFD_CLOEXEC);
+	off_t size;
+	int r;
+
+	if (fd < 0)
+		return -errno;
+	if ((r = seccomp_export_bpf(ctx, fd)) < 0)
+		return r;
+	if ((size = lseek(fd, 0, SEEK_END)) <= 0 || size % sizeof(struct sock_filter) != 0)
+		return -EIO;
+	out->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+	out->filter = xmalloc((size_t)size);
+	if (pread(fd, out->filter, (size_t)size, 0) != size) {
+		free(out->filter);
+		return -EIO;
+	}
+	return 0;
+}
+
 uint64_t cis_seccomp_hash(const struct cis_seccomp *p)
 {
 	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
@@ -574,30 +597,15 @@ int cis_seccomp_compile_now(const struct cis_seccomp *p, struct sock_fprog *out)
 {
 	scmp_filter_ctx ctx =
 	    seccomp_init(p->log_denied ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO((uint32_t)p->err));
-	_cleanup_close_ int fd = -1;
-	off_t size;
 	int r;
 
 	if (!ctx)
 		return -ENOMEM;
 	r = build(p, ctx);
-	/* libseccomp 2.5 exports to an fd only: a memfd keeps it in memory. */
-	if (r == 0 && (fd = memfd_create("cisandbox-seccomp", MFD_CLOEXEC)) < 0)
-		r = -errno;
 	if (r == 0)
-		r = seccomp_export_bpf(ctx, fd);
+		r = export_prog(ctx, out);
 	seccomp_release(ctx);
-	if (r < 0)
-		return r;
-	if ((size = lseek(fd, 0, SEEK_END)) <= 0 || size % sizeof(struct sock_filter) != 0)
-		return -EIO;
-	out->len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
-	out->filter = xmalloc((size_t)size);
-	if (pread(fd, out->filter, (size_t)size, 0) != size) {
-		free(out->filter);
-		return -EIO;
-	}
-	return 0;
+	return r;
 }
 
 int cis_seccomp_load(const struct sock_fprog *prog, bool listen, int *listener)
@@ -625,19 +633,64 @@ static int add_names(scmp_filter_ctx ctx, const char *const *names, size_t n, ui
 	return 0;
 }
 
-int cis_seccomp_load_lists(uint32_t dflt, const char *const *allow, size_t n_allow,
-                           const char *const *kill, size_t n_kill)
+static uint64_t fnv_names(uint64_t h, const char *const *names, size_t n)
 {
-	scmp_filter_ctx ctx = seccomp_init(dflt);
+	for (size_t i = 0; i < n; i++)
+		for (const char *c = names[i];; c++) {
+			h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+			if (!*c)
+				break;
+		}
+	return (h ^ 0xff) * 0x100000001b3ull; /* end of a list: {"a"},{"b"} is not {"a","b"},{} */
+}
+
+uint64_t cis_seccomp_lists_hash(const struct cis_seccomp_lists *l)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a, as cis_seccomp_hash, in a table apart */
+
+	h = (h ^ l->dflt) * 0x100000001b3ull;
+	h = fnv_names(h, l->allow, l->n_allow);
+	return fnv_names(h, l->kill, l->kill ? l->n_kill : 0);
+}
+
+int cis_seccomp_lists_compile(const struct cis_seccomp_lists *l, struct sock_fprog *out)
+{
+	scmp_filter_ctx ctx = seccomp_init(l->dflt);
 	int r;
 
 	if (!ctx)
 		return -ENOMEM;
-	r = add_names(ctx, allow, n_allow, SCMP_ACT_ALLOW);
-	if (r == 0 && kill)
-		r = add_names(ctx, kill, n_kill, SCMP_ACT_KILL_PROCESS);
+	r = add_names(ctx, l->allow, l->n_allow, SCMP_ACT_ALLOW);
+	if (r == 0 && l->kill)
+		r = add_names(ctx, l->kill, l->n_kill, SCMP_ACT_KILL_PROCESS);
 	if (r == 0)
-		r = seccomp_load(ctx);
+		r = export_prog(ctx, out);
 	seccomp_release(ctx);
 	return r;
+}
+
+/* libseccomp takes ~0.5 ms to build the launcher's own filter, on the path to the job's start
+ * (the launcher and init share the CPU): the shipped lists are compiled at build time. */
+int cis_seccomp_load_lists(const struct cis_seccomp_lists *l)
+{
+	struct sock_fprog prog = {0};
+	_cleanup_free_ struct sock_filter *compiled = NULL;
+	uint64_t h = cis_seccomp_lists_hash(l);
+	int r;
+
+	for (size_t i = 0; i < cis_seccomp_n_list_builtins && !prog.filter; i++)
+		if (cis_seccomp_list_builtins[i].hash == h) {
+			prog.len = cis_seccomp_list_builtins[i].len;
+			prog.filter = (struct sock_filter *)cis_seccomp_list_builtins[i].filter;
+		}
+	if (!prog.filter) {
+		if ((r = cis_seccomp_lists_compile(l, &prog)) < 0)
+			return r;
+		compiled = prog.filter;
+	}
+	/* As libseccomp's seccomp_load does: no_new_privs, then the filter, no flags. */
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return -errno;
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include "mount.h"
 #include "net.h"
 #include "seccomp.h"
+#include "timing.h"
 #include "userns.h"
 
 #include <cjson/cJSON.h>
@@ -122,7 +123,9 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 
 		memcpy(fds, CMSG_DATA(c), c->cmsg_len - CMSG_LEN(0));
 		netwatch_up(o, netwatch_start(&o->nw, o->p, o->audit, fds[0], fds[1], fds[2], -1));
+		timing_stamp(T_NETWATCH);
 	} else if (m.type == MSG_STATUS) {
+		timing_stamp(T_JOB_STATUS);
 		o->have_status = true;
 		o->job_status = m.status;
 		/* The job is over: let the network helper go now, so that its exit (the tap
@@ -278,7 +281,10 @@ static bool on_signal(const struct plan *p, pid_t init, int sfd, struct outcome 
 		kill(init, (int)si.ssi_signo);
 		return false;
 	}
-	return waitpid(init, &o->init_status, WNOHANG) == init;
+	if (waitpid(init, &o->init_status, WNOHANG) != init)
+		return false;
+	timing_stamp(T_INIT_REAPED);
+	return true;
 }
 
 /* The launcher's own filter, once the last process it starts (the resolver's child, which
@@ -293,6 +299,7 @@ static void guard(const struct plan *p, struct outcome *o)
 	if ((r = guard_install()) < 0)
 		fprintf(stderr, "cisandbox: warning: the launcher's own seccomp filter: %s\n",
 		        strerror(-r));
+	timing_stamp(T_GUARD);
 }
 
 /* Watch init until it exits: forward signals, enforce the timeout, collect messages, answer
@@ -510,14 +517,18 @@ static int prepare(struct run *r)
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return start_failed(r, "pipe", strerror(errno));
 	r->l.syncfd = fds[0], r->sync_w = fds[1];
+	timing_stamp(T_CHANNELS);
 	if (limits_cgroup_setup(p, r->audit->id, &r->l.cg, &err) < 0)
 		return start_failed(r, "cgroup", err.msg);
+	timing_stamp(T_CGROUP);
 	/* As root the launcher can idmap (the child, in its own user namespace, could not): the
 	 * host owner of the checkout appears as the job, host root stays unmapped. */
 	mount_prepare_idmapped(p, &r->l.pre);
+	timing_stamp(T_IDMAP);
 	/* Compiled once here, in our memory; the job only loads it (crun's order). */
 	if ((e = cis_seccomp_compile(&p->seccomp, &r->l.prog)) < 0)
 		return start_failed(r, "seccomp filter", strerror(-e));
+	timing_stamp(T_SECCOMP_COMPILE);
 	return 0;
 }
 
@@ -560,8 +571,12 @@ static int start(struct run *r)
 
 	if (net_ns_separate(p) && (e = separate_netns(r, why, sizeof(why))) < 0)
 		return start_failed(r, "network namespace", why);
+	if (net_ns_separate(p))
+		timing_stamp(T_NETNS);
 	fflush(NULL);
 	r->init = clone_sandbox(&r->l.cg, !net_ns_separate(p));
+	if (r->init > 0)
+		timing_stamp(T_CLONE);
 	/* The launcher leaves the network namespace it made the moment init is in it. */
 	if (net_ns_separate(p) && r->init != 0 && setns(r->host_net, CLONE_NEWNET) < 0) {
 		fprintf(stderr, "cisandbox: cannot return to the host's network namespace: %s\n",
@@ -571,6 +586,7 @@ static int start(struct run *r)
 	if (net_ns_separate(p) && r->init > 0) {
 		netwatch_up(&r->o, netwatch_start(&r->o.nw, p, r->audit, r->pend[0], r->pend[1],
 		                                  r->pend[2], r->pend[3]));
+		timing_stamp(T_NETWATCH);
 		for (int i = 0; i < 4; i++)
 			r->pend[i] = -1; /* the child's, or closed */
 	}
@@ -592,6 +608,7 @@ static int start(struct run *r)
 	r->l.prog.filter = NULL;
 	if ((e = userns_write_maps(p, r->init, &what)) < 0)
 		return start_failed(r, what, strerror(-e));
+	timing_stamp(T_MAPS);
 	/* Non-dumpable from here on: nothing of the job may ptrace or read the launcher. (Until
 	 * the maps were written the child had to stay dumpable for an unprivileged writer.) */
 	prctl(PR_SET_DUMPABLE, 0);
@@ -604,17 +621,22 @@ static int start(struct run *r)
 	if (p->net.mode != NET_NONE &&
 	    (e = net_helper_start(p, &r->netns, &r->helper, why, sizeof(why))) < 0)
 		return start_failed(r, "network helper", why);
+	if (p->net.mode != NET_NONE)
+		timing_stamp(T_HELPER_SPAWN);
 	net_ns_close(&r->netns); /* init holds the namespaces now, the helper its own refs */
 	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
 	if (write(r->sync_w, "1", 1) != 1)
 		return start_failed(r, "start sandbox", strerror(errno));
+	timing_stamp(T_GO);
 	if (p->net.mode != NET_NONE) {
 		if ((e = net_helper_ready(p, &r->helper, why, sizeof(why))) < 0)
 			return start_failed(r, "network helper", why);
+		timing_stamp(T_HELPER_READY);
 		if (write(r->sync_w, "N", 1) != 1)
 			return start_failed(r, "start sandbox", strerror(errno));
 	}
 	audit_job_start(r->audit, p, r->init);
+	timing_stamp(T_AUDIT_START);
 	return 0;
 }
 
@@ -758,6 +780,7 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 		fprintf(stderr, "cisandbox: limits: %s\n", limits);
 	}
 	audit_sandbox_create(audit, p, &r.l.cg);
+	timing_stamp(T_AUDIT_CREATE);
 	/* The first record is the probe: an audit log that must be kept and cannot be written
 	 * (a full disk: open succeeds, write fails) stops the run before the job exists. */
 	if (p->audit_required && audit_lost(audit, &e)) {
@@ -773,5 +796,6 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 	                   (!r.o.have_status && !r.o.timed_out) || r.o.stopped;
 	status = finish(&r);
 	run_close(&r);
+	timing_stamp(T_FINISH);
 	return status;
 }

@@ -1,10 +1,48 @@
 /* gen_seccomp — build-time generator: compiles the default seccomp policy (@container, each
- * errno, with and without log_denied) to BPF and prints C source embedding the programs, keyed
- * by the policy hash. The launcher then loads them instead of running libseccomp per launch. */
+ * errno, with and without log_denied) and the filters of our own processes (the launcher's,
+ * guard.c; the resolver's child's, netwatch.c) to BPF and prints C source embedding the
+ * programs, keyed by their hashes. The launcher then loads them instead of running libseccomp
+ * per launch. */
 #include <errno.h>
 #include <stdio.h>
 
+#include "guard.h"
+#include "netwatch.h"
 #include "seccomp.h"
+
+static void print_prog(const char *tag, int n, uint64_t hash, const struct sock_fprog *prog)
+{
+	printf("static const struct sock_filter %s%d[] = {\n", tag, n);
+	for (unsigned i = 0; i < prog->len; i++)
+		printf("\t{0x%x, %u, %u, 0x%x},\n", prog->filter[i].code, prog->filter[i].jt,
+		       prog->filter[i].jf, prog->filter[i].k);
+	printf("};\n");
+	printf("#define H%s%d 0x%llxull\n#define L%s%d %u\n", tag, n, (unsigned long long)hash, tag,
+	       n, prog->len);
+}
+
+/* Our own processes' filters: the second table. */
+static int print_lists(void)
+{
+	const struct cis_seccomp_lists *lists[] = {&guard_lists, &netwatch_lists};
+	const int n = (int)(sizeof(lists) / sizeof(lists[0]));
+
+	for (int i = 0; i < n; i++) {
+		struct sock_fprog prog;
+
+		if (cis_seccomp_lists_compile(lists[i], &prog) < 0) {
+			fprintf(stderr, "gen_seccomp: cannot compile our own filters\n");
+			return 1;
+		}
+		print_prog("q", i, cis_seccomp_lists_hash(lists[i]), &prog);
+	}
+	puts("const struct cis_seccomp_builtin cis_seccomp_list_builtins[] = {");
+	for (int i = 0; i < n; i++)
+		printf("\t{Hq%d, Lq%d, q%d},\n", i, i, i);
+	puts("};");
+	printf("const size_t cis_seccomp_n_list_builtins = %d;\n", n);
+	return 0;
+}
 
 int main(void)
 {
@@ -28,13 +66,7 @@ int main(void)
 				        err.msg);
 				return 1;
 			}
-			printf("static const struct sock_filter p%d[] = {\n", n);
-			for (unsigned i = 0; i < prog.len; i++)
-				printf("\t{0x%x, %u, %u, 0x%x},\n", prog.filter[i].code,
-				       prog.filter[i].jt, prog.filter[i].jf, prog.filter[i].k);
-			printf("};\n");
-			printf("#define H%d 0x%llxull\n#define L%d %u\n", n,
-			       (unsigned long long)cis_seccomp_hash(&s), n, prog.len);
+			print_prog("p", n, cis_seccomp_hash(&s), &prog);
 			n++;
 			cis_seccomp_free(&s);
 			strv_free(&allow);
@@ -42,8 +74,8 @@ int main(void)
 	}
 	puts("const struct cis_seccomp_builtin cis_seccomp_builtins[] = {");
 	for (int i = 0; i < n; i++)
-		printf("\t{H%d, L%d, p%d},\n", i, i, i);
+		printf("\t{Hp%d, Lp%d, p%d},\n", i, i, i);
 	puts("};");
 	printf("const size_t cis_seccomp_n_builtins = %d;\n", n);
-	return 0;
+	return print_lists();
 }

@@ -1,0 +1,79 @@
+/* Unit tests: the seccomp programs compiled at build time (build/seccomp_builtin.c) are the ones
+ * libseccomp compiles now from the same lists, so a list edited without a rebuild, or a
+ * generator that drifted, cannot load a filter other than the one the source says. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "guard.h"
+#include "netwatch.h"
+#include "seccomp.h"
+
+static const struct cis_seccomp_builtin *list_builtin(const struct cis_seccomp_lists *l)
+{
+	uint64_t h = cis_seccomp_lists_hash(l);
+
+	for (size_t i = 0; i < cis_seccomp_n_list_builtins; i++)
+		if (cis_seccomp_list_builtins[i].hash == h)
+			return &cis_seccomp_list_builtins[i];
+	return NULL;
+}
+
+static void assert_same(const struct cis_seccomp_builtin *b, const struct sock_fprog *now)
+{
+	cr_assert_eq(b->len, now->len);
+	cr_assert_eq(memcmp(b->filter, now->filter, now->len * sizeof(struct sock_filter)), 0);
+}
+
+/* The launcher's own filter and the resolver's child's are both built in. */
+Test(seccomp_builtin, own_filters_match_their_lists)
+{
+	const struct cis_seccomp_lists *lists[] = {&guard_lists, &netwatch_lists};
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
+		const struct cis_seccomp_builtin *b = list_builtin(lists[i]);
+		struct sock_fprog now;
+
+		cr_assert_not_null(b, "list %zu is not built in", i);
+		cr_assert_eq(cis_seccomp_lists_compile(lists[i], &now), 0);
+		assert_same(b, &now);
+		free(now.filter);
+	}
+}
+
+/* Lists that differ in one name, or in where a name stands, hash apart. */
+Test(seccomp_builtin, list_hash_separates_lists)
+{
+	static const char *const ab[] = {"read", "write"}, *const a[] = {"read"},
+	                         *const b[] = {"write"};
+	struct cis_seccomp_lists x = {0, ab, 2, NULL, 0}, y = {0, a, 1, b, 1},
+	                         z = {1, ab, 2, NULL, 0};
+
+	cr_assert_neq(cis_seccomp_lists_hash(&x), cis_seccomp_lists_hash(&y));
+	cr_assert_neq(cis_seccomp_lists_hash(&x), cis_seccomp_lists_hash(&z));
+	cr_assert_null(list_builtin(&x));
+}
+
+/* The default policy (@container, EPERM, log_denied) is built in and is what libseccomp
+ * compiles now. */
+Test(seccomp_builtin, default_policy_matches)
+{
+	struct cis_seccomp s = {.err = EPERM, .log_denied = true};
+	struct strv allow = {0}, deny = {0};
+	struct cis_err err = {{0}};
+	struct sock_fprog now;
+	const struct cis_seccomp_builtin *b = NULL;
+
+	strv_push(&allow, "@container");
+	cr_assert_eq(cis_seccomp_resolve(&s, &allow, &deny, "seccomp.allow", &err), 0, "%s",
+	             err.msg);
+	for (size_t i = 0; i < cis_seccomp_n_builtins; i++)
+		if (cis_seccomp_builtins[i].hash == cis_seccomp_hash(&s))
+			b = &cis_seccomp_builtins[i];
+	cr_assert_not_null(b);
+	cr_assert_eq(cis_seccomp_compile_now(&s, &now), 0);
+	assert_same(b, &now);
+	free(now.filter);
+	cis_seccomp_free(&s);
+	strv_free(&allow);
+}

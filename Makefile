@@ -15,9 +15,9 @@ AA_VARIANT = $(if $(wildcard /etc/apparmor.d/abi/4.0),cisandbox,cisandbox.apparm
 VERSION := 0.1.0
 
 CC      ?= cc
-PKGS    := libseccomp libcap-ng libmnl libnftnl libcjson
+PKGS    := libseccomp libmnl libnftnl libcjson
 # Debian packages: to build, to test, to benchmark.
-DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-dev libnftnl-dev \
+DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libmnl-dev libnftnl-dev \
              libcjson-dev
 DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar nftables \
              slirp4netns dnsmasq-base bind9-dnsutils clang libclang-rt-14-dev \
@@ -128,10 +128,11 @@ $(BUILD)/libcis.a: $(LIBOBJS)
 	@$(if $(Q),echo "  AR      $@")
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
-# libnftnl, libseccomp and libcap-ng are linked from their Debian static archives: with full
-# RELRO (-z now) glibc binds every symbol of every shared library at start, ~0.5 ms per launch
-# for these three, measured with hyperfine; linked in, they are resolved at build time.
-LDLIBS_BIN = -Wl,-Bstatic -lnftnl -lseccomp -lcap-ng -Wl,-Bdynamic \
+# libnftnl and libseccomp are linked from their Debian static archives: with full RELRO (-z now)
+# glibc binds every symbol of every shared library at start, ~0.5 ms per launch for these and
+# libcap-ng (no longer used: caps.c), measured with hyperfine; linked in, they are resolved at
+# build time.
+LDLIBS_BIN = -Wl,-Bstatic -lnftnl -lseccomp -Wl,-Bdynamic \
              $(shell pkg-config --libs libmnl libcjson 2>/dev/null)
 $(BUILD)/cisandbox: $(BUILD)/obj/main.o $(BUILD)/libcis.a
 	@$(if $(Q),echo "  LD      $@")

@@ -3,6 +3,7 @@
 #include "net.h"
 #include "nft.h"
 #include "dnsmsg.h"
+#include "caps.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,7 @@
 #include <sched.h>
 #include <sys/wait.h>
 #include <grp.h>
-#include <cap-ng.h>
+#include <linux/capability.h>
 #include <stdnoreturn.h>
 #include <linux/if_tun.h>
 #include <unistd.h>
@@ -553,9 +554,7 @@ static noreturn void ns_maker(int ready, int hold)
 	if (setgroups(0, NULL) < 0 || setresgid(id, id, id) < 0 || prctl(PR_SET_KEEPCAPS, 1) < 0 ||
 	    setresuid(id, id, id) < 0)
 		_exit(1);
-	capng_clear(CAPNG_SELECT_BOTH);
-	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SYS_ADMIN);
-	(void)capng_apply(CAPNG_SELECT_CAPS); /* without it, unshare may still be allowed */
+	(void)caps_keep_only(CAP_SYS_ADMIN); /* without it, unshare may still be allowed */
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNET) < 0)
 		_exit(2);
 	if (write(ready, "1", 1) != 1)

@@ -23,7 +23,6 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
-#include <cap-ng.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <libmnl/libmnl.h>
@@ -164,8 +163,7 @@ static int confine(const struct plan *p, const char **step)
 		const uid_t id = CIS_ROOT_MODE_NETWATCH_ID;
 
 		*step = "identity";
-		capng_clear(CAPNG_SELECT_BOUNDS);
-		if (capng_apply(CAPNG_SELECT_BOUNDS) < 0 || setgroups(0, NULL) < 0 ||
+		if (caps_drop_bounding() < 0 || setgroups(0, NULL) < 0 ||
 		    setresgid(id, id, id) < 0 || setresuid(id, id, id) < 0)
 			return -errno ? -errno : -EPERM;
 		*step = "no_new_privs";

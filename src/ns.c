@@ -6,12 +6,11 @@
  *   init:  wait for id maps → non-dumpable → own session → job identity → build root (/ private,
  *          new root on tmpfs, /proc while the host's is still visible) → pivot_root + detach old
  *          root + read-only / → hostname → network (lo; with egress: nftables ruleset, the
- *          resolver's sockets to the launcher, wait for the helper's tap0) → fork the job →
- *          drop own capabilities → reap, until the job's main process exits (after a
- *          forwarded TERM, INT or HUP: until every process is gone or the kill grace is over)
- *   job:   default signals → new session → working directory (/workspace, or the profile's)
- *          → rlimits → close fds → capabilities +
- *          no_new_privs → seccomp (last) → execve */
+ *          resolver's sockets to the launcher, wait for the helper's tap0) → empty the
+ *          bounding set (the job inherits it) → fork the job → drop own capabilities → reap, until
+ * the job's main process exits (after a forwarded TERM, INT or HUP: until every process is gone or
+ * the kill grace is over) job:   default signals → new session → working directory (/workspace, or
+ * the profile's) → rlimits → close fds → capabilities + no_new_privs → seccomp (last) → execve */
 #define _GNU_SOURCE
 #include "supervise.h"
 #include "caps.h"
@@ -138,8 +137,9 @@ static int job_setup(const struct launch *l, const char **step, struct step_err 
 	if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
 		return -errno;
 	timing_stamp(T_J_SETUP);
+	/* The bounding set is init's, emptied before it forked us. */
 	*step = "capabilities";
-	if ((r = caps_drop_all(&what)) < 0)
+	if ((r = caps_drop_rest(&what)) < 0)
 		return step_fail(e, r, "%s", what);
 	timing_stamp(T_J_CAPS);
 	/* Last: from here on only the filter's syscalls work (sendmsg, close and execve among
@@ -430,7 +430,9 @@ noreturn void ns_init_main(struct launch *l)
 	timing_stamp(T_I_SESSION);
 	r = sfd < 0 ? -errno : init_setup(p, &l->pre, syncfd, msgfd, &step, &e);
 	close(syncfd);
-	if (r == 0 && (step = "fork job", job = fork()) < 0)
+	/* Init never execs: an empty bounding set costs it nothing, and the job inherits it. */
+	if (r == 0 && (step = "bounding set", r = caps_drop_bounding()) == 0 &&
+	    (step = "fork job", job = fork()) < 0)
 		r = -errno;
 	if (r < 0) {
 		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, step, e.detail);
@@ -443,7 +445,7 @@ noreturn void ns_init_main(struct launch *l)
 	}
 	timing_stamp(T_I_FORK);
 	/* Init needs no privilege to reap and to signal processes of its own uid. */
-	if ((r = caps_drop_all(&what)) < 0) {
+	if ((r = caps_drop_rest(&what)) < 0) {
 		kill(job, SIGKILL);
 		send_msg(msgfd, MSG_SETUP_ERROR, -r, 0, "init capabilities", what);
 		_exit(CIS_EXIT_LAUNCHER);

@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <linux/magic.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -25,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -32,12 +34,23 @@
 
 #define JANITOR_MS 10000 /* how long a janitor waits for its cgroup to empty */
 
-/* The cgroup v2 mount point and our cgroup in it, as one path. */
-static int own_cgroup_dir(char *out, size_t len)
+/* Where cgroup v2 is mounted: the two places systemd puts it (unified, then hybrid) found with a
+ * statfs each; only elsewhere the first cgroup2 line of mountinfo, which the kernel must format
+ * whole (~0.1 ms of a launch, on a host with few mounts). */
+static int cgroup2_mount(char *mnt, size_t len)
 {
-	char line[4096], mnt[1024] = "", rel[2048] = "";
-	FILE *f = fopen("/proc/self/mountinfo", "re");
+	static const char *const usual[] = {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"};
+	char line[4096];
+	struct statfs sf;
+	FILE *f;
 
+	for (size_t i = 0; i < ARRAY_SIZE(usual); i++)
+		if (statfs(usual[i], &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC) {
+			snprintf(mnt, len, "%s", usual[i]);
+			return 0;
+		}
+	mnt[0] = '\0';
+	f = fopen("/proc/self/mountinfo", "re");
 	while (f && fgets(line, sizeof(line), f)) {
 		char *sep = strstr(line, " - cgroup2 ");
 
@@ -47,7 +60,16 @@ static int own_cgroup_dir(char *out, size_t len)
 	}
 	if (f)
 		fclose(f);
-	if (!mnt[0])
+	return mnt[0] ? 0 : -ENOENT;
+}
+
+/* The cgroup v2 mount point and our cgroup in it, as one path. */
+static int own_cgroup_dir(char *out, size_t len)
+{
+	char line[4096], mnt[1024], rel[2048] = "";
+	FILE *f;
+
+	if (cgroup2_mount(mnt, sizeof(mnt)) < 0)
 		return -ENOENT;
 	f = fopen("/proc/self/cgroup", "re");
 	while (f && fgets(line, sizeof(line), f))

@@ -56,15 +56,30 @@ static void add(struct series *s, const char *name, double at, double ms)
 	}
 }
 
-/* One run: fork, exec with stderr to a pipe, parse, wait. 0, or -1 if it printed no stamp. */
+/* Everything fd gives until EOF (the launcher's exit), into a buffer: parsing comes after the
+ * wait, so that it is not counted in the launcher's exit. */
+static char *slurp(int fd)
+{
+	size_t len = 0, cap = 65536;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	while (buf && (n = read(fd, buf + len, cap - len - 1)) > 0)
+		if ((len += (size_t)n) + 1 == cap)
+			buf = realloc(buf, cap *= 2);
+	if (buf)
+		buf[len] = '\0';
+	return buf;
+}
+
+/* One run: fork, exec with stderr to a pipe, read it, wait, then parse. 0, or -1 if it printed
+ * no stamp. */
 static int run_once(struct series *s, char **argv)
 {
-	int p[2];
+	int p[2], st;
 	long long t0, t1, first = 0, last = 0;
-	char line[512];
-	FILE *f;
+	char *out, *line, *save = NULL;
 	pid_t pid;
-	int st;
 
 	if (pipe(p) < 0)
 		return -1;
@@ -77,8 +92,12 @@ static int run_once(struct series *s, char **argv)
 		_exit(127);
 	}
 	close(p[1]);
-	f = fdopen(p[0], "r");
-	while (f && fgets(line, sizeof(line), f)) {
+	out = slurp(p[0]);
+	close(p[0]);
+	waitpid(pid, &st, 0);
+	t1 = now_ns();
+	for (line = out ? strtok_r(out, "\n", &save) : NULL; line;
+	     line = strtok_r(NULL, "\n", &save)) {
 		char proc[16], phase[32], name[48];
 		double ms, at;
 		long long mono;
@@ -92,10 +111,7 @@ static int run_once(struct series *s, char **argv)
 		snprintf(name, sizeof(name), "%s %s", proc, phase);
 		add(s, name, (double)(mono - t0) / 1e6, ms);
 	}
-	if (f)
-		fclose(f);
-	waitpid(pid, &st, 0);
-	t1 = now_ns();
+	free(out);
 	if (!first)
 		return -1;
 	add(s, "(outside) exec+ld.so", 0, (double)(first - t0) / 1e6);

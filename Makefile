@@ -190,7 +190,8 @@ $(BUILD)/bench/%: tests/bench/%.c
 	@$(if $(Q),echo "  CC      $@")
 	$(Q)$(CC) -std=gnu17 -O2 -Wall -Wextra -Werror -static -o $@ $<
 bench: deps
-	@$(MAKE) --no-print-directory all $(BUILD)/bench/sysloop $(BUILD)/bench/teardown $(PROBES)
+	@$(MAKE) --no-print-directory all $(BUILD)/bench/sysloop $(BUILD)/bench/teardown \
+		$(BUILD)/bench/phases $(PROBES)
 	@sh tests/bench/bench.sh $(BUILD)
 
 # The DNS parser under libFuzzer with ASan and UBSan (clang and libclang-rt-14-dev), for a

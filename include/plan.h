@@ -29,7 +29,7 @@
 /* Launched by root with egress or DNS, the resolver and flow-log reader run as this host uid
  * (netwatch.c): neither root, nor the job's, nor the helper's. */
 #define CIS_ROOT_MODE_NETWATCH_ID 2147418114u
-#define CIS_HOSTNAME            "cisandbox"
+#define CIS_HOSTNAME              "cisandbox"
 
 enum ws_mode { WS_OVERLAY, WS_TMPFS, WS_BIND };
 enum net_mode { NET_NONE, NET_ALLOWLIST, NET_OPEN, NET_AUDIT };
@@ -157,6 +157,7 @@ struct plan {
 	int kept_groups;
 	/* How entries only the caller or its groups may read are kept out of view (private.h). */
 	struct private_plan priv;
+	bool private_quiet; /* filesystem.private "best-effort": the operator knows; no warning */
 	/* Where the code comes from and who runs it (origin.h): the audit's ci object. */
 	struct ci_origin origin;
 	/* The run's tier and its secrets (secrets.h): the bytes are never printed. */

@@ -33,12 +33,15 @@ struct private_plan {
 	char *plain_dirs; /* the system dirs shown unfiltered, space separated, or NULL */
 };
 
+/* Why the kernel cannot be made to hide uid/gid's private entries on the host below ROOT ("" for
+ * this one): a malloc'd reason, or NULL with the first subordinate uid and gid in *su, *sg. */
+char *private_why_not(const char *root, uid_t uid, gid_t gid, unsigned long *su, unsigned long *sg);
 /* Decide how private entries are kept out of view (after plan_system_dirs). Never fails: what
  * is missing is reported once by the launcher (private_warn). */
 void private_plan_build(struct plan *p);
 void private_plan_free(struct private_plan *pp);
-/* Launcher: the warning line(s), once per run, where the rule cannot be kept (without
- * subordinate ids: with --verbose, or when supplementary groups stay too). */
+/* Launcher: the warning line(s), once per run, where the rule cannot be kept (unless the
+ * profile set filesystem.private "best-effort" and the run is not --verbose). */
 void private_warn(const struct plan *p);
 /* Launcher, rootless with subordinate ids: write the child's maps with newuidmap/newgidmap
  * (inside 1000 = the caller, inside 0 = the subordinate ids). 0 or -errno; *what names the

@@ -888,7 +888,8 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	plan_system_dirs(p);
 	p->n_system = p->n_mounts;
 	private_plan_build(p);
-	if (prof->private_required && (p->priv.reason || p->priv.plain_dirs)) {
+	p->private_quiet = prof->private_mode == PRIV_BEST_EFFORT;
+	if (prof->private_mode == PRIV_REQUIRE && (p->priv.reason || p->priv.plain_dirs)) {
 		r = cis_err_set(err,
 		                "filesystem.private require: entries of the system dirs that only "
 		                "the caller or its groups may read cannot be hidden here (%s); see "
@@ -1102,6 +1103,30 @@ static void json_file_commands(cJSON *root, const struct plan *p)
 	}
 }
 
+/* The run's tier (and why a fork's code was forced down) and its secrets' names, never bytes. */
+static void json_tier(cJSON *root, const struct plan *p)
+{
+	cJSON *arr;
+
+	cJSON_AddStringToObject(root, "tier", secrets_tier_name(p->secrets.tier));
+	if (p->origin.fork)
+		cJSON_AddStringToObject(root, "tier_forced",
+		                        p->origin.why ? p->origin.why : "the code is a fork's");
+	if (!p->secrets.n)
+		return;
+	arr = cJSON_AddArrayToObject(root, "secrets");
+	for (size_t i = 0; i < p->secrets.n; i++) {
+		const struct secret *s = &p->secrets.v[i];
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "name", s->name);
+		cJSON_AddStringToObject(o, "file", s->file);
+		cJSON_AddStringToObject(o, "origin", s->origin);
+		cJSON_AddBoolToObject(o, "env", s->env);
+		cJSON_AddItemToArray(arr, o);
+	}
+}
+
 int plan_print_json(const struct plan *p, FILE *out)
 {
 	cJSON *root = cJSON_CreateObject(), *o;
@@ -1110,6 +1135,7 @@ int plan_print_json(const struct plan *p, FILE *out)
 	o = cJSON_AddObjectToObject(root, "profile");
 	cJSON_AddStringToObject(o, "name", p->profile_name);
 	cJSON_AddStringToObject(o, "source", p->profile_source);
+	json_tier(root, p);
 	cJSON_AddItemToObject(
 	    root, "command",
 	    cJSON_CreateStringArray((const char *const *)p->argv.v, (int)p->argv.n));

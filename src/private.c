@@ -40,13 +40,35 @@ static bool find_subid(const char *file, const char *name, unsigned long id, uns
 	return found;
 }
 
-/* A helper we may run: a root-owned setuid regular file. */
-static bool helper_ok(const char *path)
+/* A helper we may run: a root-owned setuid regular file (below ROOT, "" for the host). */
+static bool helper_ok(const char *root, const char *path)
 {
+	_cleanup_free_ char *at = xasprintf("%s%s", root, path);
 	struct stat st;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+	return stat(at, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
 	       (st.st_mode & S_ISUID);
+}
+
+char *private_why_not(const char *root, uid_t uid, gid_t gid, unsigned long *su, unsigned long *sg)
+{
+	const struct passwd *pw = getpwuid(uid);
+	_cleanup_free_ char *subuid = xasprintf("%s/etc/subuid", root);
+	_cleanup_free_ char *subgid = xasprintf("%s/etc/subgid", root);
+
+	if (!pw)
+		return xasprintf("uid %u has no passwd entry", uid);
+	if (!helper_ok(root, PRIVATE_NEWUIDMAP) || !helper_ok(root, PRIVATE_NEWGIDMAP))
+		return xstrdup("no setuid " PRIVATE_NEWUIDMAP " and " PRIVATE_NEWGIDMAP
+		               " (package uidmap)");
+	if (!find_subid(subuid, pw->pw_name, pw->pw_uid, su) ||
+	    !find_subid(subgid, pw->pw_name, pw->pw_uid, sg))
+		return xasprintf("no /etc/subuid and /etc/subgid entry for %s", pw->pw_name);
+	if (pw->pw_gid != gid)
+		return xasprintf("gid %u is not the primary group of %s (newgidmap maps only that "
+		                 "one)",
+		                 gid, pw->pw_name);
+	return NULL;
 }
 
 /* Mount points strictly below a system dir hide what overlayfs would show, and the kernel
@@ -85,26 +107,12 @@ static void find_submounts(struct plan *p)
 
 void private_plan_build(struct plan *p)
 {
-	const struct passwd *pw;
 	unsigned long su = 0, sg = 0;
 
 	p->priv = (struct private_plan){0};
 	if (p->as_root)
 		return; /* the job is "other" to every host file already */
-	pw = getpwuid(p->caller_uid);
-	if (!pw)
-		p->priv.reason = xasprintf("uid %u has no passwd entry", p->caller_uid);
-	else if (!helper_ok(PRIVATE_NEWUIDMAP) || !helper_ok(PRIVATE_NEWGIDMAP))
-		p->priv.reason = xstrdup("no setuid " PRIVATE_NEWUIDMAP " and " PRIVATE_NEWGIDMAP
-		                         " (package uidmap)");
-	else if (!find_subid("/etc/subuid", pw->pw_name, pw->pw_uid, &su) ||
-	         !find_subid("/etc/subgid", pw->pw_name, pw->pw_uid, &sg))
-		p->priv.reason =
-		    xasprintf("no /etc/subuid and /etc/subgid entry for %s", pw->pw_name);
-	else if (pw->pw_gid != p->caller_gid)
-		p->priv.reason = xasprintf("gid %u is not the primary group of %s (newgidmap maps "
-		                           "only that one)",
-		                           p->caller_gid, pw->pw_name);
+	p->priv.reason = private_why_not("", p->caller_uid, p->caller_gid, &su, &sg);
 	if (p->priv.reason)
 		return;
 	p->priv.kernel = true;
@@ -122,9 +130,9 @@ void private_plan_free(struct private_plan *pp)
 
 void private_warn(const struct plan *p)
 {
-	/* Said where it matters as much as the groups warning does (supervise.c), or asked for:
-	 * a line on every rootless run would drown in CI logs and break exact-output callers. */
-	if (p->priv.reason && (p->verbose || p->kept_groups))
+	/* A promise the host cannot keep is said on every run, unless the profile says the
+	 * operator knows (filesystem.private "best-effort"; the audit records it either way). */
+	if (p->priv.reason && (!p->private_quiet || p->verbose))
 		fprintf(stderr,
 		        "cisandbox: warning: rootless without subordinate ids (%s): entries of the "
 		        "system dirs that only the caller or its groups may read stay readable by "

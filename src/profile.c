@@ -323,7 +323,7 @@ static int apply_filesystem(const struct ctx *c, const cJSON *fs, struct profile
 		return fail(c, "filesystem.private", "\"%s\": must be require or best-effort",
 		            priv);
 	if (priv)
-		p->private_required = strcmp(priv, "require") == 0;
+		p->private_mode = strcmp(priv, "require") == 0 ? PRIV_REQUIRE : PRIV_BEST_EFFORT;
 	ws = cJSON_GetObjectItemCaseSensitive(fs, "workspace");
 	if (ws && (r = apply_workspace(c, ws, p)) < 0)
 		return r;
@@ -986,6 +986,9 @@ int profile_print_json(const struct profile *p, FILE *out)
 		cJSON_AddStringToObject(ws, "registration", p->ws_registration ? "show" : "hide");
 	if (p->tmp_size)
 		cJSON_AddStringToObject(fs, "tmp_size", format_size(p->tmp_size, buf));
+	if (p->private_mode != PRIV_UNSET)
+		cJSON_AddStringToObject(
+		    fs, "private", p->private_mode == PRIV_REQUIRE ? "require" : "best-effort");
 	add_mount_array(fs, p, MNT_RO_BIND, "ro_bind");
 	add_mount_array(fs, p, MNT_BIND, "bind");
 	add_mount_array(fs, p, MNT_TMPFS, "tmpfs");

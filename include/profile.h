@@ -4,7 +4,7 @@
 #ifndef CIS_PROFILE_H
 #define CIS_PROFILE_H
 
-#include "plan.h"
+#include "spec.h"
 #include "util.h"
 
 struct profile {

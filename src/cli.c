@@ -2,8 +2,7 @@
  * that the job's own flags are never ours. */
 #define _GNU_SOURCE
 #include "cli.h"
-#include "secrets.h"
-#include "net.h"
+#include "netspec.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -141,15 +140,10 @@ static int opt_mount(struct cli *c, int opt, const char *arg, struct cis_err *er
 	return 0;
 }
 
-static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *err)
+/* Sizes, durations and limits; 1 when opt is none of them. */
+static int opt_limit(struct cli *c, int opt, const char *arg, struct cis_err *err)
 {
 	switch (opt) {
-	case OPT_WS_MODE:
-		if (ws_mode_parse(arg, &c->ws_mode) < 0)
-			return cis_err_set(
-			    err, "--workspace-mode %s: must be overlay, tmpfs or bind", arg);
-		c->has_ws_mode = true;
-		return 0;
 	case OPT_WS_SIZE:
 		if (parse_size(arg, &c->ws_size) < 0)
 			return cis_err_set(err, "--workspace-size %s: not a size (e.g. 512M, 4G)",
@@ -185,9 +179,15 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		if (parse_cpus(arg, &c->limits.cpus_milli) < 0)
 			return cis_err_set(err, "--cpus %s: not a CPU count (e.g. 2, 1.5)", arg);
 		return 0;
-	case OPT_AUDIT_LOG:
-		c->audit_log = arg;
-		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* Secrets, variables and egress entries, checked for form; 1 when opt is none of them. */
+static int opt_entry(struct cli *c, int opt, const char *arg, struct cis_err *err)
+{
+	switch (opt) {
 	case OPT_SECRET: {
 		const char *why = secrets_spec_check(arg);
 
@@ -200,17 +200,6 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		if (!env_name_valid(arg, false))
 			return cis_err_set(err, "--secret-env %s: not a valid variable name", arg);
 		strv_push(&c->secret_env, arg);
-		return 0;
-	case OPT_CHDIR:
-		if (!path_is_clean_absolute(arg))
-			return cis_err_set(err, "--chdir %s: must be a clean absolute path", arg);
-		c->chdir = arg;
-		return 0;
-	case OPT_NET:
-		if (net_mode_parse(arg, &c->net_mode) < 0)
-			return cis_err_set(err, "--net %s: must be none, allowlist, open or audit",
-			                   arg);
-		c->has_net_mode = true;
 		return 0;
 	case OPT_ALLOW: {
 		const char *why = net_check_dest(arg);
@@ -237,6 +226,38 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		strv_push(&c->env, arg);
 		return 0;
 	}
+	default:
+		return 1;
+	}
+}
+
+static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *err)
+{
+	int r;
+
+	if ((r = opt_limit(c, opt, arg, err)) != 1 || (r = opt_entry(c, opt, arg, err)) != 1)
+		return r;
+	switch (opt) {
+	case OPT_WS_MODE:
+		if (ws_mode_parse(arg, &c->ws_mode) < 0)
+			return cis_err_set(
+			    err, "--workspace-mode %s: must be overlay, tmpfs or bind", arg);
+		c->has_ws_mode = true;
+		return 0;
+	case OPT_AUDIT_LOG:
+		c->audit_log = arg;
+		return 0;
+	case OPT_CHDIR:
+		if (!path_is_clean_absolute(arg))
+			return cis_err_set(err, "--chdir %s: must be a clean absolute path", arg);
+		c->chdir = arg;
+		return 0;
+	case OPT_NET:
+		if (net_mode_parse(arg, &c->net_mode) < 0)
+			return cis_err_set(err, "--net %s: must be none, allowlist, open or audit",
+			                   arg);
+		c->has_net_mode = true;
+		return 0;
 	default:
 		return opt_mount(c, opt, arg, err);
 	}

@@ -5,6 +5,7 @@
 #define CIS_PROFILE_H
 
 #include "plan.h"
+#include "policy_spec.h"
 #include "util.h"
 
 struct profile {
@@ -56,6 +57,7 @@ struct profile {
 	struct strv secrets; /* NAME=@FILE, checked for form; a child's add to its parent's */
 	int tier;            /* SECRETS_TIER_*; 0: not set in the chain */
 	uint64_t token_ttl_ms; /* token_ttl: identity tokens only to runs this short; 0: never */
+	struct policy_spec policy; /* policy: the decision point and the built-in rules */
 };
 
 /* Load NAME (searched) or PATH (contains '/' or ends in .json). 0 or -errno with err set. */

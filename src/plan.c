@@ -913,6 +913,9 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	    (r = plan_net(p, c, prof, err)) < 0)
 		goto fail;
 	p->kept_groups = p->as_root || p->priv.kernel ? 0 : count_extra_groups();
+	p->learn = c->learn != NULL;
+	if ((r = policy_plan_build(p, c, prof, err)) < 0)
+		goto fail;
 	return 0;
 fail:
 	plan_free(p);
@@ -933,6 +936,7 @@ void plan_free(struct plan *p)
 	mount_ops_free(p->mounts, p->n_mounts);
 	private_plan_free(&p->priv);
 	secrets_plan_free(&p->secrets);
+	policy_plan_free(&p->policy);
 	origin_free(&p->origin);
 	free(p->profile_name);
 	free(p->profile_source);

@@ -743,7 +743,7 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 	static const char *const keys[] = {
 	    "version",   "name",    "description",  "extends", "filesystem",    "env",     "limits",
 	    "network",   "seccomp", "capabilities", "audit",   "file_commands", "secrets", "tier",
-	    "token_ttl", NULL};
+	    "token_ttl", "policy",  NULL};
 	const cJSON *v;
 	const char *s = NULL;
 	int r = check_keys(c, root, "", keys);
@@ -790,6 +790,9 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 	    (r = apply_seccomp(c, v, out)) < 0)
 		return r;
 	if ((r = check_reserved(c, root, "capabilities")) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "policy")) &&
+	    (r = policy_spec_parse(v, c->file, &out->policy, c->err)) < 0)
 		return r;
 	return apply_secrets(c, root, out);
 }
@@ -890,6 +893,7 @@ void profile_free(struct profile *p)
 	strv_free(&p->net_private);
 	free(p->net_backend);
 	free(p->workdir);
+	policy_spec_free(&p->policy);
 	*p = (struct profile){0};
 }
 
@@ -1057,5 +1061,6 @@ int profile_print_json(const struct profile *p, FILE *out)
 	if (p->has_sc_log)
 		cJSON_AddBoolToObject(sc, "log_denied", p->sc_log_denied);
 	json_trust(root, p);
+	policy_spec_json(root, &p->policy);
 	return json_emit(root, out);
 }

@@ -13,9 +13,9 @@
 struct audit;
 
 struct learn {
-	char *out;        /* OUT.json */
-	char *extends;    /* the profile used: a name, or the real path of its file */
-	char *name;       /* its name */
+	char *out;     /* OUT.json */
+	char *extends; /* the profile used: a name, or the real path of its file */
+	char *name;    /* its name */
 	bool has_sc_allow;
 	enum net_mode mode;
 	struct strv allow; /* the chain's network.allow */
@@ -29,8 +29,7 @@ int learn_prepare(struct learn *l, const struct cli *c, struct cli *lc, struct p
 /* Once the audit log is open (or not): copy its records from now on. 0 or -errno. */
 int learn_attach(struct learn *l, struct audit *a, struct cis_err *err);
 /* After the run: write OUT.json. 0 or -errno with err set. */
-int learn_finish(struct learn *l, const struct plan *p, const struct audit *a,
-                 struct cis_err *err);
+int learn_finish(struct learn *l, const struct plan *p, const struct audit *a, struct cis_err *err);
 void learn_free(struct learn *l);
 
 #endif

@@ -57,7 +57,9 @@ struct profile {
 	struct strv secrets; /* NAME=@FILE, checked for form; a child's add to its parent's */
 	int tier;            /* SECRETS_TIER_*; 0: not set in the chain */
 	uint64_t token_ttl_ms; /* token_ttl: identity tokens only to runs this short; 0: never */
-	struct policy_spec policy; /* policy: the decision point and the built-in rules */
+
+	/* policy: the decision point and the built-in rules (policy_spec.h) */
+	struct policy_spec policy;
 };
 
 /* Load NAME (searched) or PATH (contains '/' or ends in .json). 0 or -errno with err set. */

@@ -131,8 +131,8 @@ static void to_journal(const struct audit *a, const char *event, const char *jso
 static void to_tap(const struct audit *a, const char *line, size_t len, bool add_newline)
 {
 	if (a->tap >= 0 && len)
-		(void)!writev(a->tap,
-		              (struct iovec[]){{(void *)line, len}, {(void *)"\n", add_newline}}, 2);
+		(void)!writev(
+		    a->tap, (struct iovec[]){{(void *)line, len}, {(void *)"\n", add_newline}}, 2);
 }
 
 void audit_relay(const struct audit *a, const char *line, size_t len)

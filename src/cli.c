@@ -312,7 +312,8 @@ static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
 static int parse_profile_cmd(int argc, char **argv, struct cli *c, struct cis_err *err)
 {
 	if (argc < 2)
-		return cis_err_set(err, "profile: expected \"check FILE...\", \"show NAME\" or \"score FILE\"");
+		return cis_err_set(
+		    err, "profile: expected \"check FILE...\", \"show NAME\" or \"score FILE\"");
 	if (strcmp(argv[1], "check") == 0) {
 		if (argc < 3)
 			return cis_err_set(err, "profile check: missing FILE");
@@ -322,7 +323,8 @@ static int parse_profile_cmd(int argc, char **argv, struct cli *c, struct cis_er
 			return cis_err_set(err, "profile show: expected exactly one NAME or PATH");
 		c->cmd = CMD_PROFILE_SHOW;
 	} else {
-		return cis_err_set(err, "profile %s: unknown subcommand (check, show, score)", argv[1]);
+		return cis_err_set(err, "profile %s: unknown subcommand (check, show, score)",
+		                   argv[1]);
 	}
 	c->args = argv + 2;
 	c->n_args = argc - 2;

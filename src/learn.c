@@ -138,8 +138,7 @@ static int write_checked(const char *out, cJSON *prof, struct cis_err *err)
 	return 0;
 }
 
-int learn_finish(struct learn *l, const struct plan *p, const struct audit *a,
-                 struct cis_err *err)
+int learn_finish(struct learn *l, const struct plan *p, const struct audit *a, struct cis_err *err)
 {
 	struct learn_obs o = {0};
 	_cleanup_free_ char *cmd = command_line(p);

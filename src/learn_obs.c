@@ -16,14 +16,30 @@
 static const struct {
 	const char *prefix, *what;
 } dangerous[] = {
-    {"unshare", "namespaces"},    {"setns", "namespaces"},      {"mount", "mount"},
-    {"umount", "mount"},          {"pivot_root", "mount"},      {"chroot", "mount"},
-    {"fs", "mount"},              {"move_mount", "mount"},      {"open_tree", "mount"},
-    {"bpf", "bpf"},               {"keyctl", "keyring"},        {"add_key", "keyring"},
-    {"request_key", "keyring"},   {"io_uring", "io_uring"},     {"ptrace", "debugging"},
-    {"process_vm", "debugging"},  {"pidfd_getfd", "debugging"}, {"kcmp", "debugging"},
-    {"perf_event", "perf"},       {"userfaultfd", "userfaultfd"}, {"kexec", "kernel"},
-    {"init_module", "kernel"},    {"finit_module", "kernel"},   {"delete_module", "kernel"},
+    {"unshare", "namespaces"},
+    {"setns", "namespaces"},
+    {"mount", "mount"},
+    {"umount", "mount"},
+    {"pivot_root", "mount"},
+    {"chroot", "mount"},
+    {"fs", "mount"},
+    {"move_mount", "mount"},
+    {"open_tree", "mount"},
+    {"bpf", "bpf"},
+    {"keyctl", "keyring"},
+    {"add_key", "keyring"},
+    {"request_key", "keyring"},
+    {"io_uring", "io_uring"},
+    {"ptrace", "debugging"},
+    {"process_vm", "debugging"},
+    {"pidfd_getfd", "debugging"},
+    {"kcmp", "debugging"},
+    {"perf_event", "perf"},
+    {"userfaultfd", "userfaultfd"},
+    {"kexec", "kernel"},
+    {"init_module", "kernel"},
+    {"finit_module", "kernel"},
+    {"delete_module", "kernel"},
     {"modify_ldt", "kernel"},
 };
 
@@ -283,8 +299,7 @@ struct learned {
 
 /* By name where the resolver handed the address out (every such name: addresses are shared
  * and rotate, names stay), else by address; each with its port. */
-static void learn_flows(const struct learn_obs *o, const struct learn_parent *pa,
-                        struct learned *l)
+static void learn_flows(const struct learn_obs *o, const struct learn_parent *pa, struct learned *l)
 {
 	for (size_t i = 0; i < o->n_flows; i++) {
 		const struct learn_flow *f = &o->flows[i];
@@ -446,7 +461,8 @@ cJSON *learn_profile_build(const struct learn_obs *o, const struct learn_parent 
 	if (l.sys_allow.n) {
 		cJSON *sc = cJSON_AddObjectToObject(root, "seccomp");
 
-		/* A chain without seccomp.allow has the default; a list of ours would replace it. */
+		/* A chain without seccomp.allow has the default; a list of ours would replace it.
+		 */
 		if (!pa->has_seccomp_allow)
 			strv_push(&l.sys_allow, "@container");
 		sort(&l.sys_allow);

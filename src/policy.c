@@ -173,8 +173,8 @@ static const char *prog_run(const struct policy_prog *pg, const char *input, uin
 	return NULL;
 }
 
-static void audit_decision(const struct audit *a, const char *decider, const char *cmd,
-                           bool allow, const struct strv *reasons, const char *error)
+static void audit_decision(const struct audit *a, const char *decider, const char *cmd, bool allow,
+                           const struct strv *reasons, const char *error)
 {
 	cJSON *f = cJSON_CreateObject();
 

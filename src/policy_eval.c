@@ -68,9 +68,8 @@ static void rule_privileged(const cJSON *job, struct strv *reasons)
 		return;
 	cJSON_ArrayForEach(it, get(job, "privileged_why"))
 	{
-		_cleanup_free_ char *r = xasprintf("deny_privileged: %s", cJSON_IsString(it)
-		                                                              ? it->valuestring
-		                                                              : "privileged");
+		_cleanup_free_ char *r = xasprintf(
+		    "deny_privileged: %s", cJSON_IsString(it) ? it->valuestring : "privileged");
 		push_reason(reasons, r);
 	}
 }

@@ -14,11 +14,11 @@
 
 /* Shown read-write, these (or a directory holding one) give the job the host: its code, its
  * configuration, its daemons' state. */
-static const char *const system_roots[] = {"/",     "/boot", "/bin", "/etc",  "/home",
+static const char *const system_roots[] = {"/",     "/boot",  "/bin",   "/etc",    "/home",
                                            "/lib",  "/lib32", "/lib64", "/libx32", "/opt",
-                                           "/root", "/run",  "/sbin", "/usr",  "/var"};
+                                           "/root", "/run",   "/sbin",  "/usr",    "/var"};
 /* Below these, any writable path is host code or configuration. */
-static const char *const system_trees[] = {"/boot", "/bin",   "/etc", "/lib", "/lib32",
+static const char *const system_trees[] = {"/boot",  "/bin",    "/etc",  "/lib", "/lib32",
                                            "/lib64", "/libx32", "/sbin", "/usr"};
 /* Shown at all, these are the host's kernel interfaces and devices. */
 static const char *const kernel_trees[] = {"/proc", "/sys", "/dev"};
@@ -62,8 +62,8 @@ static size_t list_shown(const struct plan *p, struct shown **vp)
 
 		if ((m->kind != MNT_RO_BIND && m->kind != MNT_BIND) || !m->src)
 			continue;
-		out[n++] = (struct shown){m->src, m->dst, m->kind == MNT_BIND ? "rw" : "ro",
-		                          m->origin};
+		out[n++] =
+		    (struct shown){m->src, m->dst, m->kind == MNT_BIND ? "rw" : "ro", m->origin};
 	}
 	return n;
 }
@@ -96,8 +96,9 @@ void policy_input_privileged(const struct plan *p, struct strv *why)
 			strv_push_take(why, xasprintf("host socket %s shown at %s (%s)", v[i].host,
 			                              v[i].path, v[i].origin));
 		else if (strcmp(v[i].mode, "rw") == 0 && writable_system(v[i].host))
-			strv_push_take(why, xasprintf("host system directory %s writable at %s (%s)",
-			                              v[i].host, v[i].path, v[i].origin));
+			strv_push_take(why,
+			               xasprintf("host system directory %s writable at %s (%s)",
+			                         v[i].host, v[i].path, v[i].origin));
 		else if (kernel_tree(v[i].host))
 			strv_push_take(why, xasprintf("host %s shown at %s (%s)", v[i].host,
 			                              v[i].path, v[i].origin));

@@ -19,8 +19,9 @@ int policy_cli_option(struct cli *c, int which, const char *arg, struct cis_err 
 	switch (which) {
 	case 0:
 		if (!arg[0] || strlen(arg) > 4096)
-			return cis_err_set(err, "--policy-exec: must be a command line (run with sh "
-			                        "-c), 1 to 4096 bytes");
+			return cis_err_set(err,
+			                   "--policy-exec: must be a command line (run with sh "
+			                   "-c), 1 to 4096 bytes");
 		strv_push(&c->policy_exec, arg);
 		return 0;
 	case 1:
@@ -46,7 +47,8 @@ static void add_label_list(struct strv *labels, const char *text)
 	_cleanup_free_ char *copy = xstrdup(text);
 	char *save = NULL;
 
-	for (char *w = strtok_r(copy, " ,[]\"\t\n", &save); w; w = strtok_r(NULL, " ,[]\"\t\n", &save))
+	for (char *w = strtok_r(copy, " ,[]\"\t\n", &save); w;
+	     w = strtok_r(NULL, " ,[]\"\t\n", &save))
 		add_label(labels, w);
 }
 
@@ -123,8 +125,8 @@ int policy_plan_build(struct plan *p, const struct cli *c, const struct profile 
 
 	(void)err;
 	pp->print_input = c->policy_input;
-	pp->timeout_ms = prof->policy.timeout_ms ? prof->policy.timeout_ms
-	                                         : POLICY_DEFAULT_TIMEOUT_MS;
+	pp->timeout_ms =
+	    prof->policy.timeout_ms ? prof->policy.timeout_ms : POLICY_DEFAULT_TIMEOUT_MS;
 	if (prof->policy.exec)
 		add_prog(pp, prof->policy.exec, "policy.exec");
 	for (size_t i = 0; i < c->policy_exec.n; i++)

@@ -126,8 +126,8 @@ int policy_spec_parse(const cJSON *v, const char *file, struct policy_spec *out,
 
 	if ((e = check_keys(v, "policy", file, keys, err)) < 0)
 		return e;
-	if (exec && (!cJSON_IsString(exec) || !exec->valuestring[0] ||
-	             strlen(exec->valuestring) > 4096))
+	if (exec &&
+	    (!cJSON_IsString(exec) || !exec->valuestring[0] || strlen(exec->valuestring) > 4096))
 		return fail(err, file, "policy.exec",
 		            "must be a command line (run with sh -c), at most 4096 bytes");
 	if (exec) {
@@ -193,8 +193,8 @@ void policy_spec_json(cJSON *root, const struct policy_spec *s)
 
 void policy_rules_copy(struct policy_rules *dst, const struct policy_rules *src)
 {
-	*dst = (struct policy_rules){src->deny_privileged, src->deny_host_sockets, {0},
-	                             src->max_token_ttl_ms};
+	*dst = (struct policy_rules){
+	    src->deny_privileged, src->deny_host_sockets, {0}, src->max_token_ttl_ms};
 	for (size_t i = 0; i < src->require_labels.n; i++)
 		strv_push(&dst->require_labels, src->require_labels.v[i]);
 }

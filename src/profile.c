@@ -741,9 +741,9 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
                       struct profile *out)
 {
 	static const char *const keys[] = {
-	    "version",   "name",    "description",  "extends", "filesystem",    "env",     "limits",
-	    "network",   "seccomp", "capabilities", "audit",   "file_commands", "secrets", "tier",
-	    "token_ttl", "policy",  NULL};
+	    "version", "name",    "description", "extends",      "filesystem", "env",
+	    "limits",  "network", "seccomp",     "capabilities", "audit",      "file_commands",
+	    "secrets", "tier",    "token_ttl",   "policy",       NULL};
 	const cJSON *v;
 	const char *s = NULL;
 	int r = check_keys(c, root, "", keys);

@@ -39,10 +39,10 @@ static size_t count_kind(const struct profile *p, enum mount_kind kind)
 /* A bind source as written (or ${VAR}: unknown until run time) that gives the host away. */
 static bool host_critical(const struct mount_op *m)
 {
-	static const char *const roots[] = {"/", "/boot", "/bin", "/etc", "/lib", "/lib64",
+	static const char *const roots[] = {"/",    "/boot", "/bin", "/etc",  "/lib", "/lib64",
 	                                    "/opt", "/root", "/run", "/sbin", "/usr", "/var"};
-	static const char *const trees[] = {"/boot", "/bin", "/etc", "/lib", "/lib64", "/sbin",
-	                                    "/usr", "/proc", "/sys", "/dev", "/run", "/var/run"};
+	static const char *const trees[] = {"/boot", "/bin",  "/etc", "/lib", "/lib64", "/sbin",
+	                                    "/usr",  "/proc", "/sys", "/dev", "/run",   "/var/run"};
 	const char *src = m->src ? m->src : m->dst; /* deferred entries hold the spec in dst */
 	const char *base = strrchr(src, '/');
 
@@ -78,9 +78,10 @@ static void check_filesystem(const struct profile *p, struct score *s)
 	    ws == WS_BIND      ? 1
 	    : ws == WS_OVERLAY ? 0.1
 	                       : 0,
-	    "%s", ws == WS_BIND        ? "bound read-write: the job's writes reach the host"
-	          : ws == WS_OVERLAY ? "overlay: the host's files readable, writes discarded"
-	                             : "tmpfs: nothing of the host");
+	    "%s",
+	    ws == WS_BIND      ? "bound read-write: the job's writes reach the host"
+	    : ws == WS_OVERLAY ? "overlay: the host's files readable, writes discarded"
+	                       : "tmpfs: nothing of the host");
 	add(s, "filesystem.bind", 2, rw ? (rw > 2 ? 1 : 0.5 * (double)rw) : 0,
 	    "%zu host path(s) writable", rw);
 	add(s, "filesystem.ro_bind", 0.5, ro ? 1 : 0, "%zu more host path(s) readable", ro);
@@ -113,8 +114,7 @@ static void check_network(const struct profile *p, struct score *s)
 	}
 	b = mode == NET_NONE ? 0 : mode != NET_ALLOWLIST || broad ? 1 : wild ? 0.5 : 0.3;
 	add(s, "network", 3, b, "%s%s, %zu allowed destination(s), %zu wildcard name(s)",
-	    net_mode_name(mode), mode == NET_NONE ? " (loopback only)" : "", p->net_allow.n,
-	    wild);
+	    net_mode_name(mode), mode == NET_NONE ? " (loopback only)" : "", p->net_allow.n, wild);
 	add(s, "network.allow_private", 2, p->net_private.n ? 1 : 0,
 	    "%zu hole(s) in the always-denied ranges (metadata, private networks)",
 	    p->net_private.n);
@@ -140,8 +140,8 @@ static void check_env(const struct profile *p, struct score *s)
 		tokens += is_token_name(e);
 	}
 	add(s, "env.pass", 2,
-	    all     ? 1
-	    : globs ? 0.5
+	    all             ? 1
+	    : globs         ? 0.5
 	    : p->env_pass.n ? 0.2
 	                    : 0,
 	    all ? "the caller's whole environment (tokens only by exact name)"
@@ -155,13 +155,14 @@ static void check_trust(const struct profile *p, struct score *s)
 	char buf[32];
 	bool trusted = p->tier == SECRETS_TIER_TRUSTED;
 
-	add(s, "tier", 2, trusted, trusted ? "trusted: secrets may reach the job"
-	                                   : "untrusted: no secret, no identity token");
+	add(s, "tier", 2, trusted,
+	    trusted ? "trusted: secrets may reach the job"
+	            : "untrusted: no secret, no identity token");
 	add(s, "secrets", 1, p->secrets.n ? 1 : 0, "%zu secret(s) listed", p->secrets.n);
 	add(s, "token_ttl", 1.5,
-	    !p->token_ttl_ms                     ? 0
+	    !p->token_ttl_ms                      ? 0
 	    : p->token_ttl_ms > 60 * 60 * 1000ull ? 1
-	                                         : 0.5,
+	                                          : 0.5,
 	    p->token_ttl_ms ? "identity tokens for jobs of up to %s" : "no identity token%s",
 	    p->token_ttl_ms ? format_duration(p->token_ttl_ms, buf) : "");
 }
@@ -186,11 +187,11 @@ static void check_limits(const struct profile *p, struct score *s)
 	const struct limits *l = &p->limits;
 
 	add(s, "limits.timeout", 1,
-	    !p->has_timeout || !p->timeout_ms      ? 1
+	    !p->has_timeout || !p->timeout_ms    ? 1
 	    : p->timeout_ms > 6 * 3600 * 1000ull ? 0.5
 	                                         : 0,
-	    "time limit %s", p->has_timeout && p->timeout_ms ? format_duration(p->timeout_ms, buf)
-	                                                     : "none");
+	    "time limit %s",
+	    p->has_timeout && p->timeout_ms ? format_duration(p->timeout_ms, buf) : "none");
 	add(s, "limits.memory", 0.5, !l->memory && !l->memory_pct, "%s",
 	    l->memory || l->memory_pct ? "memory limited" : "no memory limit");
 	add(s, "limits.pids", 0.5, !l->pids, "%s", l->pids ? "processes limited" : "no pids limit");
@@ -204,9 +205,10 @@ static void check_oversight(const struct profile *p, struct score *s)
 	    !p->audit_log        ? 1
 	    : !p->audit_required ? 0.3
 	                         : 0,
-	    "%s", !p->audit_log        ? "no audit log in the profile"
-	          : !p->audit_required ? "audit log, not required"
-	                               : "audit log required");
+	    "%s",
+	    !p->audit_log        ? "no audit log in the profile"
+	    : !p->audit_required ? "audit log, not required"
+	                         : "audit log required");
 	add(s, "policy", 0.5, !policy, "%s",
 	    policy ? "a decision point or built-in rules" : "no policy.exec, no policy.rules");
 }
@@ -309,8 +311,9 @@ int score_main(int argc, char **argv)
 				return CIS_EXIT_LAUNCHER;
 			}
 		} else if (argv[i][0] == '-' || ref) {
-			fprintf(stderr, "cisandbox: profile score: %s: unexpected (usage: profile "
-			                "score FILE|NAME [--threshold N] [--json])\n",
+			fprintf(stderr,
+			        "cisandbox: profile score: %s: unexpected (usage: profile "
+			        "score FILE|NAME [--threshold N] [--json])\n",
 			        argv[i]);
 			return CIS_EXIT_LAUNCHER;
 		} else {

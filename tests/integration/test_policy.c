@@ -72,7 +72,7 @@ DUAL_TEST(policy, exec_deny_before_any_sandbox, .timeout = 60)
 	            "echo ran > ran.txt; echo job ran");
 	cr_assert_eq(r.status, 125, "%s", r.err);
 	cr_assert(strstr(r.err, "--policy-exec 'python3 ") && strstr(r.err, "the run is denied: "
-	                                                                     "recorded"),
+	                                                                    "recorded"),
 	          "%s", r.err);
 	cr_assert_str_eq(r.out, "");
 	text = read_text(rec);
@@ -104,8 +104,7 @@ DUAL_TEST(policy, exec_allow_runs_the_job, .timeout = 60)
 	cr_assert_eq(r.status, 0, "%s", r.err);
 	cr_assert_str_eq(r.out, "job ran\n");
 	text = read_text(log);
-	cr_assert(strstr(text, "\"decider\":\"--policy-exec\"") &&
-	              strstr(text, "\"allow\":true"),
+	cr_assert(strstr(text, "\"decider\":\"--policy-exec\"") && strstr(text, "\"allow\":true"),
 	          "%s", text);
 	cr_assert(strstr(text, "policy.decision") < strstr(text, "sandbox.create"), "%s", text);
 	free(text);
@@ -179,8 +178,8 @@ static void blueprint(enum mode m, bool builtin)
 {
 	const struct bp_case cases[] = {
 	    {"default", "\"extends\": \"untrusted\"", NULL, NULL, true, false, 0, NULL, NULL},
-	    {"privileged", "\"extends\": \"untrusted\", \"seccomp\": {\"allow\": [\"mount\"]}", NULL,
-	     NULL, true, false, 125, "deny_privileged: seccomp allows mount",
+	    {"privileged", "\"extends\": \"untrusted\", \"seccomp\": {\"allow\": [\"mount\"]}",
+	     NULL, NULL, true, false, 125, "deny_privileged: seccomp allows mount",
 	     "privileged job: seccomp allows mount"},
 	    {"docker.sock", "\"extends\": \"untrusted\"", "--ro-bind", "SOCK", true, false, 125,
 	     "deny_host_sockets: host socket ", "host socket "},
@@ -189,8 +188,9 @@ static void blueprint(enum mode m, bool builtin)
 	    {"token 2h",
 	     "\"extends\": \"trusted\", \"env\": {\"pass\": [\"GITHUB_TOKEN\"]}, "
 	     "\"limits\": {\"timeout\": \"2h\"}",
-	     NULL, NULL, true, true, 125, "max_token_ttl: tokens (GITHUB_TOKEN) reach a job of up "
-	                                  "to 120 minutes",
+	     NULL, NULL, true, true, 125,
+	     "max_token_ttl: tokens (GITHUB_TOKEN) reach a job of up "
+	     "to 120 minutes",
 	     "job token TTL 120 minutes is above 60"},
 	    {"token 30m",
 	     "\"extends\": \"trusted\", \"env\": {\"pass\": [\"GITHUB_TOKEN\"]}, "
@@ -198,7 +198,8 @@ static void blueprint(enum mode m, bool builtin)
 	     "--timeout", "30m", true, true, 0, NULL, NULL},
 	};
 	/* The socket below the workspace: a bound workspace (trusted) holding one counts too. */
-	char *ws = tmpdir_for(m), *sock = in_ws(ws, "run/docker.sock"), *prof = in_ws(ws, "bp.json");
+	char *ws = tmpdir_for(m), *sock = in_ws(ws, "run/docker.sock"),
+	     *prof = in_ws(ws, "bp.json");
 	char *cmd = decider(ws, "blueprint"), *spec = cat3(sock, ":/var/run/docker.sock", "");
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -228,7 +229,8 @@ static void blueprint(enum mode m, bool builtin)
 		if (!builtin)
 			argv[a++] = "--policy-exec", argv[a++] = cmd;
 		if (c->flag)
-			argv[a++] = c->flag, argv[a++] = strcmp(c->flag_arg, "SOCK") ? c->flag_arg : spec;
+			argv[a++] = c->flag,
+			argv[a++] = strcmp(c->flag_arg, "SOCK") ? c->flag_arg : spec;
 		argv[a++] = "--", argv[a++] = "true", argv[a] = NULL;
 		cis_run(m, &r, env, argv);
 		cr_assert_eq(r.status, c->status, "%s (%s): %s", c->name,
@@ -281,16 +283,16 @@ static char *replace_all(const char *text, const char *from, const char *to)
  * path is written /WS. One golden file for both modes: the input does not depend on it. */
 DUAL_TEST(policy, input_golden_every_profile, .timeout = 60)
 {
-	static const char *const names[] = {"untrusted", "trusted",     "gitlab",
-	                                    "github",    "forgejo",     "runner",
+	static const char *const names[] = {"untrusted",   "trusted",       "gitlab",
+	                                    "github",      "forgejo",       "runner",
 	                                    "github-hook", "forgejo-runner"};
 	char *ws = tmpdir_for(m), *dirs[4], *envs[4];
 
 	dirs[0] = in_ws(ws, "work"), dirs[1] = in_ws(ws, "temp"), dirs[2] = in_ws(ws, "act");
 	dirs[3] = in_ws(ws, "act/workflow");
 	for (int i = 0; i < 4; i++)
-		cr_assert(mkdir(dirs[i], 0755) == 0 && (m == ROOT || chown(dirs[i], 65534, 65534) ==
-		                                                          0));
+		cr_assert(mkdir(dirs[i], 0755) == 0 &&
+		          (m == ROOT || chown(dirs[i], 65534, 65534) == 0));
 	envs[0] = cat3("GITHUB_WORKSPACE=", dirs[0], "");
 	envs[1] = cat3("RUNNER_TEMP=", dirs[1], "");
 	envs[2] = cat3("GITHUB_ENV=", dirs[3], "/envs.txt");
@@ -300,8 +302,9 @@ DUAL_TEST(policy, input_golden_every_profile, .timeout = 60)
 		char golden[96], *norm;
 		struct result r;
 
-		cis_run(m, &r, env,
-		        ARGS("run", "-p", names[i], "-w", ws, "--policy-input", "--", "make", "test"));
+		cis_run(
+		    m, &r, env,
+		    ARGS("run", "-p", names[i], "-w", ws, "--policy-input", "--", "make", "test"));
 		cr_assert_eq(r.status, 0, "%s: %s", names[i], r.err);
 		norm = replace_all(r.out, ws, "/WS");
 		snprintf(golden, sizeof(golden), "policy-input-%s.json", names[i]);
@@ -338,8 +341,8 @@ static bool has(const cJSON *arr, const char *s)
  * or lookup and the unshare as its only denial. */
 DUAL_TEST(policy, learn_then_enforce, .timeout = 90)
 {
-	const char *script = FETCH "pkg.allowed.test 80; " FETCH "evil.test 8443; " P
-	                           " call memfd_secret unshare";
+	const char *script =
+	    FETCH "pkg.allowed.test 80; " FETCH "evil.test 8443; " P " call memfd_secret unshare";
 	const char *want = "hello 198.51.100.10:80\nhello 203.0.113.7:8443\nmemfd_secret=OK\n"
 	                   "unshare=EPERM\n";
 	char *ws = tmpdir_for(m), *out = in_ws(ws, "learned.json"), *log = in_ws(ws, "a.jsonl");
@@ -403,9 +406,8 @@ static double score_of(enum mode m, const char *name)
  * allows mount is worse than the one it extends; --threshold gates (exit 1 above). */
 DUAL_TEST(policy, score_orders_and_gates, .timeout = 60)
 {
-	static const char *const names[] = {"trusted", "gitlab",      "github",
-	                                    "forgejo", "runner",      "github-hook",
-	                                    "forgejo-runner"};
+	static const char *const names[] = {"trusted", "gitlab",      "github",        "forgejo",
+	                                    "runner",  "github-hook", "forgejo-runner"};
 	double untrusted = score_of(m, "untrusted");
 	char *ws = tmpdir_for(m), *prof = in_ws(ws, "mount.json");
 	struct result r;
@@ -417,7 +419,8 @@ DUAL_TEST(policy, score_orders_and_gates, .timeout = 60)
 	cr_assert(score_of(m, prof) > untrusted);
 	cis_run(m, &r, NULL, ARGS("profile", "score", "trusted", "--threshold", "1"));
 	cr_assert_eq(r.status, 1, "%s", r.err);
-	cr_assert(strstr(r.out, "seccomp.privileged") && strstr(r.out, "is above the threshold 1.0"),
+	cr_assert(strstr(r.out, "seccomp.privileged") &&
+	              strstr(r.out, "is above the threshold 1.0"),
 	          "%s", r.out);
 	result_free(&r);
 	cis_run(m, &r, NULL, ARGS("profile", "score", "untrusted", "--threshold", "9.5"));

@@ -208,7 +208,7 @@ $(BUILD)/fuzz/fuzz_filecmd: tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c i
 FUZZLIB := $(filter-out $(BUILD)/fuzzobj/main.o,$(SRCS:src/%.c=$(BUILD)/fuzzobj/%.o)) \
            $(BUILD)/fuzzobj/builtin_profiles.o $(BUILD)/fuzzobj/seccomp_builtin.o
 FUZZFL  := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZERS := profile allow nflog ci
+FUZZERS := profile allow nflog ci policy learn
 $(BUILD)/fuzzobj/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ-CC $@")

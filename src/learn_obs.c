@@ -4,6 +4,7 @@
  * address goes into the profile only in the form the profile loader accepts. */
 #define _GNU_SOURCE
 #include "learn_obs.h"
+#include "dnsmsg.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -81,21 +82,15 @@ bool learn_syscall_grantable(const struct cis_seccomp *s, const char *name)
 	return !strv_contains(&s->allow, name) && !strv_contains(&s->deny, name);
 }
 
-/* Lower-case host names as the resolver records them; at least one letter. */
+/* A host name as the profile loader takes it (dnsmsg_name_normalize: labels of 1-63
+ * letters, digits and hyphens), already normal, and not all digits and dots (an address). */
 static bool host_name_ok(const char *s)
 {
-	size_t n = strlen(s);
-	bool letter = false;
+	char norm[256];
 
-	if (n == 0 || n > 253 || s[0] == '.' || s[0] == '-' || s[n - 1] == '.')
+	if (dnsmsg_name_normalize(s, norm, sizeof(norm)) || strcmp(norm, s) != 0 || s[0] == '*')
 		return false;
-	for (; *s; s++) {
-		letter = letter || (*s >= 'a' && *s <= 'z');
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
-		      *s == '.' || *s == '_'))
-			return false;
-	}
-	return letter;
+	return strspn(s, "0123456789.") != strlen(s);
 }
 
 /* An address as text, canonical (inet_ntop of inet_pton); false if none, or loopback. */

@@ -260,6 +260,9 @@ install: $(BUILD)/cisandbox
 	install -D -m 0755 $(BUILD)/cisandbox $(DESTDIR)$(BINDIR)/cisandbox
 	install -d $(DESTDIR)$(DATADIR)/profiles
 	install -m 0644 profiles/*.json $(DESTDIR)$(DATADIR)/profiles/
+	@# The blueprint's policies for OPA, adapted to the policy input (README, Policy as code).
+	install -d $(DESTDIR)$(DATADIR)/policy/cicd
+	install -m 0644 policy/cicd/*.rego $(DESTDIR)$(DATADIR)/policy/cicd/
 	install -D -m 0644 man/cisandbox.1 $(DESTDIR)$(MANDIR)/man1/cisandbox.1
 	@# GitHub runner hooks (ACTIONS_RUNNER_CONTAINER_HOOKS, ACTIONS_RUNNER_HOOK_JOB_STARTED and
 	@# _COMPLETED take a script path; .js ones run with the runner's own node).

@@ -113,7 +113,8 @@ static void audit_write(const struct audit *a, const char *text, size_t len)
 static void to_journal(const struct audit *a, const char *event, const char *json)
 {
 	bool warn = strcmp(event, "policy.deny") == 0 || strcmp(event, "dns.deny") == 0 ||
-	            strcmp(event, "filecmd.drop") == 0 || strstr(json, "\"setup-error\"");
+	            strcmp(event, "filecmd.drop") == 0 || strstr(json, "\"setup-error\"") ||
+	            (strcmp(event, "policy.decision") == 0 && strstr(json, "\"allow\":false"));
 	_cleanup_free_ char *msg = xasprintf("cisandbox %s (sandbox %s)", event, a->id);
 	const struct journal_field f[] = {
 	    {"MESSAGE", msg},

@@ -174,75 +174,78 @@ static const char RULES[] = "\"policy\": {\"rules\": {\"deny_privileged\": true,
                             "\"deny_host_sockets\": true, \"require_labels\": [\"ephemeral\"], "
                             "\"max_token_ttl\": \"60m\"}}";
 
+static const struct bp_case cases[] = {
+    {"default", "\"extends\": \"untrusted\"", NULL, NULL, true, false, 0, NULL, NULL},
+    {"privileged", "\"extends\": \"untrusted\", \"seccomp\": {\"allow\": [\"mount\"]}", NULL, NULL,
+     true, false, 125, "deny_privileged: seccomp allows mount",
+     "privileged job: seccomp allows mount"},
+    {"docker.sock", "\"extends\": \"untrusted\"", "--ro-bind", "SOCK", true, false, 125,
+     "deny_host_sockets: host socket ", "host socket "},
+    {"unlabelled", "\"extends\": \"untrusted\"", NULL, NULL, false, false, 125,
+     "require_labels: the run has no label \"ephemeral\"", "not labelled ephemeral"},
+    {"token 2h",
+     "\"extends\": \"trusted\", \"env\": {\"pass\": [\"GITHUB_TOKEN\"]}, "
+     "\"limits\": {\"timeout\": \"2h\"}",
+     NULL, NULL, true, true, 125,
+     "max_token_ttl: tokens (GITHUB_TOKEN) reach a job of up to 120 "
+     "minutes",
+     "job token TTL 120 minutes is above 60"},
+    {"token 30m",
+     "\"extends\": \"trusted\", \"env\": {\"pass\": [\"GITHUB_TOKEN\"]}, "
+     "\"limits\": {\"timeout\": \"2h\"}",
+     "--timeout", "30m", true, true, 0, NULL, NULL},
+};
+
+/* One case as a dry run (the policy decides there too): its profile, labels, token, flag. */
+static void bp_run(enum mode m, bool builtin, const struct bp_case *c, const char *ws,
+                   const char *prof, const char *cmd, const char *sock_spec)
+{
+	const char *env[3] = {NULL, NULL, NULL}, *argv[16];
+	const char *says = builtin ? c->builtin_says : c->program_says;
+	char *text = cat3("{", c->profile, builtin ? ", " : "}");
+	char *full = builtin ? cat3(text, RULES, "}") : strdup(text);
+	struct result r;
+	int e = 0, a = 0;
+
+	write_text(prof, full);
+	if (c->labelled)
+		env[e++] = "CISANDBOX_RUNNER_LABELS=self-hosted,ephemeral";
+	if (c->token)
+		env[e++] = "GITHUB_TOKEN=ghs_test";
+	argv[a++] = "run", argv[a++] = "-p", argv[a++] = prof, argv[a++] = "-w";
+	argv[a++] = ws, argv[a++] = "--dry-run";
+	if (!builtin)
+		argv[a++] = "--policy-exec", argv[a++] = cmd;
+	if (c->flag)
+		argv[a++] = c->flag,
+		argv[a++] = strcmp(c->flag_arg, "SOCK") ? c->flag_arg : sock_spec;
+	argv[a++] = "--", argv[a++] = "true", argv[a] = NULL;
+	cis_run(m, &r, env, argv);
+	cr_assert_eq(r.status, c->status, "%s (%s): %s", c->name,
+	             builtin ? "policy.rules" : "decision program", r.err);
+	if (says)
+		cr_assert(strstr(r.err, says), "%s: %s", c->name, r.err);
+	result_free(&r);
+	free(text);
+	free(full);
+}
+
 static void blueprint(enum mode m, bool builtin)
 {
-	const struct bp_case cases[] = {
-	    {"default", "\"extends\": \"untrusted\"", NULL, NULL, true, false, 0, NULL, NULL},
-	    {"privileged", "\"extends\": \"untrusted\", \"seccomp\": {\"allow\": [\"mount\"]}",
-	     NULL, NULL, true, false, 125, "deny_privileged: seccomp allows mount",
-	     "privileged job: seccomp allows mount"},
-	    {"docker.sock", "\"extends\": \"untrusted\"", "--ro-bind", "SOCK", true, false, 125,
-	     "deny_host_sockets: host socket ", "host socket "},
-	    {"unlabelled", "\"extends\": \"untrusted\"", NULL, NULL, false, false, 125,
-	     "require_labels: the run has no label \"ephemeral\"", "not labelled ephemeral"},
-	    {"token 2h",
-	     "\"extends\": \"trusted\", \"env\": {\"pass\": [\"GITHUB_TOKEN\"]}, "
-	     "\"limits\": {\"timeout\": \"2h\"}",
-	     NULL, NULL, true, true, 125,
-	     "max_token_ttl: tokens (GITHUB_TOKEN) reach a job of up "
-	     "to 120 minutes",
-	     "job token TTL 120 minutes is above 60"},
-	    {"token 30m",
-	     "\"extends\": \"trusted\", \"env\": {\"pass\": [\"GITHUB_TOKEN\"]}, "
-	     "\"limits\": {\"timeout\": \"2h\"}",
-	     "--timeout", "30m", true, true, 0, NULL, NULL},
-	};
 	/* The socket below the workspace: a bound workspace (trusted) holding one counts too. */
-	char *ws = tmpdir_for(m), *sock = in_ws(ws, "run/docker.sock"),
-	     *prof = in_ws(ws, "bp.json");
-	char *cmd = decider(ws, "blueprint"), *spec = cat3(sock, ":/var/run/docker.sock", "");
+	char *ws = tmpdir_for(m), *dir = in_ws(ws, "run"), *sock = in_ws(ws, "run/docker.sock");
+	char *prof = in_ws(ws, "bp.json"), *cmd = decider(ws, "blueprint");
+	char *spec = cat3(sock, ":/var/run/docker.sock", "");
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
-	*strrchr(sa.sun_path, '/') = '\0';
-	cr_assert(mkdir(sa.sun_path, 0755) == 0);
-	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	cr_assert(mkdir(dir, 0755) == 0);
 	cr_assert(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
-	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		const struct bp_case *c = &cases[i];
-		const char *env[3] = {NULL, NULL, NULL};
-		char *text = cat3("{", c->profile, builtin ? ", " : "}"), *full;
-		const char *says = builtin ? c->builtin_says : c->program_says;
-		const char *argv[16];
-		struct result r;
-		int e = 0, a = 0;
-
-		full = builtin ? cat3(text, RULES, "}") : strdup(text);
-		write_text(prof, full);
-		if (c->labelled)
-			env[e++] = "CISANDBOX_RUNNER_LABELS=self-hosted,ephemeral";
-		if (c->token)
-			env[e++] = "GITHUB_TOKEN=ghs_test";
-		argv[a++] = "run", argv[a++] = "-p", argv[a++] = prof, argv[a++] = "-w";
-		argv[a++] = ws, argv[a++] = "--dry-run";
-		if (!builtin)
-			argv[a++] = "--policy-exec", argv[a++] = cmd;
-		if (c->flag)
-			argv[a++] = c->flag,
-			argv[a++] = strcmp(c->flag_arg, "SOCK") ? c->flag_arg : spec;
-		argv[a++] = "--", argv[a++] = "true", argv[a] = NULL;
-		cis_run(m, &r, env, argv);
-		cr_assert_eq(r.status, c->status, "%s (%s): %s", c->name,
-		             builtin ? "policy.rules" : "decision program", r.err);
-		if (says)
-			cr_assert(strstr(r.err, says), "%s: %s", c->name, r.err);
-		result_free(&r);
-		free(text);
-		free(full);
-	}
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		bp_run(m, builtin, &cases[i], ws, prof, cmd, spec);
 	close(fd);
-	free(sock), free(prof), free(cmd), free(spec);
+	free(dir), free(sock), free(prof), free(cmd), free(spec);
 	dir_done(ws);
 }
 

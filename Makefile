@@ -171,6 +171,7 @@ integration: $(BUILD)/cisandbox $(BUILD)/integration-tests $(PROBES)
 
 # Sequenced so that the deps are installed before anything reads pkg-config.
 check: deps
+	@sh tests/check-layers.sh
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory asan

@@ -3,7 +3,7 @@
 #ifndef CIS_CLI_H
 #define CIS_CLI_H
 
-#include "plan.h"
+#include "spec.h"
 #include "util.h"
 
 enum cli_cmd { CMD_RUN, CMD_PROFILE_CHECK, CMD_PROFILE_SHOW, CMD_REPORT, CMD_VERSION, CMD_HELP };

@@ -8,6 +8,7 @@
 #define CIS_LEARN_H
 
 #include "cli.h"
+#include "plan.h"
 #include "profile.h"
 
 struct audit;

@@ -7,7 +7,8 @@
 #ifndef CIS_LEARN_OBS_H
 #define CIS_LEARN_OBS_H
 
-#include "plan.h"
+#include "seccomp.h"
+#include "spec.h"
 
 struct cJSON;
 

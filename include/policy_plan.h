@@ -2,13 +2,13 @@
  * decision programs (the profile's policy.exec, then each --policy-exec: a command line adds a
  * decision point, never removes one), their time limit, the built-in rules, the run's labels,
  * and which bind sources are host daemon sockets (looked at now, so that the input builder,
- * policy_input.c, stays pure). Also the form checks of the policy flags for cli.c. */
+ * policy_input.c, stays pure). Its own structure: it knows no plan. */
 #ifndef CIS_POLICY_PLAN_H
 #define CIS_POLICY_PLAN_H
 
 #include "policy_spec.h"
+#include "spec.h"
 
-struct plan;
 struct cli;
 struct profile;
 
@@ -31,11 +31,14 @@ struct policy_plan {
 	bool print_input;    /* --policy-input: print the input and exit */
 };
 
-/* cli.c: --policy-exec CMD, --policy-input, --learn OUT (which: 0, 1, 2). 0 or -EINVAL. */
-int policy_cli_option(struct cli *c, int which, const char *arg, struct cis_err *err);
-/* plan_build, once everything else is resolved. 0 or -errno with err set. */
-int policy_plan_build(struct plan *p, const struct cli *c, const struct profile *prof,
-                      struct cis_err *err);
+/* plan_build: the decision programs, their time limit, the rules, and the labels of a run of
+ * that tier (SECRETS_TIER_*). Never fails: the profile and the flags were checked. */
+void policy_plan_build(struct policy_plan *pp, const struct cli *c, const struct profile *prof,
+                       int tier);
+/* plan_build, once the mounts are resolved (real paths): which of the bind sources, and the
+ * workspace when it is bound (else NULL), are host sockets. */
+void policy_plan_sockets(struct policy_plan *pp, const struct mount_op *m, size_t n,
+                         const char *bound_workspace);
 void policy_plan_free(struct policy_plan *pp);
 /* Is the real path one of the plan's host sockets? */
 bool policy_plan_is_socket(const struct policy_plan *pp, const char *path);

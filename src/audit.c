@@ -237,12 +237,8 @@ static void json_ci(cJSON *o, const struct plan *p)
 	add_str(o, "origin", c->why);
 	add_str(o, "tier", secrets_tier_name(p->secrets.tier));
 	t = cJSON_AddObjectToObject(o, "tokens");
-	cJSON_AddItemToObject(
-	    t, "passed",
-	    cJSON_CreateStringArray((const char *const *)c->passed.v, (int)c->passed.n));
-	cJSON_AddItemToObject(
-	    t, "withheld",
-	    cJSON_CreateStringArray((const char *const *)c->withheld.v, (int)c->withheld.n));
+	json_add_strv(t, "passed", &c->passed);
+	json_add_strv(t, "withheld", &c->withheld);
 	if (p->timeout_ms)
 		cJSON_AddNumberToObject(t, "ttl_s", (double)(p->timeout_ms / 1000));
 }
@@ -316,8 +312,7 @@ void audit_job_start(const struct audit *a, const struct plan *p, int init_pid)
 	if (a->fd < 0)
 		return;
 	f = cJSON_CreateObject();
-	cJSON_AddItemToObject(
-	    f, "argv", cJSON_CreateStringArray((const char *const *)p->argv.v, (int)p->argv.n));
+	json_add_strv(f, "argv", &p->argv);
 	cJSON_AddStringToObject(f, "cwd", p->workdir);
 	cJSON_AddNumberToObject(f, "pid", init_pid);
 	audit_event(a, "job.start", f);

@@ -2,9 +2,7 @@
  * that the job's own flags are never ours. */
 #define _GNU_SOURCE
 #include "cli.h"
-#include "secrets.h"
-#include "policy_plan.h"
-#include "net.h"
+#include "netspec.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -33,7 +31,7 @@ enum {
 	OPT_CHDIR,
 	OPT_SECRET,
 	OPT_SECRET_ENV,
-	OPT_POLICY_EXEC, /* these three in this order: policy_cli_option's `which` */
+	OPT_POLICY_EXEC,
 	OPT_POLICY_INPUT,
 	OPT_LEARN,
 };
@@ -154,15 +152,10 @@ static int opt_mount(struct cli *c, int opt, const char *arg, struct cis_err *er
 	return 0;
 }
 
-static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *err)
+/* Sizes, durations and limits; 1 when opt is none of them. */
+static int opt_limit(struct cli *c, int opt, const char *arg, struct cis_err *err)
 {
 	switch (opt) {
-	case OPT_WS_MODE:
-		if (ws_mode_parse(arg, &c->ws_mode) < 0)
-			return cis_err_set(
-			    err, "--workspace-mode %s: must be overlay, tmpfs or bind", arg);
-		c->has_ws_mode = true;
-		return 0;
 	case OPT_WS_SIZE:
 		if (parse_size(arg, &c->ws_size) < 0)
 			return cis_err_set(err, "--workspace-size %s: not a size (e.g. 512M, 4G)",
@@ -198,9 +191,15 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		if (parse_cpus(arg, &c->limits.cpus_milli) < 0)
 			return cis_err_set(err, "--cpus %s: not a CPU count (e.g. 2, 1.5)", arg);
 		return 0;
-	case OPT_AUDIT_LOG:
-		c->audit_log = arg;
-		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* Secrets, variables and egress entries, checked for form; 1 when opt is none of them. */
+static int opt_entry(struct cli *c, int opt, const char *arg, struct cis_err *err)
+{
+	switch (opt) {
 	case OPT_SECRET: {
 		const char *why = secrets_spec_check(arg);
 
@@ -213,17 +212,6 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		if (!env_name_valid(arg, false))
 			return cis_err_set(err, "--secret-env %s: not a valid variable name", arg);
 		strv_push(&c->secret_env, arg);
-		return 0;
-	case OPT_CHDIR:
-		if (!path_is_clean_absolute(arg))
-			return cis_err_set(err, "--chdir %s: must be a clean absolute path", arg);
-		c->chdir = arg;
-		return 0;
-	case OPT_NET:
-		if (net_mode_parse(arg, &c->net_mode) < 0)
-			return cis_err_set(err, "--net %s: must be none, allowlist, open or audit",
-			                   arg);
-		c->has_net_mode = true;
 		return 0;
 	case OPT_ALLOW: {
 		const char *why = net_check_dest(arg);
@@ -251,6 +239,38 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		return 0;
 	}
 	default:
+		return 1;
+	}
+}
+
+static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *err)
+{
+	int r;
+
+	if ((r = opt_limit(c, opt, arg, err)) != 1 || (r = opt_entry(c, opt, arg, err)) != 1)
+		return r;
+	switch (opt) {
+	case OPT_WS_MODE:
+		if (ws_mode_parse(arg, &c->ws_mode) < 0)
+			return cis_err_set(
+			    err, "--workspace-mode %s: must be overlay, tmpfs or bind", arg);
+		c->has_ws_mode = true;
+		return 0;
+	case OPT_AUDIT_LOG:
+		c->audit_log = arg;
+		return 0;
+	case OPT_CHDIR:
+		if (!path_is_clean_absolute(arg))
+			return cis_err_set(err, "--chdir %s: must be a clean absolute path", arg);
+		c->chdir = arg;
+		return 0;
+	case OPT_NET:
+		if (net_mode_parse(arg, &c->net_mode) < 0)
+			return cis_err_set(err, "--net %s: must be none, allowlist, open or audit",
+			                   arg);
+		c->has_net_mode = true;
+		return 0;
+	default:
 		return opt_mount(c, opt, arg, err);
 	}
 }
@@ -263,6 +283,26 @@ static int bad_option(char **argv, struct cis_err *err)
 		return cis_err_set(err, "-%c: %s", optopt,
 		                   strchr("pwe", optopt) ? "missing value" : "unknown option");
 	return cis_err_set(err, "%s: unknown option or missing value (see --help)", arg);
+}
+
+/* --policy-exec CMD, --policy-input, --learn OUT (policy.h, learn.h): form only. */
+static int opt_policy(struct cli *c, int opt, const char *arg, struct cis_err *err)
+{
+	if (opt == OPT_POLICY_INPUT) {
+		c->policy_input = true;
+		return 0;
+	}
+	if (opt == OPT_LEARN) {
+		if (!arg[0])
+			return cis_err_set(err, "--learn: missing OUT.json");
+		c->learn = arg;
+		return 0;
+	}
+	if (!arg[0] || strlen(arg) > 4096)
+		return cis_err_set(err, "--policy-exec: must be a command line (run with sh -c), "
+		                        "1 to 4096 bytes");
+	strv_push(&c->policy_exec, arg);
+	return 0;
 }
 
 static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
@@ -291,7 +331,7 @@ static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
 		case OPT_POLICY_EXEC:
 		case OPT_POLICY_INPUT:
 		case OPT_LEARN:
-			if ((r = policy_cli_option(c, opt - OPT_POLICY_EXEC, optarg, err)) < 0)
+			if ((r = opt_policy(c, opt, optarg, err)) < 0)
 				return r;
 			break;
 		case '?':

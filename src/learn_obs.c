@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "learn_obs.h"
 #include "dnsmsg.h"
+#include "policy_spec.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>

@@ -13,7 +13,7 @@
  *          → rlimits → close fds → capabilities +
  *          no_new_privs → seccomp (last) → execve */
 #define _GNU_SOURCE
-#include "supervise.h"
+#include "ns.h"
 #include "caps.h"
 #include "net.h"
 #include "seccomp.h"

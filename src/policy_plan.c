@@ -4,8 +4,8 @@
 #define _GNU_SOURCE
 #include "policy_plan.h"
 #include "cli.h"
-#include "plan.h"
 #include "profile.h"
+#include "secrets.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,27 +13,6 @@
 #include <sys/stat.h>
 
 #define MAX_SCAN 4096 /* entries of a bound directory looked at for a socket */
-
-int policy_cli_option(struct cli *c, int which, const char *arg, struct cis_err *err)
-{
-	switch (which) {
-	case 0:
-		if (!arg[0] || strlen(arg) > 4096)
-			return cis_err_set(err,
-			                   "--policy-exec: must be a command line (run with sh "
-			                   "-c), 1 to 4096 bytes");
-		strv_push(&c->policy_exec, arg);
-		return 0;
-	case 1:
-		c->policy_input = true;
-		return 0;
-	default:
-		if (!arg[0])
-			return cis_err_set(err, "--learn: missing OUT.json");
-		c->learn = arg;
-		return 0;
-	}
-}
 
 static void add_label(struct strv *labels, const char *l)
 {
@@ -61,11 +40,11 @@ static const char *ci_var(const char *name)
 	return v && *v ? v : getenv(custom);
 }
 
-static void plan_labels(struct policy_plan *pp, const struct plan *p, const struct profile *prof)
+static void plan_labels(struct policy_plan *pp, const struct profile *prof, int tier_id)
 {
-	const char *tier = secrets_tier_name(p->secrets.tier), *v;
+	const char *tier = secrets_tier_name(tier_id), *v;
 
-	strv_push_take(&pp->labels, xasprintf("profile:%s", p->profile_name));
+	strv_push_take(&pp->labels, xasprintf("profile:%s", prof->name));
 	strv_push_take(&pp->labels, xasprintf("tier:%s", tier ? tier : "untrusted"));
 	for (size_t i = 0; i < prof->policy.labels.n; i++)
 		add_label(&pp->labels, prof->policy.labels.v[i]);
@@ -99,31 +78,15 @@ static bool holds_socket(const char *path)
 	return yes;
 }
 
-static void plan_sockets(struct policy_plan *pp, const struct plan *p)
-{
-	if (p->workspace && p->ws_mode == WS_BIND && holds_socket(p->workspace))
-		strv_push(&pp->sockets, p->workspace);
-	for (size_t i = p->n_system; i < p->n_mounts; i++) {
-		const struct mount_op *m = &p->mounts[i];
-
-		if ((m->kind == MNT_BIND || m->kind == MNT_RO_BIND) && m->src &&
-		    !strv_contains(&pp->sockets, m->src) && holds_socket(m->src))
-			strv_push(&pp->sockets, m->src);
-	}
-}
-
 static void add_prog(struct policy_plan *pp, const char *cmd, const char *origin)
 {
 	pp->progs = xrealloc(pp->progs, (pp->n_progs + 1) * sizeof(*pp->progs));
 	pp->progs[pp->n_progs++] = (struct policy_prog){xstrdup(cmd), origin};
 }
 
-int policy_plan_build(struct plan *p, const struct cli *c, const struct profile *prof,
-                      struct cis_err *err)
+void policy_plan_build(struct policy_plan *pp, const struct cli *c, const struct profile *prof,
+                       int tier)
 {
-	struct policy_plan *pp = &p->policy;
-
-	(void)err;
 	pp->print_input = c->policy_input;
 	pp->timeout_ms =
 	    prof->policy.timeout_ms ? prof->policy.timeout_ms : POLICY_DEFAULT_TIMEOUT_MS;
@@ -132,9 +95,18 @@ int policy_plan_build(struct plan *p, const struct cli *c, const struct profile 
 	for (size_t i = 0; i < c->policy_exec.n; i++)
 		add_prog(pp, c->policy_exec.v[i], "--policy-exec");
 	policy_rules_copy(&pp->rules, &prof->policy.rules);
-	plan_labels(pp, p, prof);
-	plan_sockets(pp, p);
-	return 0;
+	plan_labels(pp, prof, tier);
+}
+
+void policy_plan_sockets(struct policy_plan *pp, const struct mount_op *m, size_t n,
+                         const char *bound_workspace)
+{
+	if (bound_workspace && holds_socket(bound_workspace))
+		strv_push(&pp->sockets, bound_workspace);
+	for (size_t i = 0; i < n; i++)
+		if ((m[i].kind == MNT_BIND || m[i].kind == MNT_RO_BIND) && m[i].src &&
+		    !strv_contains(&pp->sockets, m[i].src) && holds_socket(m[i].src))
+			strv_push(&pp->sockets, m[i].src);
 }
 
 bool policy_plan_is_socket(const struct policy_plan *pp, const char *path)

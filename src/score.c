@@ -4,6 +4,7 @@
  * secrets), then what only hides the job's doings (no time limit, no audit, no policy). */
 #define _GNU_SOURCE
 #include "score.h"
+#include "seccomp.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -88,10 +89,11 @@ static void check_filesystem(const struct profile *p, struct score *s)
 	add(s, "filesystem.registration", 1, p->ws_registration == 1,
 	    p->ws_registration == 1 ? "a runner's registration in the workspace is readable"
 	                            : "a runner's registration files are hidden");
-	add(s, "filesystem.private", 0.5, !p->private_required,
-	    p->private_required ? "private host files hidden, or no run"
-	                        : "best effort: rootless without subordinate ids, the caller's "
-	                          "private files in the system dirs are readable");
+	add(s, "filesystem.private", 0.5, p->private_mode != PRIV_REQUIRE,
+	    p->private_mode == PRIV_REQUIRE ? "private host files hidden, or no run"
+	                                    : "best effort: rootless without subordinate ids, "
+	                                      "the caller's private files in the system dirs "
+	                                      "are readable");
 }
 
 /* The prefix of an address entry ("10.0.0.0/8:443"), or 128 for a host or a name. */

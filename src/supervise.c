@@ -557,6 +557,25 @@ static int separate_netns(struct run *r, char *why, size_t len)
 	return 0;
 }
 
+/* Root mode with egress, right after clone: the launcher leaves the network namespace it made
+ * the moment init is in it, and the resolver's child takes the sockets it holds there. */
+static void leave_netns(struct run *r)
+{
+	const struct plan *p = r->l.p;
+
+	if (r->init != 0 && setns(r->host_net, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "cisandbox: cannot return to the host's network namespace: %s\n",
+		        strerror(errno));
+		abort(); /* nothing of ours may run in the sandbox's network */
+	}
+	if (r->init > 0) {
+		netwatch_up(&r->o, netwatch_start(&r->o.nw, p, r->audit, r->pend[0], r->pend[1],
+		                                  r->pend[2], r->pend[3]));
+		for (int i = 0; i < 4; i++)
+			r->pend[i] = -1; /* the child's, or closed */
+	}
+}
+
 static int start(struct run *r)
 {
 	const struct plan *p = r->l.p;
@@ -568,18 +587,8 @@ static int start(struct run *r)
 		return start_failed(r, "network namespace", why);
 	fflush(NULL);
 	r->init = clone_sandbox(&r->l.cg, !net_ns_separate(p));
-	/* The launcher leaves the network namespace it made the moment init is in it. */
-	if (net_ns_separate(p) && r->init != 0 && setns(r->host_net, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "cisandbox: cannot return to the host's network namespace: %s\n",
-		        strerror(errno));
-		abort(); /* nothing of ours may run in the sandbox's network */
-	}
-	if (net_ns_separate(p) && r->init > 0) {
-		netwatch_up(&r->o, netwatch_start(&r->o.nw, p, r->audit, r->pend[0], r->pend[1],
-		                                  r->pend[2], r->pend[3]));
-		for (int i = 0; i < 4; i++)
-			r->pend[i] = -1; /* the child's, or closed */
-	}
+	if (net_ns_separate(p))
+		leave_netns(r);
 	if (r->init < 0) {
 		r->init = 0;
 		return start_failed(r, "cannot create the sandbox namespaces",
@@ -738,6 +747,9 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 	char limits[512];
 	int status, e;
 
+	/* A reader of our stderr that went away must not kill the launcher (and the sandbox) in
+	 * the middle of a warning: writes fail with EPIPE instead. The job gets SIG_DFL back. */
+	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 	if (p->verbose)
 		verbose_start(p);
@@ -747,7 +759,7 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 		        "rootless, the kernel does not allow dropping them; run the runner "
 		        "account without extra groups, or cisandbox as root\n",
 		        p->kept_groups);
-	private_warn(p);
+	private_warn(&p->priv, p->private_quiet && !p->verbose);
 	*launcher_failed = true;
 	if ((status = prepare(&r)) != 0)
 		return not_started(&r);

@@ -364,6 +364,12 @@ int json_emit(cJSON *root, FILE *out)
 	return 0;
 }
 
+void json_add_strv(cJSON *o, const char *key, const struct strv *v)
+{
+	cJSON_AddItemToObject(o, key,
+	                      cJSON_CreateStringArray((const char *const *)v->v, (int)v->n));
+}
+
 char *slurp_fd(int fd)
 {
 	size_t len = 0, cap = 4096;

@@ -222,7 +222,7 @@ static int ask(const struct plan *p, const struct policy_prog *pg, const char *i
 	int status = 0;
 
 	if (!no && (no = policy_answer_parse(r.out, r.len, &ans)))
-		no = say(why, sizeof(why), "its answer is %s", no);
+		no = say(why, sizeof(why), "its answer: %s", no);
 	free(r.out);
 	if (no) {
 		audit_decision(a, pg->origin, pg->cmd, false, &ans.reasons, no);

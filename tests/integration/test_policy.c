@@ -137,7 +137,7 @@ DUAL_TEST(policy, exec_timeout_fails_closed, .timeout = 60)
 DUAL_TEST(policy, exec_no_answer_fails_closed, .timeout = 60)
 {
 	static const char *const modes[][2] = {
-	    {"garbage", "its answer is not JSON"},
+	    {"garbage", "its answer: not JSON"},
 	    {"undefined", "no \"result\" (an undefined decision)"},
 	    {"crash", "killed by signal SEGV"},
 	    {"fail", "exited with status 3"},

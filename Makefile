@@ -209,7 +209,7 @@ $(BUILD)/fuzz/fuzz_filecmd: tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c i
 FUZZLIB := $(filter-out $(BUILD)/fuzzobj/main.o,$(SRCS:src/%.c=$(BUILD)/fuzzobj/%.o)) \
            $(BUILD)/fuzzobj/builtin_profiles.o $(BUILD)/fuzzobj/seccomp_builtin.o
 FUZZFL  := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZERS := profile allow nflog ci
+FUZZERS := profile allow nflog ci policy learn
 $(BUILD)/fuzzobj/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ-CC $@")
@@ -261,6 +261,9 @@ install: $(BUILD)/cisandbox
 	install -D -m 0755 $(BUILD)/cisandbox $(DESTDIR)$(BINDIR)/cisandbox
 	install -d $(DESTDIR)$(DATADIR)/profiles
 	install -m 0644 profiles/*.json $(DESTDIR)$(DATADIR)/profiles/
+	@# The blueprint's policies for OPA, adapted to the policy input (README, Policy as code).
+	install -d $(DESTDIR)$(DATADIR)/policy/cicd
+	install -m 0644 policy/cicd/*.rego $(DESTDIR)$(DATADIR)/policy/cicd/
 	install -D -m 0644 man/cisandbox.1 $(DESTDIR)$(MANDIR)/man1/cisandbox.1
 	@# GitHub runner hooks (ACTIONS_RUNNER_CONTAINER_HOOKS, ACTIONS_RUNNER_HOOK_JOB_STARTED and
 	@# _COMPLETED take a script path; .js ones run with the runner's own node).

@@ -5,6 +5,7 @@
 
 #include "origin.h"
 #include "police.h"
+#include "policy_plan.h"
 #include "private.h"
 #include "secrets.h"
 #include "seccomp.h"
@@ -52,8 +53,11 @@ struct plan {
 	struct ci_origin origin;
 	/* The run's tier and its secrets (secrets.h): the bytes are never printed. */
 	struct secrets_plan secrets;
+	/* Who decides whether the run may start, and on what (policy_plan.h). */
+	struct policy_plan policy;
 	bool verbose;
 	bool dry_run;
+	bool learn; /* --learn: grantable denied syscalls are let through and recorded (learn.h) */
 	/* Identity. */
 	uid_t caller_uid;
 	gid_t caller_gid;

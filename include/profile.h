@@ -4,6 +4,7 @@
 #ifndef CIS_PROFILE_H
 #define CIS_PROFILE_H
 
+#include "policy_spec.h"
 #include "spec.h"
 #include "util.h"
 
@@ -58,6 +59,9 @@ struct profile {
 	struct strv secrets;   /* NAME=@FILE, checked for form; a child's add to its parent's */
 	int tier;              /* SECRETS_TIER_*; 0: not set in the chain */
 	uint64_t token_ttl_ms; /* token_ttl: identity tokens only to runs this short; 0: never */
+
+	/* policy: the decision point and the built-in rules (policy_spec.h) */
+	struct policy_spec policy;
 };
 
 /* Load NAME (searched) or PATH (contains '/' or ends in .json). 0 or -errno with err set. */

@@ -31,6 +31,9 @@ enum {
 	OPT_CHDIR,
 	OPT_SECRET,
 	OPT_SECRET_ENV,
+	OPT_POLICY_EXEC,
+	OPT_POLICY_INPUT,
+	OPT_LEARN,
 };
 
 static const struct option run_opts[] = {
@@ -58,6 +61,9 @@ static const struct option run_opts[] = {
     {"chdir", required_argument, NULL, OPT_CHDIR},
     {"secret", required_argument, NULL, OPT_SECRET},
     {"secret-env", required_argument, NULL, OPT_SECRET_ENV},
+    {"policy-exec", required_argument, NULL, OPT_POLICY_EXEC},
+    {"policy-input", no_argument, NULL, OPT_POLICY_INPUT},
+    {"learn", required_argument, NULL, OPT_LEARN},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -96,9 +102,15 @@ void cli_usage(FILE *out)
 	      "      --chdir DIR            the job's working directory inside (default: the\n"
 	      "                             profile's filesystem.workdir, else /workspace)\n"
 	      "      --dry-run              print the resolved plan as JSON and exit\n"
+	      "      --policy-exec CMD      ask decision program CMD (sh -c; e.g. OPA) first,\n"
+	      "                             before any setup; a deny is exit 125 (repeatable)\n"
+	      "      --policy-input         print the policy input (schema v1) and exit\n"
+	      "      --learn OUT.json       audit mode: write a profile extending this one with\n"
+	      "                             what the run needed (egress, syscalls)\n"
 	      "  -v, --verbose              say what is being set up and why\n\n"
 	      "       cisandbox profile check FILE...\n"
 	      "       cisandbox profile show NAME|PATH\n"
+	      "       cisandbox profile score FILE|NAME [--threshold N] [--json]\n"
 	      "       cisandbox report [--format text|github] FILE\n"
 	      "       cisandbox doctor [--json] [--profile NAME|PATH]\n"
 	      "       cisandbox version | --help\n\n"
@@ -273,6 +285,26 @@ static int bad_option(char **argv, struct cis_err *err)
 	return cis_err_set(err, "%s: unknown option or missing value (see --help)", arg);
 }
 
+/* --policy-exec CMD, --policy-input, --learn OUT (policy.h, learn.h): form only. */
+static int opt_policy(struct cli *c, int opt, const char *arg, struct cis_err *err)
+{
+	if (opt == OPT_POLICY_INPUT) {
+		c->policy_input = true;
+		return 0;
+	}
+	if (opt == OPT_LEARN) {
+		if (!arg[0])
+			return cis_err_set(err, "--learn: missing OUT.json");
+		c->learn = arg;
+		return 0;
+	}
+	if (!arg[0] || strlen(arg) > 4096)
+		return cis_err_set(err, "--policy-exec: must be a command line (run with sh -c), "
+		                        "1 to 4096 bytes");
+	strv_push(&c->policy_exec, arg);
+	return 0;
+}
+
 static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
 {
 	int opt, r;
@@ -296,6 +328,12 @@ static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
 		case OPT_DRY_RUN:
 			c->dry_run = true;
 			break;
+		case OPT_POLICY_EXEC:
+		case OPT_POLICY_INPUT:
+		case OPT_LEARN:
+			if ((r = opt_policy(c, opt, optarg, err)) < 0)
+				return r;
+			break;
 		case '?':
 		case ':':
 			return bad_option(argv, err);
@@ -306,7 +344,7 @@ static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
 	}
 	c->args = argv + optind;
 	c->n_args = argc - optind;
-	if (c->n_args == 0 && !c->dry_run)
+	if (c->n_args == 0 && !c->dry_run && !c->policy_input)
 		return cis_err_set(err, "run: missing COMMAND (see --help)");
 	return 0;
 }
@@ -314,7 +352,8 @@ static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
 static int parse_profile_cmd(int argc, char **argv, struct cli *c, struct cis_err *err)
 {
 	if (argc < 2)
-		return cis_err_set(err, "profile: expected \"check FILE...\" or \"show NAME\"");
+		return cis_err_set(
+		    err, "profile: expected \"check FILE...\", \"show NAME\" or \"score FILE\"");
 	if (strcmp(argv[1], "check") == 0) {
 		if (argc < 3)
 			return cis_err_set(err, "profile check: missing FILE");
@@ -324,7 +363,8 @@ static int parse_profile_cmd(int argc, char **argv, struct cli *c, struct cis_er
 			return cis_err_set(err, "profile show: expected exactly one NAME or PATH");
 		c->cmd = CMD_PROFILE_SHOW;
 	} else {
-		return cis_err_set(err, "profile %s: unknown subcommand (check, show)", argv[1]);
+		return cis_err_set(err, "profile %s: unknown subcommand (check, show, score)",
+		                   argv[1]);
 	}
 	c->args = argv + 2;
 	c->n_args = argc - 2;
@@ -385,4 +425,5 @@ void cli_free(struct cli *c)
 	strv_free(&c->env);
 	strv_free(&c->secrets);
 	strv_free(&c->secret_env);
+	strv_free(&c->policy_exec);
 }

@@ -296,6 +296,7 @@ static _Noreturn void child_main(const struct plan *p, const struct audit *paren
 	}
 	/* Audit lines go up the channel; the launcher appends them to its log (or journal). */
 	a.fd = parent->fd >= 0 ? FD_CHAN : -1;
+	a.tap = -1; /* the launcher's --learn copy: the relayed lines go there */
 	a.journal = false;
 	if (fcntl(FD_UDP, F_GETFD) >= 0)
 		dns = dns_start(p, &a, FD_UDP, fcntl(FD_TCP, F_GETFD) >= 0 ? FD_TCP : -1,

@@ -645,6 +645,15 @@ static int plan_private(struct plan *p, const struct profile *prof, struct cis_e
 	return 0;
 }
 
+/* The policy part (policy_plan.h) and --learn: last, when everything else is known. */
+static void plan_policy(struct plan *p, const struct cli *c, const struct profile *prof)
+{
+	p->learn = c->learn != NULL;
+	policy_plan_build(&p->policy, c, prof, p->secrets.tier);
+	policy_plan_sockets(&p->policy, p->mounts + p->n_system, p->n_mounts - p->n_system,
+	                    p->ws_mode == WS_BIND ? p->workspace : NULL);
+}
+
 int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, struct cis_err *err)
 {
 	int r;
@@ -687,6 +696,7 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	    (r = plan_net(p, c, prof, err)) < 0)
 		goto fail;
 	p->kept_groups = p->as_root || p->priv.kernel ? 0 : count_extra_groups();
+	plan_policy(p, c, prof);
 	return 0;
 fail:
 	plan_free(p);
@@ -698,6 +708,7 @@ void plan_free(struct plan *p)
 	mount_ops_free(p->mounts, p->n_mounts);
 	private_plan_free(&p->priv);
 	secrets_plan_free(&p->secrets);
+	policy_plan_free(&p->policy);
 	origin_free(&p->origin);
 	free(p->profile_name);
 	free(p->profile_source);

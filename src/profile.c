@@ -233,9 +233,9 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
                       struct profile *out)
 {
 	static const char *const keys[] = {
-	    "version",   "name",    "description",  "extends", "filesystem",    "env",     "limits",
-	    "network",   "seccomp", "capabilities", "audit",   "file_commands", "secrets", "tier",
-	    "token_ttl", NULL};
+	    "version", "name",    "description", "extends",      "filesystem", "env",
+	    "limits",  "network", "seccomp",     "capabilities", "audit",      "file_commands",
+	    "secrets", "tier",    "token_ttl",   "policy",       NULL};
 	const cJSON *v;
 	const char *s = NULL;
 	int r = pf_check_keys(c, root, "", keys);
@@ -283,6 +283,9 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 	    (r = profile_apply_seccomp(c, v, out)) < 0)
 		return r;
 	if ((r = check_reserved(c, root, "capabilities")) < 0)
+		return r;
+	if ((v = cJSON_GetObjectItemCaseSensitive(root, "policy")) &&
+	    (r = policy_spec_parse(v, c->file, &out->policy, c->err)) < 0)
 		return r;
 	return profile_apply_secrets(c, root, out);
 }
@@ -383,5 +386,6 @@ void profile_free(struct profile *p)
 	strv_free(&p->net_private);
 	free(p->net_backend);
 	free(p->workdir);
+	policy_spec_free(&p->policy);
 	*p = (struct profile){0};
 }

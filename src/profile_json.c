@@ -146,5 +146,6 @@ int profile_print_json(const struct profile *p, FILE *out)
 	if (p->has_sc_log)
 		cJSON_AddBoolToObject(sc, "log_denied", p->sc_log_denied);
 	json_trust(root, p);
+	policy_spec_json(root, &p->policy);
 	return json_emit(root, out);
 }

@@ -6,6 +6,7 @@
 #include "private.h"
 #include "audit.h"
 #include "guard.h"
+#include "learn_obs.h"
 #include "netwatch.h"
 #include "cis_limits.h"
 #include "mount.h"
@@ -140,7 +141,8 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 	}
 }
 
-static void record_denial(struct outcome *o, int nr, pid_t pid)
+/* Returns true the first time this syscall is denied. */
+static bool record_denial(struct outcome *o, int nr, pid_t pid)
 {
 	size_t i;
 
@@ -151,6 +153,7 @@ static void record_denial(struct outcome *o, int nr, pid_t pid)
 		o->denials[o->n_denials++] = (struct denial){nr, 0, pid};
 	if (i < o->n_denials)
 		o->denials[i].count++;
+	return i < o->n_denials && o->denials[i].count == 1;
 }
 
 /* Answer one denied syscall with the profile's errno and remember it. Called only when poll
@@ -163,23 +166,26 @@ static void on_notification(const struct plan *p, struct outcome *o)
 	if (seccomp_notify_alloc(&req, &resp) < 0)
 		return;
 	if (seccomp_notify_receive(o->listener, req) == 0) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, req->data.nr);
+		/* --learn: a call the learned profile may grant runs as if granted, so that the
+		 * run goes on as it will under that profile; the kernel makes the call itself
+		 * (we look at no argument, so there is nothing to race). */
+		bool let = p->learn && learn_syscall_grantable(&p->seccomp, name);
+
 		resp->id = req->id;
-		resp->error = -p->seccomp.err;
+		resp->error = let ? 0 : -p->seccomp.err;
 		resp->val = 0;
-		resp->flags = 0;
+		resp->flags = let ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
 		/* ENOENT: the caller died meanwhile; nothing to answer. */
 		(void)seccomp_notify_respond(o->listener, resp);
-		record_denial(o, req->data.nr, (pid_t)req->pid);
-		/* Each denial is an audit event, up to a bound: a job looping on a denied call
-		 * must not fill the disk. The count is always in sandbox.destroy. */
-		if (o->denied_total <= MAX_AUDITED_DENIALS) {
-			char *name =
-			    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, req->data.nr);
-
+		/* Each denial is an audit event, up to a bound (the first of each syscall
+		 * always): a job looping on a denied call must not fill the disk. The count is
+		 * always in sandbox.destroy. */
+		if (record_denial(o, req->data.nr, (pid_t)req->pid) ||
+		    o->denied_total <= MAX_AUDITED_DENIALS)
 			audit_policy_deny(o->audit, "syscall", name ? name : "?", (int)req->pid,
-			                  p->seccomp.err);
-			free(name);
-		}
+			                  let ? 0 : p->seccomp.err);
+		free(name);
 	}
 	seccomp_notify_free(req, resp);
 }

@@ -22,7 +22,7 @@ DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmnl-d
 DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar nftables \
              slirp4netns dnsmasq-base bind9-dnsutils clang libclang-rt-14-dev \
              login nodejs shellcheck curl apparmor debhelper dpkg-dev lintian bash-completion \
-             uidmap
+             uidmap clang-format
 DEB_BENCH := bubblewrap hyperfine passt
 
 BUILD   := build
@@ -55,7 +55,7 @@ INTEG   := $(wildcard tests/integration/*.c)
 PROBES  := $(patsubst tests/probes/%.c,$(BUILD)/probes/%,$(wildcard tests/probes/*.c))
 ASANFL  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
 
-.PHONY: all deps demo check unit integration asan fuzz install uninstall clean format bench deb
+.PHONY: all deps demo check unit integration asan fuzz install uninstall clean format format-check bench deb
 HOOKS   := container-hook job-started job-completed
 all: $(BUILD)/cisandbox $(HOOKS:%=$(BUILD)/%.js)
 
@@ -172,6 +172,7 @@ integration: $(BUILD)/cisandbox $(BUILD)/integration-tests $(PROBES)
 # Sequenced so that the deps are installed before anything reads pkg-config.
 check: deps
 	@sh tests/check-layers.sh
+	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory asan
@@ -293,6 +294,10 @@ uninstall:
 
 format:
 	clang-format -i src/*.c include/*.h tests/*/*.c tests/*/*.h
+# make check: the tree as `make format` leaves it (the repo's .clang-format).
+format-check:
+	@clang-format --dry-run -Werror src/*.c include/*.h tests/*/*.c tests/*/*.h
+	@echo "format: src/, include/ and tests/ as .clang-format says"
 
 clean:
 	rm -rf $(BUILD)

@@ -39,8 +39,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text || profile_load_text(text, "learned.json", &back, &err) < 0)
 		abort();
 	for (size_t i = 0; i < back.sc_allow.n; i++)
-		if (!strcmp(back.sc_allow.v[i], "unshare") || !strcmp(back.sc_allow.v[i], "mount") ||
-		    !strcmp(back.sc_allow.v[i], "bpf") || !strcmp(back.sc_allow.v[i], "ptrace"))
+		if (!strcmp(back.sc_allow.v[i], "unshare") ||
+		    !strcmp(back.sc_allow.v[i], "mount") || !strcmp(back.sc_allow.v[i], "bpf") ||
+		    !strcmp(back.sc_allow.v[i], "ptrace"))
 			abort();
 	profile_free(&back);
 	free(text);

@@ -27,8 +27,8 @@ static void check_reasons(const struct strv *r)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct policy_answer a;
-	struct policy_rules rules = {.deny_privileged = 1, .deny_host_sockets = 1,
-	                             .max_token_ttl_ms = 3600000};
+	struct policy_rules rules = {
+	    .deny_privileged = 1, .deny_host_sockets = 1, .max_token_ttl_ms = 3600000};
 	struct strv reasons = {0};
 	const char *why = policy_answer_parse((const char *)data, size, &a);
 	cJSON *input;

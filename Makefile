@@ -22,7 +22,7 @@ DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libmnl-dev libnftnl-de
 DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar nftables \
              slirp4netns dnsmasq-base bind9-dnsutils clang libclang-rt-14-dev \
              login nodejs shellcheck curl apparmor debhelper dpkg-dev lintian bash-completion \
-             uidmap
+             uidmap clang-format
 DEB_BENCH := bubblewrap hyperfine passt
 
 BUILD   := build
@@ -55,7 +55,7 @@ INTEG   := $(wildcard tests/integration/*.c)
 PROBES  := $(patsubst tests/probes/%.c,$(BUILD)/probes/%,$(wildcard tests/probes/*.c))
 ASANFL  := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer -O1
 
-.PHONY: all deps demo check unit integration asan fuzz install uninstall clean format bench deb
+.PHONY: all deps demo check unit integration asan fuzz install uninstall clean format format-check bench deb
 HOOKS   := container-hook job-started job-completed
 all: $(BUILD)/cisandbox $(HOOKS:%=$(BUILD)/%.js)
 
@@ -177,6 +177,8 @@ integration: $(BUILD)/cisandbox $(BUILD)/integration-tests $(PROBES)
 
 # Sequenced so that the deps are installed before anything reads pkg-config.
 check: deps
+	@sh tests/check-layers.sh
+	@$(MAKE) --no-print-directory format-check
 	@$(MAKE) --no-print-directory all
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory asan
@@ -215,7 +217,7 @@ $(BUILD)/fuzz/fuzz_filecmd: tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c i
 FUZZLIB := $(filter-out $(BUILD)/fuzzobj/main.o,$(SRCS:src/%.c=$(BUILD)/fuzzobj/%.o)) \
            $(BUILD)/fuzzobj/builtin_profiles.o $(BUILD)/fuzzobj/seccomp_builtin.o
 FUZZFL  := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZERS := profile allow nflog ci
+FUZZERS := profile allow nflog ci policy learn
 $(BUILD)/fuzzobj/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ-CC $@")
@@ -267,6 +269,9 @@ install: $(BUILD)/cisandbox
 	install -D -m 0755 $(BUILD)/cisandbox $(DESTDIR)$(BINDIR)/cisandbox
 	install -d $(DESTDIR)$(DATADIR)/profiles
 	install -m 0644 profiles/*.json $(DESTDIR)$(DATADIR)/profiles/
+	@# The blueprint's policies for OPA, adapted to the policy input (README, Policy as code).
+	install -d $(DESTDIR)$(DATADIR)/policy/cicd
+	install -m 0644 policy/cicd/*.rego $(DESTDIR)$(DATADIR)/policy/cicd/
 	install -D -m 0644 man/cisandbox.1 $(DESTDIR)$(MANDIR)/man1/cisandbox.1
 	@# GitHub runner hooks (ACTIONS_RUNNER_CONTAINER_HOOKS, ACTIONS_RUNNER_HOOK_JOB_STARTED and
 	@# _COMPLETED take a script path; .js ones run with the runner's own node).
@@ -296,6 +301,10 @@ uninstall:
 
 format:
 	clang-format -i src/*.c include/*.h tests/*/*.c tests/*/*.h
+# make check: the tree as `make format` leaves it (the repo's .clang-format).
+format-check:
+	@clang-format --dry-run -Werror src/*.c include/*.h tests/*/*.c tests/*/*.h
+	@echo "format: src/, include/ and tests/ as .clang-format says"
 
 clean:
 	rm -rf $(BUILD)

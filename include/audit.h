@@ -18,6 +18,7 @@ struct audit {
 	int fd;       /* -1: no audit log */
 	bool journal; /* fd is the systemd journal's socket (--audit-log journal) */
 	char id[33];  /* the sandbox id: 128 random bits, hex */
+	int tap;      /* --learn: every record is copied here too (learn.h); -1: none */
 	struct audit_faults *faults;
 };
 
@@ -44,6 +45,7 @@ struct cgroup;
 struct cgroup_result;
 void audit_sandbox_create(const struct audit *a, const struct plan *p, const struct cgroup *cg);
 void audit_job_start(const struct audit *a, const struct plan *p, int init_pid);
+/* err 0: a --learn run let the call through (it is grantable, learn.h). */
 void audit_policy_deny(const struct audit *a, const char *kind, const char *what, int pid, int err);
 struct net_flow;
 void audit_egress_flow(const struct audit *a, const struct net_flow *f);

@@ -1,4 +1,4 @@
-/* cis_limits.h (limits.c; the name avoids <limits.h>) — resource limits: a cgroup v2 child per run
+/* cis_limits.h (the name avoids <limits.h>) — resource limits: a cgroup v2 child per run
  * where the launcher can write one (root, or a delegated subtree), rlimits for whatever it cannot
  * enforce. */
 #ifndef CIS_CIS_LIMITS_H

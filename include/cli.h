@@ -3,7 +3,7 @@
 #ifndef CIS_CLI_H
 #define CIS_CLI_H
 
-#include "plan.h"
+#include "spec.h"
 #include "util.h"
 
 enum cli_cmd { CMD_RUN, CMD_PROFILE_CHECK, CMD_PROFILE_SHOW, CMD_REPORT, CMD_VERSION, CMD_HELP };
@@ -31,6 +31,9 @@ struct cli {
 	const char *chdir;        /* --chdir: the job's working directory inside */
 	struct strv secrets;      /* --secret NAME=@FILE, checked for form (secrets.h) */
 	struct strv secret_env;   /* --secret-env NAME */
+	struct strv policy_exec;  /* --policy-exec CMD, in order (policy_plan.h) */
+	bool policy_input;        /* --policy-input: print the decision point's input */
+	const char *learn;        /* --learn OUT: write the profile the run needed (learn.h) */
 	/* Set by a CI driver only: the step's own environment (NAME=VALUE, NULL-terminated), the
 	 * source of every passed variable instead of the launcher's. The CI system scoped it to
 	 * the step, so a glob in env.pass passes its tokens too; env.drop still applies. */

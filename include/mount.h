@@ -23,5 +23,8 @@ void mount_fds_close(struct mount_fds *f, size_t n);
 int mount_build_root(const struct plan *p, struct mount_fds *pre, int *rootfd, struct step_err *e);
 /* Enter the new root with pivot_root, detach the old one, make / read-only. */
 int mount_pivot(int rootfd, struct step_err *e);
+/* Init, while the new root is built: a small read-only tmpfs at /run/secrets holding the
+ * secrets' files (secrets_mount.c). 0 or -errno with e set. */
+int secrets_mount(const struct secrets_plan *sp, int root, struct step_err *e);
 
 #endif

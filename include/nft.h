@@ -4,7 +4,7 @@
 #ifndef CIS_NFT_H
 #define CIS_NFT_H
 
-#include "net.h"
+#include "spec.h"
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -15,10 +15,10 @@
 #ifndef CIS_PRIVATE_H
 #define CIS_PRIVATE_H
 
+#include "spec.h"
+
 #include <stdbool.h>
 #include <sys/types.h>
-
-struct plan;
 
 /* Fixed paths: a PATH lookup would run what the caller's environment chose. */
 #define PRIVATE_NEWUIDMAP "/usr/bin/newuidmap"
@@ -33,20 +33,26 @@ struct private_plan {
 	char *plain_dirs; /* the system dirs shown unfiltered, space separated, or NULL */
 };
 
-/* Decide how private entries are kept out of view (after plan_system_dirs). Never fails: what
- * is missing is reported once by the launcher (private_warn). */
-void private_plan_build(struct plan *p);
+/* Why the kernel cannot be made to hide uid/gid's private entries on the host below ROOT ("" for
+ * this one): a malloc'd reason, or NULL with the first subordinate uid and gid in *su, *sg. */
+char *private_why_not(const char *root, uid_t uid, gid_t gid, unsigned long *su, unsigned long *sg);
+/* Decide how private entries are kept out of view for a caller uid/gid (as_root: launched by
+ * root), given the plan's system dirs sys[0..n_sys). Never fails: what is missing is reported
+ * once by the launcher (private_warn). */
+void private_plan_build(struct private_plan *pp, uid_t uid, gid_t gid, bool as_root,
+                        const struct mount_op *sys, size_t n_sys);
 void private_plan_free(struct private_plan *pp);
-/* Launcher: the warning line(s), once per run, where the rule cannot be kept (without
- * subordinate ids: with --verbose, or when supplementary groups stay too). */
-void private_warn(const struct plan *p);
+/* Launcher: the warning line(s), once per run, where the rule cannot be kept (quiet: the
+ * profile set filesystem.private "best-effort" and the run is not --verbose). */
+void private_warn(const struct private_plan *pp, bool quiet);
 /* Launcher, rootless with subordinate ids: write the child's maps with newuidmap/newgidmap
  * (inside 1000 = the caller, inside 0 = the subordinate ids). 0 or -errno; *what names the
  * helper that failed. */
-int private_write_maps(const struct plan *p, pid_t child, const char **what);
+int private_write_maps(const struct private_plan *pp, uid_t host_uid, gid_t host_gid, pid_t child,
+                       const char **what);
 
-/* Launcher, as root: is mounts[i] a --ro-bind or profile ro_bind naming an entry "other" cannot
- * read? Named, it is shown: through an idmapped mount whose owner is the job. */
-bool private_named_idmap(const struct plan *p, size_t i);
+/* Launcher, as root: is m (not one of the system dirs) a --ro-bind or profile ro_bind naming an
+ * entry "other" cannot read? Named, it is shown: through an idmapped mount owned by the job. */
+bool private_named_idmap(const struct mount_op *m, bool as_root, bool system);
 
 #endif

@@ -4,7 +4,8 @@
 #ifndef CIS_PROFILE_H
 #define CIS_PROFILE_H
 
-#include "plan.h"
+#include "policy_spec.h"
+#include "spec.h"
 #include "util.h"
 
 struct profile {
@@ -18,9 +19,11 @@ struct profile {
 	/* filesystem.workspace.registration: 1 "show" a runner's registration files (.runner,
 	 * .credentials) in the workspace, 0 "hide" (the default), -1 not set in the chain. */
 	int ws_registration;
-	/* filesystem.private "require": a host that cannot hide entries only the caller or its
-	 * groups may read (rootless without subordinate ids) is a launcher error. */
-	bool private_required;
+	/* filesystem.private: where a host cannot hide entries only the caller or its groups may
+	 * read (rootless without subordinate ids), the run warns (PRIV_UNSET), says nothing
+	 * because the operator chose so (PRIV_BEST_EFFORT; the audit still records it), or is a
+	 * launcher error (PRIV_REQUIRE). */
+	enum private_mode { PRIV_UNSET, PRIV_BEST_EFFORT, PRIV_REQUIRE } private_mode;
 	uint64_t tmp_size;
 	char *workdir; /* filesystem.workdir: "caller", a path or ${VAR}; NULL: /workspace */
 	struct mount_op *mounts; /* parent's first, in file order */
@@ -53,9 +56,12 @@ struct profile {
 	int sc_errno;
 	bool has_sc_log;
 	bool sc_log_denied;
-	struct strv secrets; /* NAME=@FILE, checked for form; a child's add to its parent's */
-	int tier;            /* SECRETS_TIER_*; 0: not set in the chain */
+	struct strv secrets;   /* NAME=@FILE, checked for form; a child's add to its parent's */
+	int tier;              /* SECRETS_TIER_*; 0: not set in the chain */
 	uint64_t token_ttl_ms; /* token_ttl: identity tokens only to runs this short; 0: never */
+
+	/* policy: the decision point and the built-in rules (policy_spec.h) */
+	struct policy_spec policy;
 };
 
 /* Load NAME (searched) or PATH (contains '/' or ends in .json). 0 or -errno with err set. */

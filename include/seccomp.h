@@ -8,6 +8,13 @@
 
 #include <linux/filter.h>
 
+/* For the launcher's own filters (guard.c, netwatch.c): what any C process needs to allocate,
+ * wait, read the clock, take signals and exit. */
+#define SECCOMP_RUNTIME                                                                            \
+	"clock_gettime", "gettimeofday", "getrandom", "brk", "mmap", "munmap", "mremap",           \
+	    "madvise", "futex", "exit", "exit_group", "rt_sigreturn", "rt_sigprocmask", "getpid",  \
+	    "gettid", "restart_syscall", "clock_nanosleep", "nanosleep"
+
 /* The policy, resolved from the profile (plan.c owns one). */
 struct cis_seccomp {
 	struct strv allow; /* syscall names, groups expanded, deny removed; sorted */

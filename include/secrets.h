@@ -8,20 +8,20 @@
 #ifndef CIS_SECRETS_H
 #define CIS_SECRETS_H
 
+#include "origin.h"
+#include "spec.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 
-struct plan;
 struct cli;
 struct profile;
 struct cis_err;
 struct step_err;
+struct strv;
 
-#define SECRETS_DIR            "/run/secrets"
-#define SECRETS_MAX            (1u << 20) /* bytes, one secret */
-#define SECRETS_TIER_UNSET     0
-#define SECRETS_TIER_UNTRUSTED 1
-#define SECRETS_TIER_TRUSTED   2
+#define SECRETS_DIR "/run/secrets"
+#define SECRETS_MAX (1u << 20) /* bytes, one secret */
 
 struct secret {
 	char *name;
@@ -38,21 +38,13 @@ struct secrets_plan {
 	int tier; /* SECRETS_TIER_* of the run */
 };
 
-/* NULL if spec is NAME=@FILE with a plain NAME, else why not. */
-const char *secrets_spec_check(const char *spec);
-/* Parse "trusted" | "untrusted"; SECRETS_TIER_UNSET if neither. */
-int secrets_tier_parse(const char *s);
-const char *secrets_tier_name(int tier);
-/* plan_build: the run's tier, the secrets read, --secret-env applied to p->env. Every input
- * error (untrusted tier, unreadable file, duplicate, unknown --secret-env name) here: -errno
- * with err set. */
-int secrets_plan_build(struct plan *p, const struct cli *c, const struct profile *prof,
-                       struct cis_err *err);
+/* plan_build: the run's tier (a fork's code, o, is untrusted whatever the profile says), the
+ * secrets read, --secret-env applied to env. Every input error (untrusted tier, unreadable
+ * file, duplicate, unknown --secret-env name) here: -errno with err set. */
+int secrets_plan_build(struct secrets_plan *sp, const struct ci_origin *o, const struct cli *c,
+                       const struct profile *prof, struct strv *env, struct cis_err *err);
 void secrets_plan_free(struct secrets_plan *s);
 /* Is NAME a secret passed in the environment (so that printers hide its value)? */
-bool secrets_is_env(const struct plan *p, const char *name);
-/* Init, while the new root is built: a small read-only tmpfs at /run/secrets holding the
- * files. 0 or -errno with e set. */
-int secrets_mount(const struct plan *p, int root, struct step_err *e);
+bool secrets_is_env(const struct secrets_plan *sp, const char *name);
 
 #endif

@@ -16,9 +16,6 @@ int userns_enter_identity(const struct plan *p);
  * unprivileged job without ever mapping host root into the sandbox. Used for the workspace and
  * read-write binds. -errno if the filesystem cannot idmap. */
 int userns_idmapped_clone(const struct plan *p, const char *src, bool rdonly, int *out);
-/* Is this process in the initial user namespace (uid_map "0 0 4294967295")? uid 0 in a
- * container's user namespace is not host root: there cisandbox behaves as rootless. */
-bool userns_is_initial(void);
 /* A sentence explaining why user namespaces are unavailable and how to enable them. */
 const char *userns_diagnose(int err, char *buf, size_t len);
 

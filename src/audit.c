@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 
 void audit_init(struct audit *a)
@@ -22,6 +23,7 @@ void audit_init(struct audit *a)
 	unsigned char raw[16] = {0};
 
 	a->fd = -1;
+	a->tap = -1;
 	a->journal = false;
 	a->faults = xcalloc(1, sizeof(*a->faults));
 	if (getrandom(raw, sizeof(raw), 0) != sizeof(raw)) {
@@ -111,7 +113,8 @@ static void audit_write(const struct audit *a, const char *text, size_t len)
 static void to_journal(const struct audit *a, const char *event, const char *json)
 {
 	bool warn = strcmp(event, "policy.deny") == 0 || strcmp(event, "dns.deny") == 0 ||
-	            strcmp(event, "filecmd.drop") == 0 || strstr(json, "\"setup-error\"");
+	            strcmp(event, "filecmd.drop") == 0 || strstr(json, "\"setup-error\"") ||
+	            (strcmp(event, "policy.decision") == 0 && strstr(json, "\"allow\":false"));
 	_cleanup_free_ char *msg = xasprintf("cisandbox %s (sandbox %s)", event, a->id);
 	const struct journal_field f[] = {
 	    {"MESSAGE", msg},
@@ -125,6 +128,14 @@ static void to_journal(const struct audit *a, const char *event, const char *jso
 	(void)journal_send(a->fd, f, ARRAY_SIZE(f));
 }
 
+/* The --learn copy: every record, whole lines, whatever the log is. */
+static void to_tap(const struct audit *a, const char *line, size_t len, bool add_newline)
+{
+	if (a->tap >= 0 && len)
+		(void)!writev(
+		    a->tap, (struct iovec[]){{(void *)line, len}, {(void *)"\n", add_newline}}, 2);
+}
+
 void audit_relay(const struct audit *a, const char *line, size_t len)
 {
 	_cleanup_free_ char *text = NULL;
@@ -132,6 +143,7 @@ void audit_relay(const struct audit *a, const char *line, size_t len)
 
 	if (a->fd < 0)
 		return;
+	to_tap(a, line, len, len && line[len - 1] != '\n');
 	if (!a->journal) {
 		audit_write(a, line, len);
 		return;
@@ -172,6 +184,7 @@ void audit_event(const struct audit *a, const char *event, cJSON *fields)
 	cJSON_Delete(o);
 	if (!text)
 		return;
+	to_tap(a, text, strlen(text), true);
 	if (a->journal) {
 		to_journal(a, event, text);
 		free(text);
@@ -194,6 +207,7 @@ unsigned long audit_lost(const struct audit *a, int *err)
 void audit_close(struct audit *a)
 {
 	closep(&a->fd);
+	closep(&a->tap);
 	free(a->faults);
 	a->faults = NULL;
 }
@@ -223,12 +237,8 @@ static void json_ci(cJSON *o, const struct plan *p)
 	add_str(o, "origin", c->why);
 	add_str(o, "tier", secrets_tier_name(p->secrets.tier));
 	t = cJSON_AddObjectToObject(o, "tokens");
-	cJSON_AddItemToObject(
-	    t, "passed",
-	    cJSON_CreateStringArray((const char *const *)c->passed.v, (int)c->passed.n));
-	cJSON_AddItemToObject(
-	    t, "withheld",
-	    cJSON_CreateStringArray((const char *const *)c->withheld.v, (int)c->withheld.n));
+	json_add_strv(t, "passed", &c->passed);
+	json_add_strv(t, "withheld", &c->withheld);
 	if (p->timeout_ms)
 		cJSON_AddNumberToObject(t, "ttl_s", (double)(p->timeout_ms / 1000));
 }
@@ -302,8 +312,7 @@ void audit_job_start(const struct audit *a, const struct plan *p, int init_pid)
 	if (a->fd < 0)
 		return;
 	f = cJSON_CreateObject();
-	cJSON_AddItemToObject(
-	    f, "argv", cJSON_CreateStringArray((const char *const *)p->argv.v, (int)p->argv.n));
+	json_add_strv(f, "argv", &p->argv);
 	cJSON_AddStringToObject(f, "cwd", p->workdir);
 	cJSON_AddNumberToObject(f, "pid", init_pid);
 	audit_event(a, "job.start", f);
@@ -319,7 +328,11 @@ void audit_policy_deny(const struct audit *a, const char *kind, const char *what
 	cJSON_AddStringToObject(f, "kind", kind);
 	cJSON_AddStringToObject(f, kind, what);
 	cJSON_AddNumberToObject(f, "pid", pid);
-	cJSON_AddStringToObject(f, "errno", strerrorname_np(err) ? strerrorname_np(err) : "?");
+	if (!err)
+		cJSON_AddStringToObject(f, "learn", "let through: grantable");
+	else
+		cJSON_AddStringToObject(f, "errno",
+		                        strerrorname_np(err) ? strerrorname_np(err) : "?");
 	audit_event(a, "policy.deny", f);
 }
 

@@ -15,7 +15,7 @@
 #define _GNU_SOURCE
 #include "ci.h"
 #include "cli.h"
-#include "net.h"
+#include "netspec.h"
 #include "run.h"
 #include "util.h"
 

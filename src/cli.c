@@ -2,8 +2,7 @@
  * that the job's own flags are never ours. */
 #define _GNU_SOURCE
 #include "cli.h"
-#include "secrets.h"
-#include "net.h"
+#include "netspec.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -32,6 +31,9 @@ enum {
 	OPT_CHDIR,
 	OPT_SECRET,
 	OPT_SECRET_ENV,
+	OPT_POLICY_EXEC,
+	OPT_POLICY_INPUT,
+	OPT_LEARN,
 };
 
 static const struct option run_opts[] = {
@@ -59,6 +61,9 @@ static const struct option run_opts[] = {
     {"chdir", required_argument, NULL, OPT_CHDIR},
     {"secret", required_argument, NULL, OPT_SECRET},
     {"secret-env", required_argument, NULL, OPT_SECRET_ENV},
+    {"policy-exec", required_argument, NULL, OPT_POLICY_EXEC},
+    {"policy-input", no_argument, NULL, OPT_POLICY_INPUT},
+    {"learn", required_argument, NULL, OPT_LEARN},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -97,9 +102,15 @@ void cli_usage(FILE *out)
 	      "      --chdir DIR            the job's working directory inside (default: the\n"
 	      "                             profile's filesystem.workdir, else /workspace)\n"
 	      "      --dry-run              print the resolved plan as JSON and exit\n"
+	      "      --policy-exec CMD      ask decision program CMD (sh -c; e.g. OPA) first,\n"
+	      "                             before any setup; a deny is exit 125 (repeatable)\n"
+	      "      --policy-input         print the policy input (schema v1) and exit\n"
+	      "      --learn OUT.json       audit mode: write a profile extending this one with\n"
+	      "                             what the run needed (egress, syscalls)\n"
 	      "  -v, --verbose              say what is being set up and why\n\n"
 	      "       cisandbox profile check FILE...\n"
 	      "       cisandbox profile show NAME|PATH\n"
+	      "       cisandbox profile score FILE|NAME [--threshold N] [--json]\n"
 	      "       cisandbox report [--format text|github] FILE\n"
 	      "       cisandbox doctor [--json] [--profile NAME|PATH]\n"
 	      "       cisandbox version | --help\n\n"
@@ -141,15 +152,10 @@ static int opt_mount(struct cli *c, int opt, const char *arg, struct cis_err *er
 	return 0;
 }
 
-static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *err)
+/* Sizes, durations and limits; 1 when opt is none of them. */
+static int opt_limit(struct cli *c, int opt, const char *arg, struct cis_err *err)
 {
 	switch (opt) {
-	case OPT_WS_MODE:
-		if (ws_mode_parse(arg, &c->ws_mode) < 0)
-			return cis_err_set(
-			    err, "--workspace-mode %s: must be overlay, tmpfs or bind", arg);
-		c->has_ws_mode = true;
-		return 0;
 	case OPT_WS_SIZE:
 		if (parse_size(arg, &c->ws_size) < 0)
 			return cis_err_set(err, "--workspace-size %s: not a size (e.g. 512M, 4G)",
@@ -185,9 +191,15 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		if (parse_cpus(arg, &c->limits.cpus_milli) < 0)
 			return cis_err_set(err, "--cpus %s: not a CPU count (e.g. 2, 1.5)", arg);
 		return 0;
-	case OPT_AUDIT_LOG:
-		c->audit_log = arg;
-		return 0;
+	default:
+		return 1;
+	}
+}
+
+/* Secrets, variables and egress entries, checked for form; 1 when opt is none of them. */
+static int opt_entry(struct cli *c, int opt, const char *arg, struct cis_err *err)
+{
+	switch (opt) {
 	case OPT_SECRET: {
 		const char *why = secrets_spec_check(arg);
 
@@ -200,17 +212,6 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		if (!env_name_valid(arg, false))
 			return cis_err_set(err, "--secret-env %s: not a valid variable name", arg);
 		strv_push(&c->secret_env, arg);
-		return 0;
-	case OPT_CHDIR:
-		if (!path_is_clean_absolute(arg))
-			return cis_err_set(err, "--chdir %s: must be a clean absolute path", arg);
-		c->chdir = arg;
-		return 0;
-	case OPT_NET:
-		if (net_mode_parse(arg, &c->net_mode) < 0)
-			return cis_err_set(err, "--net %s: must be none, allowlist, open or audit",
-			                   arg);
-		c->has_net_mode = true;
 		return 0;
 	case OPT_ALLOW: {
 		const char *why = net_check_dest(arg);
@@ -238,6 +239,38 @@ static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *er
 		return 0;
 	}
 	default:
+		return 1;
+	}
+}
+
+static int opt_value(struct cli *c, int opt, const char *arg, struct cis_err *err)
+{
+	int r;
+
+	if ((r = opt_limit(c, opt, arg, err)) != 1 || (r = opt_entry(c, opt, arg, err)) != 1)
+		return r;
+	switch (opt) {
+	case OPT_WS_MODE:
+		if (ws_mode_parse(arg, &c->ws_mode) < 0)
+			return cis_err_set(
+			    err, "--workspace-mode %s: must be overlay, tmpfs or bind", arg);
+		c->has_ws_mode = true;
+		return 0;
+	case OPT_AUDIT_LOG:
+		c->audit_log = arg;
+		return 0;
+	case OPT_CHDIR:
+		if (!path_is_clean_absolute(arg))
+			return cis_err_set(err, "--chdir %s: must be a clean absolute path", arg);
+		c->chdir = arg;
+		return 0;
+	case OPT_NET:
+		if (net_mode_parse(arg, &c->net_mode) < 0)
+			return cis_err_set(err, "--net %s: must be none, allowlist, open or audit",
+			                   arg);
+		c->has_net_mode = true;
+		return 0;
+	default:
 		return opt_mount(c, opt, arg, err);
 	}
 }
@@ -250,6 +283,26 @@ static int bad_option(char **argv, struct cis_err *err)
 		return cis_err_set(err, "-%c: %s", optopt,
 		                   strchr("pwe", optopt) ? "missing value" : "unknown option");
 	return cis_err_set(err, "%s: unknown option or missing value (see --help)", arg);
+}
+
+/* --policy-exec CMD, --policy-input, --learn OUT (policy.h, learn.h): form only. */
+static int opt_policy(struct cli *c, int opt, const char *arg, struct cis_err *err)
+{
+	if (opt == OPT_POLICY_INPUT) {
+		c->policy_input = true;
+		return 0;
+	}
+	if (opt == OPT_LEARN) {
+		if (!arg[0])
+			return cis_err_set(err, "--learn: missing OUT.json");
+		c->learn = arg;
+		return 0;
+	}
+	if (!arg[0] || strlen(arg) > 4096)
+		return cis_err_set(err, "--policy-exec: must be a command line (run with sh -c), "
+		                        "1 to 4096 bytes");
+	strv_push(&c->policy_exec, arg);
+	return 0;
 }
 
 static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
@@ -275,6 +328,12 @@ static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
 		case OPT_DRY_RUN:
 			c->dry_run = true;
 			break;
+		case OPT_POLICY_EXEC:
+		case OPT_POLICY_INPUT:
+		case OPT_LEARN:
+			if ((r = opt_policy(c, opt, optarg, err)) < 0)
+				return r;
+			break;
 		case '?':
 		case ':':
 			return bad_option(argv, err);
@@ -285,7 +344,7 @@ static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
 	}
 	c->args = argv + optind;
 	c->n_args = argc - optind;
-	if (c->n_args == 0 && !c->dry_run)
+	if (c->n_args == 0 && !c->dry_run && !c->policy_input)
 		return cis_err_set(err, "run: missing COMMAND (see --help)");
 	return 0;
 }
@@ -293,7 +352,8 @@ static int parse_run(int argc, char **argv, struct cli *c, struct cis_err *err)
 static int parse_profile_cmd(int argc, char **argv, struct cli *c, struct cis_err *err)
 {
 	if (argc < 2)
-		return cis_err_set(err, "profile: expected \"check FILE...\" or \"show NAME\"");
+		return cis_err_set(
+		    err, "profile: expected \"check FILE...\", \"show NAME\" or \"score FILE\"");
 	if (strcmp(argv[1], "check") == 0) {
 		if (argc < 3)
 			return cis_err_set(err, "profile check: missing FILE");
@@ -303,7 +363,8 @@ static int parse_profile_cmd(int argc, char **argv, struct cli *c, struct cis_er
 			return cis_err_set(err, "profile show: expected exactly one NAME or PATH");
 		c->cmd = CMD_PROFILE_SHOW;
 	} else {
-		return cis_err_set(err, "profile %s: unknown subcommand (check, show)", argv[1]);
+		return cis_err_set(err, "profile %s: unknown subcommand (check, show, score)",
+		                   argv[1]);
 	}
 	c->args = argv + 2;
 	c->n_args = argc - 2;
@@ -364,4 +425,5 @@ void cli_free(struct cli *c)
 	strv_free(&c->env);
 	strv_free(&c->secrets);
 	strv_free(&c->secret_env);
+	strv_free(&c->policy_exec);
 }

@@ -11,9 +11,10 @@
  * the netlink round trip to the kernel, which is local and bounded. */
 #define _GNU_SOURCE
 #include "dns.h"
+#include "dns_int.h"
 #include "audit.h"
 #include "dnsmsg.h"
-#include "net.h"
+#include "netspec.h"
 #include "nft.h"
 #include "util.h"
 
@@ -29,300 +30,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MAX_QUERIES  256 /* in flight; beyond, SERVFAIL at once */
-#define MAX_CONNS    64  /* TCP clients */
-#define CONN_QUERIES 16  /* in flight per TCP client */
-/* A dead upstream costs a lookup about 2 s: SERVFAIL after QUERY_MS, and the job's resolv.conf
- * gives its client a 2 s timeout and one attempt (NET_RESOLVER_OPTIONS in plan.h: glibc waits
- * out its timeout even after a SERVFAIL), so the job's retries never multiply ours. */
-#define TRY_MS              1000 /* an upstream's turn for a UDP query (then the next, or again) */
-#define QUERY_MS            1800 /* a query's whole life: SERVFAIL after it */
-#define MAX_UPSTREAM_EVENTS 16   /* dns.upstream audit events per run (timeouts, bad answers) */
-#define IDLE_MS             10000
-#define MAX_SEEN            256 /* distinct names remembered for the summary */
-#define SEEN_ADDRS          8
-#define MAX_ELEMS           NET_MAX_ENTRIES
-#define UDP_ANSWER          65535
-
-enum qstate { Q_FREE, Q_UDP, Q_CONNECT, Q_SEND, Q_RECV };
-
-struct query {
-	enum qstate st;
-	int conn;          /* TCP client index, -1 for UDP */
-	unsigned conn_gen; /* the client's generation when asked: it may be gone and reused */
-	struct sockaddr_storage from;
-	socklen_t fromlen;
-	uint16_t client_id, up_id;
-	struct dns_question q;
-	uint16_t classes; /* port classes of the allow entries that match (allowlist mode) */
-	uint8_t *msg;     /* as sent upstream; for TCP with its 2-byte length in front */
-	size_t len, io;
-	uint8_t *resp; /* TCP: the answer being read, 2-byte length first */
-	size_t resp_len;
-	size_t up; /* upstream index */
-	int fd;
-	uint64_t deadline, try_deadline;
-};
-
-struct conn {
-	int fd;
-	unsigned gen;
-	uint8_t *in;
-	size_t in_len;
-	uint8_t *out;
-	size_t out_len, out_off;
-	unsigned inflight;
-	bool eof;
-	uint64_t idle;
-};
-
-struct elem {
-	unsigned char port_class;
-	int family;
-	unsigned char addr[16];
-	uint64_t expiry;
-};
-
-struct seen {
-	char name[256];
-	uint16_t type;
-	bool denied;
-	unsigned count;
-	size_t n_addrs;
-	struct dns_addr addrs[SEEN_ADDRS];
-};
-
-/* What dns_poll_fill put where. */
-enum slot_kind { S_UDP, S_TCP, S_CONN, S_QUERY };
-struct slot {
-	enum slot_kind kind;
-	int index;
-};
-
-struct dns_resolver {
-	const struct plan *p;
-	const struct audit *audit;
-	int udp, tcp;
-	dns_allow_fn *allow;
-	void *allow_ctx;
-	struct query q[MAX_QUERIES];
-	struct conn c[MAX_CONNS];
-	unsigned conn_gen;
-	struct elem *elems;
-	size_t n_elems;
-	struct seen seen[MAX_SEEN];
-	size_t n_seen;
-	unsigned long denied_total, failed_total, upstream_events;
-	struct slot slots[1 + 1 + MAX_CONNS + MAX_QUERIES];
-	uint8_t buf[UDP_ANSWER];
-};
-
-static uint64_t now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000 + (uint64_t)t.tv_nsec / 1000000;
-}
-
 static uint16_t random_id(void)
 {
 	uint16_t v = 0;
 
 	if (getrandom(&v, sizeof(v), 0) != sizeof(v))
-		v = (uint16_t)(now_ms() * 2654435761u >> 7);
+		v = (uint16_t)(dns_now_ms() * 2654435761u >> 7);
 	return v;
 }
-
-static const char *type_name(uint16_t t, char *buf, size_t len)
-{
-	static const struct {
-		uint16_t t;
-		const char *n;
-	} names[] = {{1, "A"},    {2, "NS"},    {5, "CNAME"},  {6, "SOA"},
-	             {12, "PTR"}, {15, "MX"},   {16, "TXT"},   {28, "AAAA"},
-	             {33, "SRV"}, {64, "SVCB"}, {65, "HTTPS"}, {255, "ANY"}};
-
-	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
-		if (names[i].t == t)
-			return names[i].n;
-	snprintf(buf, len, "TYPE%u", t);
-	return buf;
-}
-
-/* ---- what the summary and the audit log say ---- */
-
-static struct seen *seen_find(struct dns_resolver *r, const struct dns_question *q, bool denied,
-                              bool *fresh)
-{
-	*fresh = false;
-	for (size_t i = 0; i < r->n_seen; i++)
-		if (r->seen[i].type == q->type && r->seen[i].denied == denied &&
-		    strncmp(r->seen[i].name, q->name, sizeof(r->seen[i].name) - 1) == 0)
-			return &r->seen[i];
-	if (r->n_seen == MAX_SEEN)
-		return NULL;
-	*fresh = true;
-	r->seen[r->n_seen] = (struct seen){.type = q->type, .denied = denied};
-	snprintf(r->seen[r->n_seen].name, sizeof(r->seen[0].name), "%.255s", q->name);
-	return &r->seen[r->n_seen++];
-}
-
-static void audit_name(const struct dns_resolver *r, const char *event, const struct seen *s)
-{
-	cJSON *o, *arr;
-	char tb[16];
-
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "name", s->name);
-	cJSON_AddStringToObject(o, "type", type_name(s->type, tb, sizeof(tb)));
-	if (!s->denied) {
-		arr = cJSON_AddArrayToObject(o, "addresses");
-		for (size_t i = 0; i < s->n_addrs; i++) {
-			char a[INET6_ADDRSTRLEN];
-
-			inet_ntop(s->addrs[i].family, s->addrs[i].addr, a, sizeof(a));
-			cJSON_AddItemToArray(arr, cJSON_CreateString(a));
-		}
-	}
-	audit_event(r->audit, event, o);
-}
-
-static void record_denied(struct dns_resolver *r, const struct dns_question *q)
-{
-	bool fresh;
-	struct seen *s = seen_find(r, q, true, &fresh);
-
-	r->denied_total++;
-	if (!s)
-		return;
-	s->count++;
-	if (fresh)
-		audit_name(r, "dns.deny", s);
-}
-
-static void record_answer(struct dns_resolver *r, const struct dns_question *q,
-                          const struct dns_answer *ans)
-{
-	bool fresh;
-	struct seen *s = seen_find(r, q, false, &fresh);
-
-	if (!s)
-		return;
-	s->count++;
-	for (size_t i = 0; i < ans->n && s->n_addrs < SEEN_ADDRS; i++) {
-		bool have = false;
-
-		for (size_t j = 0; j < s->n_addrs && !have; j++)
-			have = s->addrs[j].family == ans->a[i].family &&
-			       memcmp(s->addrs[j].addr, ans->a[i].addr, 16) == 0;
-		if (!have)
-			s->addrs[s->n_addrs++] = ans->a[i];
-	}
-	if (fresh)
-		audit_name(r, "dns.answer", s);
-}
-
-/* A slow, dead or garbling upstream is an audit event (bounded: a dead server must not fill
- * the log with one line per query). */
-static void audit_upstream(struct dns_resolver *r, const struct query *qr, const char *problem)
-{
-	char addr[64];
-	cJSON *o;
-
-	if (r->upstream_events++ >= MAX_UPSTREAM_EVENTS)
-		return;
-	net_format_upstream(&r->p->net.upstream[qr->up], addr, sizeof(addr));
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "upstream", addr);
-	cJSON_AddStringToObject(o, "problem", problem);
-	cJSON_AddStringToObject(o, "name", qr->q.name);
-	audit_event(r->audit, "dns.upstream", o);
-}
-
-/* ---- nftables: the addresses of allowed names ---- */
-
-static struct elem *elem_find(struct dns_resolver *r, unsigned k, const struct dns_addr *a)
-{
-	for (size_t i = 0; i < r->n_elems; i++)
-		if (r->elems[i].port_class == k && r->elems[i].family == a->family &&
-		    memcmp(r->elems[i].addr, a->addr, 16) == 0)
-			return &r->elems[i];
-	return NULL;
-}
-
-/* Forget elements the kernel has expired, to make room. */
-static void elems_sweep(struct dns_resolver *r, uint64_t now)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < r->n_elems; i++)
-		if (r->elems[i].expiry > now)
-			r->elems[o++] = r->elems[i];
-	r->n_elems = o;
-}
-
-/* Every address of the answer, in every port class that allowed the name. 0 or -errno. */
-static int allow_addresses(struct dns_resolver *r, const struct query *qr,
-                           const struct dns_answer *ans)
-{
-	/* Static: one answer at a time (the resolver is single-threaded), too big for a frame. */
-	static struct nft_dns_elem v[DNS_MAX_ADDRS * NET_MAX_CLASSES];
-	static struct elem *keep[DNS_MAX_ADDRS * NET_MAX_CLASSES];
-	const struct net_plan *net = &r->p->net;
-	uint64_t now = now_ms();
-	size_t n = 0;
-	char err[128];
-	int e;
-
-	for (size_t i = 0; i < ans->n; i++) {
-		uint32_t ttl = ans->a[i].ttl;
-
-		ttl = ttl < net->dns_min_ttl ? net->dns_min_ttl : ttl;
-		ttl = ttl > net->dns_max_ttl ? net->dns_max_ttl : ttl;
-		for (unsigned k = 0; k < net->n_classes && n < ARRAY_SIZE(v); k++) {
-			uint64_t expiry = now + (uint64_t)ttl * 1000;
-			struct elem *el;
-
-			if (!(qr->classes & 1u << k))
-				continue;
-			el = elem_find(r, k, &ans->a[i]);
-			if (el && el->expiry > now + 1000 && el->expiry + 1000 >= expiry)
-				continue; /* allowed for at least as long already */
-			if (!el && r->n_elems == MAX_ELEMS)
-				elems_sweep(r, now);
-			if (!el && r->n_elems == MAX_ELEMS)
-				return -ENOSPC;
-			if (!el) {
-				el = &r->elems[r->n_elems++];
-				*el = (struct elem){.port_class = (unsigned char)k,
-				                    .family = ans->a[i].family};
-				memcpy(el->addr, ans->a[i].addr, 16);
-				el->expiry = 0;
-			}
-			v[n] = (struct nft_dns_elem){.port_class = (unsigned char)k,
-			                             .family = ans->a[i].family,
-			                             .timeout_ms = (uint64_t)ttl * 1000,
-			                             .replace = el->expiry > now};
-			memcpy(v[n].addr, ans->a[i].addr, 16);
-			keep[n] = el;
-			el->expiry = expiry; /* provisional: undone below on failure */
-			n++;
-		}
-	}
-	if (n == 0 || !r->allow)
-		return 0;
-	if ((e = r->allow(r->allow_ctx, v, n, err, sizeof(err))) < 0) {
-		fprintf(stderr, "cisandbox: resolver: cannot allow the addresses of %s: %s: %s\n",
-		        qr->q.name, err, strerror(-e));
-		for (size_t i = 0; i < n; i++)
-			keep[i]->expiry = 0;
-		return e;
-	}
-	return 0;
-}
-
-/* ---- answering the job ---- */
 
 static void conn_close(struct dns_resolver *r, int i)
 {
@@ -406,17 +121,17 @@ static void on_answer(struct dns_resolver *r, struct query *qr, uint8_t *m, size
 		if (r->p->verbose)
 			fprintf(stderr, "cisandbox: resolver: answer for %s dropped: %s\n",
 			        qr->q.name, why);
-		audit_upstream(r, qr, why);
+		dns_audit_upstream(r, qr, why);
 		if (qr->conn >= 0)
 			query_fail(r, qr, DNS_R_SERVFAIL);
 		return;
 	}
-	if (mode == NET_ALLOWLIST && ans.n && allow_addresses(r, qr, &ans) < 0) {
+	if (mode == NET_ALLOWLIST && ans.n && dns_allow_addresses(r, qr, &ans) < 0) {
 		query_fail(r, qr, DNS_R_SERVFAIL);
 		return;
 	}
 	if (mode != NET_OPEN && ans.rcode == DNS_R_OK && !ans.truncated)
-		record_answer(r, &qr->q, &ans);
+		dns_record_answer(r, &qr->q, &ans);
 	deliver(r, qr->conn, qr->conn_gen, (struct sockaddr *)&qr->from, qr->fromlen, qr->client_id,
 	        m, len);
 	query_free(r, qr);
@@ -463,7 +178,7 @@ static int upstream_send(struct dns_resolver *r, struct query *qr)
 		return -1;
 	/* A TCP query follows a truncated answer: that upstream is alive, give it the query's life.
 	 */
-	qr->try_deadline = now_ms() + (tcp ? QUERY_MS : TRY_MS);
+	qr->try_deadline = dns_now_ms() + (tcp ? QUERY_MS : TRY_MS);
 	if (tcp) {
 		qr->st = Q_CONNECT;
 		return 0;
@@ -567,7 +282,7 @@ static void on_query(struct dns_resolver *r, int conn, const struct sockaddr *fr
 	if (dnsmsg_parse_query(m, len, &q, &why) < 0)
 		return; /* nothing sane to answer */
 	if (net->mode == NET_ALLOWLIST && !(classes = name_classes(net, &q))) {
-		record_denied(r, &q);
+		dns_record_denied(r, &q);
 		reply_code(r, conn, gen, from, fromlen, m, len, q.end, DNS_R_NXDOMAIN);
 		return;
 	}
@@ -586,7 +301,7 @@ static void on_query(struct dns_resolver *r, int conn, const struct sockaddr *fr
 	                     .q = q,
 	                     .classes = classes,
 	                     .fd = -1,
-	                     .deadline = now_ms() + QUERY_MS};
+	                     .deadline = dns_now_ms() + QUERY_MS};
 	if (from)
 		memcpy(&qr->from, from, fromlen);
 	qr->len = len + (conn >= 0 ? 2 : 0);
@@ -632,7 +347,7 @@ static void on_accept(struct dns_resolver *r)
 		close(fd);
 		return;
 	}
-	r->c[i] = (struct conn){.fd = fd, .gen = ++r->conn_gen, .idle = now_ms() + IDLE_MS};
+	r->c[i] = (struct conn){.fd = fd, .gen = ++r->conn_gen, .idle = dns_now_ms() + IDLE_MS};
 	r->c[i].in = xmalloc(2 + 65535);
 }
 
@@ -651,7 +366,7 @@ static void on_conn(struct dns_resolver *r, int i, short ev)
 		c->out_off += n > 0 ? (size_t)n : 0;
 		if (c->out_off == c->out_len)
 			c->out_off = c->out_len = 0;
-		c->idle = now_ms() + IDLE_MS;
+		c->idle = dns_now_ms() + IDLE_MS;
 	}
 	if (!(ev & (POLLIN | POLLHUP | POLLERR)) || c->eof)
 		return;
@@ -663,7 +378,7 @@ static void on_conn(struct dns_resolver *r, int i, short ev)
 	if (n < 0)
 		return;
 	c->in_len += (size_t)n;
-	c->idle = now_ms() + IDLE_MS;
+	c->idle = dns_now_ms() + IDLE_MS;
 	while (c->fd >= 0 && c->in_len >= 2) {
 		size_t len = (size_t)(c->in[0] << 8 | c->in[1]);
 
@@ -736,7 +451,7 @@ size_t dns_poll_fill(struct dns_resolver *r, struct pollfd *pf, size_t max)
  * finished TCP client is closed. */
 static void expire(struct dns_resolver *r)
 {
-	uint64_t now = now_ms();
+	uint64_t now = dns_now_ms();
 
 	for (int i = 0; i < MAX_QUERIES; i++) {
 		struct query *qr = &r->q[i];
@@ -744,7 +459,7 @@ static void expire(struct dns_resolver *r)
 		if (qr->st == Q_FREE)
 			continue;
 		if (now >= qr->try_deadline || now >= qr->deadline)
-			audit_upstream(r, qr, "timeout");
+			dns_audit_upstream(r, qr, "timeout");
 		if (now >= qr->deadline) {
 			query_fail(r, qr, DNS_R_SERVFAIL);
 		} else if (now >= qr->try_deadline) {
@@ -787,7 +502,7 @@ void dns_poll_done(struct dns_resolver *r, const struct pollfd *pf, size_t n)
 
 int dns_next_timeout(const struct dns_resolver *r)
 {
-	uint64_t now = now_ms(), next = UINT64_MAX;
+	uint64_t now = dns_now_ms(), next = UINT64_MAX;
 
 	if (!r)
 		return -1;
@@ -802,58 +517,6 @@ int dns_next_timeout(const struct dns_resolver *r)
 	if (next == UINT64_MAX)
 		return -1;
 	return next <= now ? 0 : (int)(next - now);
-}
-
-void dns_report(const struct dns_resolver *r, FILE *out)
-{
-	char tb[16];
-	bool any = false;
-
-	if (!r)
-		return;
-	if (r->denied_total) {
-		fprintf(out, "cisandbox: dns: %lu quer%s refused (NXDOMAIN), names not allowed:",
-		        r->denied_total, r->denied_total == 1 ? "y" : "ies");
-		for (size_t i = 0; i < r->n_seen; i++)
-			if (r->seen[i].denied)
-				fprintf(out, "%s %s %s (%ux)", any ? "," : "", r->seen[i].name,
-				        type_name(r->seen[i].type, tb, sizeof(tb)),
-				        r->seen[i].count),
-				    any = true;
-		fputc('\n', out);
-	}
-	if (r->failed_total)
-		fprintf(out, "cisandbox: dns: %lu quer%s failed (SERVFAIL: upstream or limits)\n",
-		        r->failed_total, r->failed_total == 1 ? "y" : "ies");
-	if (r->p->net.mode != NET_AUDIT)
-		return;
-	for (size_t i = 0; i < r->n_seen; i++) {
-		const struct seen *s = &r->seen[i];
-
-		if (s->denied)
-			continue;
-		fprintf(out, "cisandbox: dns: %s %s ->", s->name,
-		        type_name(s->type, tb, sizeof(tb)));
-		for (size_t j = 0; j < s->n_addrs; j++) {
-			char a[INET6_ADDRSTRLEN];
-
-			inet_ntop(s->addrs[j].family, s->addrs[j].addr, a, sizeof(a));
-			fprintf(out, " %s", a);
-		}
-		fprintf(out, "%s\n", s->n_addrs ? "" : " (no address)");
-	}
-}
-
-const char *dns_name_of(const struct dns_resolver *r, int family, const unsigned char *addr)
-{
-	size_t len = family == AF_INET ? 4 : 16;
-
-	for (size_t i = 0; r && i < r->n_seen; i++)
-		for (size_t j = 0; !r->seen[i].denied && j < r->seen[i].n_addrs; j++)
-			if (r->seen[i].addrs[j].family == family &&
-			    memcmp(r->seen[i].addrs[j].addr, addr, len) == 0)
-				return r->seen[i].name;
-	return NULL;
 }
 
 void dns_stop(struct dns_resolver *r)

@@ -6,10 +6,12 @@
 #include "cli.h"
 #include "doctor.h"
 #include "plan.h"
+#include "private.h"
 #include "profile.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -432,6 +434,36 @@ static void limit_promise(struct report *rep, const struct profile *p, const cha
 	}
 }
 
+/* Entries of the system dirs only the caller or its groups may read (private.h). */
+static void private_promise(struct report *rep, const struct profile *p)
+{
+	const struct passwd *pw = getpwuid(getuid());
+	unsigned long su = 0, sg = 0;
+	_cleanup_free_ char *why = NULL;
+	struct item *it;
+
+	if (rep->f->as_root) {
+		add(&rep->promises, "filesystem.private", ST_OK,
+		    "private host files hidden: yes (the job is another uid, without groups)");
+		return;
+	}
+	why = private_why_not(rep->f->root, getuid(), getgid(), &su, &sg);
+	if (!why) {
+		add(&rep->promises, "filesystem.private", ST_OK,
+		    "private host files hidden: yes (subordinate ids %lu/%lu)", su, sg);
+		return;
+	}
+	it = add(&rep->promises, "filesystem.private",
+	         p->private_mode == PRIV_REQUIRE ? ST_FAIL : ST_WARN,
+	         "private host files hidden: no (%s): the job can read what only this account "
+	         "or its groups may read in /etc, /opt, /usr/local, ...",
+	         why);
+	fix(it,
+	    "apt install uidmap; usermod --add-subuids 100000-165535 --add-subgids "
+	    "100000-165535 %s (and run with its primary group), or launch as root",
+	    pw ? pw->pw_name : "ACCOUNT");
+}
+
 static void promises(struct report *rep, const struct profile *p)
 {
 	const struct doctor_facts *f = rep->f;
@@ -449,6 +481,7 @@ static void promises(struct report *rep, const struct profile *p)
 	if (overlay && f->userns == 0)
 		add(l, "workspace", f->overlay == 0 ? ST_OK : ST_FAIL, "overlay workspace: %s",
 		    f->overlay == 0 ? "available" : "not available (see overlay)");
+	private_promise(rep, p);
 	if (p->limits.memory_pct)
 		memory_share_promise(rep, p);
 	else

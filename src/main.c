@@ -7,6 +7,7 @@
 #include "profile.h"
 #include "report.h"
 #include "run.h"
+#include "score.h"
 #include "timing.h"
 #include "version.h"
 
@@ -67,6 +68,8 @@ static int dispatch(int argc, char **argv)
 		return github_main(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "doctor") == 0)
 		return doctor_main(argc - 1, argv + 1);
+	if (argc > 2 && strcmp(argv[1], "profile") == 0 && strcmp(argv[2], "score") == 0)
+		return score_main(argc - 2, argv + 2);
 	if (cli_parse(argc, argv, &c, &err) < 0) {
 		cli_free(&c);
 		return fail(&err);

@@ -295,7 +295,8 @@ void mount_prepare_idmapped(const struct plan *p, struct mount_fds *out)
 	out->binds = xcalloc(p->n_mounts, sizeof(int));
 	for (size_t i = 0; i < p->n_mounts; i++) {
 		out->binds[i] = -1;
-		if ((p->mounts[i].kind == MNT_BIND || private_named_idmap(p, i)) &&
+		if ((p->mounts[i].kind == MNT_BIND ||
+		     private_named_idmap(&p->mounts[i], p->as_root, i < p->n_system)) &&
 		    (r = userns_idmapped_clone(p, p->mounts[i].src,
 		                               p->mounts[i].kind == MNT_RO_BIND, &out->binds[i])) <
 		        0)
@@ -646,7 +647,7 @@ static int build_tree(const struct plan *p, int root, struct sources *s, struct 
 	    (p->net.mode != NET_NONE && (r = bind_resolv_conf(root, e)) < 0))
 		return r;
 	timing_stamp(T_M_ETC);
-	if ((r = secrets_mount(p, root, e)) < 0)
+	if ((r = secrets_mount(&p->secrets, root, e)) < 0)
 		return r;
 	timing_stamp(T_M_SECRETS);
 	r = replay(p, p->n_system, p->n_mounts, root, s, e);

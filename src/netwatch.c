@@ -58,47 +58,10 @@ struct rpc_ans {
 
 /* What the child may call: its poll loop, sockets, netlink sends, memory, time, exit. */
 static const char *const allowed[] = {
-    "poll",
-    "ppoll",
-    "read",
-    "write",
-    "readv",
-    "writev",
-    "recvfrom",
-    "recvmsg",
-    "sendto",
-    "sendmsg",
-    "socket",
-    "connect",
-    "setsockopt",
-    "getsockopt",
-    "getsockname",
-    "accept4",
-    "close",
-    "fcntl",
-    "shutdown",
-    "clock_gettime",
-    "gettimeofday",
-    "getrandom",
-    "brk",
-    "mmap",
-    "munmap",
-    "mremap",
-    "madvise",
-    "futex",
-    "exit",
-    "exit_group",
-    "rt_sigreturn",
-    "rt_sigprocmask",
-    "getpid",
-    "gettid",
-    "fstat",
-    "newfstatat",
-    "lseek",
-    "ioctl",
-    "restart_syscall",
-    "clock_nanosleep",
-    "nanosleep",
+    SECCOMP_RUNTIME, "poll",       "ppoll",      "read",        "write",   "readv",
+    "writev",        "recvfrom",   "recvmsg",    "sendto",      "sendmsg", "socket",
+    "connect",       "setsockopt", "getsockopt", "getsockname", "accept4", "close",
+    "fcntl",         "shutdown",   "fstat",      "newfstatat",  "lseek",   "ioctl",
 };
 
 const struct cis_seccomp_lists netwatch_lists = {SCMP_ACT_KILL_PROCESS, allowed,
@@ -338,6 +301,7 @@ static _Noreturn void child_main(const struct plan *p, const struct audit *paren
 	timing_detach(); /* before the first byte the job sent: no channel back but its fds */
 	/* Audit lines go up the channel; the launcher appends them to its log (or journal). */
 	a.fd = parent->fd >= 0 ? FD_CHAN : -1;
+	a.tap = -1; /* the launcher's --learn copy: the relayed lines go there */
 	a.journal = false;
 	if (fcntl(FD_UDP, F_GETFD) >= 0)
 		dns = dns_start(p, &a, FD_UDP, fcntl(FD_TCP, F_GETFD) >= 0 ? FD_TCP : -1,

@@ -12,7 +12,7 @@
  * the kill grace is over) job:   default signals → new session → working directory (/workspace, or
  * the profile's) → rlimits → close fds → capabilities + no_new_privs → seccomp (last) → execve */
 #define _GNU_SOURCE
-#include "supervise.h"
+#include "ns.h"
 #include "caps.h"
 #include "net.h"
 #include "seccomp.h"

@@ -4,13 +4,9 @@
 #include "plan.h"
 #include "cli.h"
 #include "profile.h"
-#include "net.h"
-#include "userns.h"
+#include "netspec.h"
+#include "plan_int.h"
 
-#include <ifaddrs.h>
-#include <netinet/in.h>
-
-#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fnmatch.h>
@@ -89,47 +85,6 @@ static const char *const token_vars[] = {"GITHUB_TOKEN",
                                          "GITLAB_TOKEN",
                                          "RUNNER_TOKEN",
                                          "ACTIONS_RUNNER_INPUT_JITCONFIG"};
-
-const char *ws_mode_name(enum ws_mode m)
-{
-	return m == WS_OVERLAY ? "overlay" : m == WS_TMPFS ? "tmpfs" : "bind";
-}
-
-const char *net_mode_name(enum net_mode m)
-{
-	return m == NET_NONE        ? "none"
-	       : m == NET_ALLOWLIST ? "allowlist"
-	       : m == NET_OPEN      ? "open"
-	                            : "audit";
-}
-
-int net_mode_parse(const char *s, enum net_mode *out)
-{
-	if (strcmp(s, "none") == 0)
-		*out = NET_NONE;
-	else if (strcmp(s, "allowlist") == 0)
-		*out = NET_ALLOWLIST;
-	else if (strcmp(s, "open") == 0)
-		*out = NET_OPEN;
-	else if (strcmp(s, "audit") == 0)
-		*out = NET_AUDIT;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-int ws_mode_parse(const char *s, enum ws_mode *out)
-{
-	if (strcmp(s, "overlay") == 0)
-		*out = WS_OVERLAY;
-	else if (strcmp(s, "tmpfs") == 0)
-		*out = WS_TMPFS;
-	else if (strcmp(s, "bind") == 0)
-		*out = WS_BIND;
-	else
-		return -EINVAL;
-	return 0;
-}
 
 static void push_op(struct plan *p, enum mount_kind kind, const char *src, const char *dst,
                     const char *origin)
@@ -612,215 +567,20 @@ static void plan_limits(struct limits *out, const struct limits *cli, const stru
 	out->require_cgroup = prof->require_cgroup > 0;
 }
 
-/* Refused in every network mode unless network.allow_private opens a part of them: cloud
- * metadata (169.254.169.254 in link-local, 100.100.100.200 in CGNAT, fd00:ec2::254 in ULA),
- * link-local, RFC 1918, CGNAT, ULA, loopback, multicast and reserved ranges. */
-static const char *const always_denied[] = {
-    "0.0.0.0/8",     "10.0.0.0/8",     "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-    "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4",   "240.0.0.0/4", "::/128",
-    "::1/128",       "::ffff:0:0/96",  "fc00::/7",      "fe80::/10",   "ff00::/8"};
-
-static void push_entry(struct net_allow **v, size_t *n, const struct net_allow *a)
+/* Is this process in the initial user namespace (uid_map "0 0 4294967295")? uid 0 in a
+ * container's user namespace is not host root: there cisandbox behaves as rootless. */
+static bool in_initial_userns(void)
 {
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = *a;
-}
+	FILE *f = fopen("/proc/self/uid_map", "re");
+	unsigned long a = 1, b = 1, n = 0;
+	bool initial;
 
-/* Entries already validated by cli/profile; a failure here is a bug, reported all the same. */
-static int push_specs(struct net_allow **v, size_t *n, const struct strv *specs, const char *origin,
-                      struct cis_err *err)
-{
-	for (size_t i = 0; i < specs->n; i++) {
-		struct net_allow a;
-		const char *why = net_parse_allow(specs->v[i], &a);
-
-		if (why)
-			return cis_err_set(err, "%s %s: %s", origin, specs->v[i], why);
-		push_entry(v, n, &a);
-	}
-	return 0;
-}
-
-/* The (protocol, ports) of a name entry: an existing class, or a new one. */
-static int port_class(struct net_plan *net, const struct net_name *nm, struct cis_err *err)
-{
-	size_t k = 0;
-
-	while (k < net->n_classes &&
-	       (net->classes[k].proto != nm->proto || net->classes[k].lo != nm->port_lo ||
-	        net->classes[k].hi != nm->port_hi))
-		k++;
-	if (k == NET_MAX_CLASSES)
-		return cis_err_set(err, "allowed names: more than %d different port sets",
-		                   NET_MAX_CLASSES);
-	if (k == net->n_classes)
-		net->classes[net->n_classes++] =
-		    (struct net_ports){nm->port_lo, nm->port_hi, nm->proto};
-	return (int)k;
-}
-
-/* Allow entries: addresses to net->allow, names to net->names. */
-static int push_dests(struct net_plan *net, const struct strv *specs, const char *origin,
-                      struct cis_err *err)
-{
-	for (size_t i = 0; i < specs->n; i++) {
-		struct net_name nm;
-		struct strv one = {&specs->v[i], 1};
-		const char *why;
-		int k;
-
-		if (!net_spec_is_name(specs->v[i])) {
-			if ((k = push_specs(&net->allow, &net->n_allow, &one, origin, err)) < 0)
-				return k;
-			continue;
-		}
-		if ((why = net_parse_name(specs->v[i], &nm)))
-			return cis_err_set(err, "%s %s: %s", origin, specs->v[i], why);
-		if ((k = port_class(net, &nm, err)) < 0)
-			return k;
-		nm.port_class = (unsigned char)k;
-		net->names = xrealloc(net->names, (net->n_names + 1) * sizeof(*net->names));
-		net->names[net->n_names++] = nm;
-	}
-	return 0;
-}
-
-/* The resolver forwards to --dns-upstream, else network.dns_upstream, else the host's own
- * servers from /etc/resolv.conf (the launcher runs on the host, so a local stub works). */
-static void plan_upstream(struct net_plan *net, const struct cli *c, const struct profile *prof)
-{
-	const struct strv *given = c->dns_upstream.n ? &c->dns_upstream : &prof->dns_upstream;
-	FILE *f = given->n ? NULL : fopen("/etc/resolv.conf", "re");
-	char line[512], addr[256];
-
-	for (size_t i = 0; i < given->n && net->n_upstream < NET_MAX_UPSTREAMS; i++)
-		if (!net_parse_upstream(given->v[i], &net->upstream[net->n_upstream]))
-			net->n_upstream++;
-	while (f && fgets(line, sizeof(line), f) && net->n_upstream < NET_MAX_UPSTREAMS)
-		if (sscanf(line, " nameserver %255s", addr) == 1 && !strchr(addr, '%') &&
-		    !net_parse_upstream(addr, &net->upstream[net->n_upstream]))
-			net->n_upstream++;
-	if (f)
-		fclose(f);
-}
-
-/* The host's own addresses: the runner host must not be reachable through the helper. */
-static void deny_host_addresses(struct net_plan *net)
-{
-	struct ifaddrs *ifs = NULL;
-
-	if (getifaddrs(&ifs) < 0)
-		return;
-	for (struct ifaddrs *i = ifs; i; i = i->ifa_next) {
-		struct net_allow a = {.port_hi = 65535, .proto = IPPROTO_TCP};
-
-		if (!i->ifa_addr ||
-		    (i->ifa_addr->sa_family != AF_INET && i->ifa_addr->sa_family != AF_INET6))
-			continue;
-		a.family = i->ifa_addr->sa_family;
-		if (a.family == AF_INET) {
-			memcpy(a.addr, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, 4);
-			a.prefix = 32;
-		} else {
-			memcpy(a.addr, &((struct sockaddr_in6 *)i->ifa_addr)->sin6_addr, 16);
-			a.prefix = 128;
-		}
-		push_entry(&net->deny, &net->n_deny, &a);
-	}
-	freeifaddrs(ifs);
-}
-
-static char *find_in_path(const char *name)
-{
-	const char *path = getenv("PATH");
-	_cleanup_free_ char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	char *save = NULL;
-
-	for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *full = xasprintf("%s/%s", d, name);
-
-		if (d[0] == '/' && access(full, X_OK) == 0)
-			return full;
-		free(full);
-	}
-	return NULL;
-}
-
-/* auto: slirp4netns (measured faster and steadier here than Debian 12's pasta), else pasta. */
-static int plan_helper(struct net_plan *net, const char *backend, struct cis_err *err)
-{
-	bool want_pasta = strcmp(backend, "pasta") == 0;
-
-	if (!want_pasta)
-		net->helper = find_in_path("slirp4netns");
-	if (!net->helper && strcmp(backend, "slirp4netns") != 0) {
-		net->helper = find_in_path("pasta");
-		net->pasta = net->helper != NULL;
-	}
-	if (!net->helper)
-		return cis_err_set(err,
-		                   "network mode %s: %s not found in PATH; install the %s "
-		                   "package",
-		                   net_mode_name(net->mode), want_pasta ? "pasta" : "slirp4netns",
-		                   want_pasta ? "passt" : "slirp4netns");
-	return 0;
-}
-
-static int plan_net(struct plan *p, const struct cli *c, const struct profile *prof,
-                    struct cis_err *err)
-{
-	struct net_plan *net = &p->net;
-	int r;
-
-	net->mode = c->has_net_mode      ? c->net_mode
-	            : c->allow.n         ? NET_ALLOWLIST
-	            : prof->has_net_mode ? prof->net_mode
-	                                 : NET_NONE;
-	if (net->mode == NET_NONE && (c->allow.n || prof->net_allow.n))
-		return cis_err_set(err, "%s: allowed destinations need network mode allowlist",
-		                   c->allow.n ? "--allow" : "network.allow");
-	if (net->mode == NET_NONE)
-		return 0;
-	if ((r = push_dests(net, &prof->net_allow, "network.allow", err)) < 0 ||
-	    (r = push_dests(net, &c->allow, "--allow", err)) < 0 ||
-	    (r = push_specs(&net->private_ok, &net->n_private, &prof->net_private,
-	                    "network.allow_private", err)) < 0)
-		return r;
-	if (net->n_allow + net->n_private + net->n_names > NET_MAX_ENTRIES)
-		return cis_err_set(err, "network.allow and --allow: %zu entries, at most %d",
-		                   net->n_allow + net->n_private + net->n_names, NET_MAX_ENTRIES);
-	net->dns_min_ttl = prof->dns_min_ttl ? (unsigned)prof->dns_min_ttl : 30;
-	net->dns_max_ttl = prof->dns_max_ttl ? (unsigned)prof->dns_max_ttl : 86400;
-	if (net->dns_min_ttl > net->dns_max_ttl)
-		return cis_err_set(err, "network.dns_min_ttl %u is above network.dns_max_ttl %u",
-		                   net->dns_min_ttl, net->dns_max_ttl);
-	for (size_t i = 0; i < ARRAY_SIZE(always_denied); i++) {
-		struct net_allow a;
-
-		net_parse_allow(always_denied[i], &a);
-		push_entry(&net->deny, &net->n_deny, &a);
-	}
-	/* allow_private opens part of the denied set, nothing else: anything outside it belongs
-	 * in network.allow. */
-	for (size_t i = 0; i < net->n_private; i++) {
-		bool inside = false;
-
-		for (size_t d = 0; d < net->n_deny && !inside; d++)
-			inside = net_allow_covers(&net->deny[d], &net->private_ok[i]);
-		if (!inside)
-			return cis_err_set(
-			    err,
-			    "network.allow_private[%zu]: %s is not in an always-denied "
-			    "range; use network.allow",
-			    i, prof->net_private.v[i]);
-	}
-	deny_host_addresses(net);
-	/* The job's only resolver is ours; the host's servers are its upstream. */
-	net->nameservers =
-	    xstrdup("nameserver " NET_RESOLVER "\noptions " NET_RESOLVER_OPTIONS "\n");
-	plan_upstream(net, c, prof);
-	net->helper_required = prof->helper_required >= 0;
-	return plan_helper(net, prof->net_backend ? prof->net_backend : "auto", err);
+	if (!f)
+		return false;
+	initial =
+	    fscanf(f, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 && n == 4294967295ul;
+	fclose(f);
+	return initial;
 }
 
 /* Supplementary groups other than our own gid. */
@@ -851,23 +611,55 @@ static int plan_seccomp(struct plan *p, const struct profile *prof, struct cis_e
 	return r;
 }
 
-int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, struct cis_err *err)
+/* Who runs it, what, and how it is told. */
+static void plan_identity(struct plan *p, const struct cli *c, const struct profile *prof)
 {
-	int r;
-
-	*p = (struct plan){0};
 	p->profile_name = xstrdup(prof->name);
 	p->profile_source = xstrdup(prof->source ? prof->source : prof->name);
 	for (int i = 0; i < c->n_args; i++)
 		strv_push(&p->argv, c->args[i]);
 	p->caller_uid = geteuid();
 	p->caller_gid = getegid();
-	p->as_root = p->caller_uid == 0 && userns_is_initial();
+	p->as_root = p->caller_uid == 0 && in_initial_userns();
 	p->host_uid = p->as_root ? CIS_ROOT_MODE_HOST_ID : p->caller_uid;
 	p->host_gid = p->as_root ? CIS_ROOT_MODE_HOST_ID : p->caller_gid;
 	p->verbose = c->verbose;
 	p->dry_run = c->dry_run;
+}
 
+/* After the system dirs: how the entries only the caller may read are kept out of view, and
+ * filesystem.private "require" where they cannot be. */
+static int plan_private(struct plan *p, const struct profile *prof, struct cis_err *err)
+{
+	private_plan_build(&p->priv, p->caller_uid, p->caller_gid, p->as_root, p->mounts,
+	                   p->n_system);
+	p->private_quiet = prof->private_mode == PRIV_BEST_EFFORT;
+	if (prof->private_mode == PRIV_REQUIRE && (p->priv.reason || p->priv.plain_dirs))
+		return cis_err_set(
+		    err,
+		    "filesystem.private require: entries of the system dirs that only the caller "
+		    "or its groups may read cannot be hidden here (%s); see cisandbox(1), PRIVATE "
+		    "FILES",
+		    p->priv.reason ? p->priv.reason
+		                   : "mounts below a system dir: they are shown unfiltered");
+	return 0;
+}
+
+/* The policy part (policy_plan.h) and --learn: last, when everything else is known. */
+static void plan_policy(struct plan *p, const struct cli *c, const struct profile *prof)
+{
+	p->learn = c->learn != NULL;
+	policy_plan_build(&p->policy, c, prof, p->secrets.tier);
+	policy_plan_sockets(&p->policy, p->mounts + p->n_system, p->n_mounts - p->n_system,
+	                    p->ws_mode == WS_BIND ? p->workspace : NULL);
+}
+
+int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, struct cis_err *err)
+{
+	int r;
+
+	*p = (struct plan){0};
+	plan_identity(p, c, prof);
 	p->timeout_ms = c->has_timeout ? c->timeout_ms : prof->timeout_ms;
 	p->kill_grace_ms = c->has_kill_grace      ? c->kill_grace_ms
 	                   : prof->has_kill_grace ? prof->kill_grace_ms
@@ -887,17 +679,8 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 	p->show_registration = prof->ws_registration == 1;
 	plan_system_dirs(p);
 	p->n_system = p->n_mounts;
-	private_plan_build(p);
-	if (prof->private_required && (p->priv.reason || p->priv.plain_dirs)) {
-		r = cis_err_set(err,
-		                "filesystem.private require: entries of the system dirs that only "
-		                "the caller or its groups may read cannot be hidden here (%s); see "
-		                "cisandbox(1), PRIVATE FILES",
-		                p->priv.reason
-		                    ? p->priv.reason
-		                    : "mounts below a system dir: they are shown unfiltered");
+	if ((r = plan_private(p, prof, err)) < 0)
 		goto fail;
-	}
 	plan_builtin_masks(p);
 	if ((r = plan_workdir(p, c, prof, err)) < 0)
 		goto fail;
@@ -906,26 +689,18 @@ int plan_build(struct plan *p, const struct cli *c, const struct profile *prof, 
 		goto fail;
 	plan_env(p, c, prof);
 	origin_detect(&p->origin);
-	if ((r = secrets_plan_build(p, c, prof, err)) < 0)
+	if ((r = secrets_plan_build(&p->secrets, &p->origin, c, prof, &p->env, err)) < 0)
 		goto fail;
 	plan_tokens(p, prof);
 	if ((r = plan_police(p, prof, err)) < 0 || (r = plan_seccomp(p, prof, err)) < 0 ||
 	    (r = plan_net(p, c, prof, err)) < 0)
 		goto fail;
 	p->kept_groups = p->as_root || p->priv.kernel ? 0 : count_extra_groups();
+	plan_policy(p, c, prof);
 	return 0;
 fail:
 	plan_free(p);
 	return r;
-}
-
-void mount_ops_free(struct mount_op *ops, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(ops[i].src);
-		free(ops[i].dst);
-	}
-	free(ops);
 }
 
 void plan_free(struct plan *p)
@@ -933,6 +708,7 @@ void plan_free(struct plan *p)
 	mount_ops_free(p->mounts, p->n_mounts);
 	private_plan_free(&p->priv);
 	secrets_plan_free(&p->secrets);
+	policy_plan_free(&p->policy);
 	origin_free(&p->origin);
 	free(p->profile_name);
 	free(p->profile_source);
@@ -953,205 +729,4 @@ void plan_free(struct plan *p)
 	free(p->net.nameservers);
 	free(p->net.names);
 	*p = (struct plan){0};
-}
-
-static const char *const kind_names[] = {[MNT_RO_BIND] = "ro-bind",
-                                         [MNT_BIND] = "bind",
-                                         [MNT_TMPFS] = "tmpfs",
-                                         [MNT_MASK] = "mask",
-                                         [MNT_SYMLINK] = "symlink"};
-
-static void json_mounts(cJSON *root, const struct plan *p)
-{
-	cJSON *arr = cJSON_AddArrayToObject(root, "mounts");
-
-	for (size_t i = 0; i < p->n_mounts; i++) {
-		const struct mount_op *m = &p->mounts[i];
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "op", kind_names[m->kind]);
-		if (m->src)
-			cJSON_AddStringToObject(o, "src", m->src);
-		cJSON_AddStringToObject(o, "dst", m->dst);
-		cJSON_AddStringToObject(o, "origin", m->origin);
-		cJSON_AddItemToArray(arr, o);
-	}
-}
-
-/* Values set by the profile or flags are shown; values taken from the caller's environment are
- * not, so that a dry run pasted into a CI log leaks nothing. */
-static void json_env(cJSON *root, const struct plan *p)
-{
-	cJSON *env = cJSON_AddObjectToObject(root, "env");
-
-	for (size_t i = 0; i < p->env.n; i++) {
-		const char *e = p->env.v[i];
-		size_t n = strcspn(e, "=");
-		_cleanup_free_ char *name = strndup(e, n);
-		const char *caller = getenv(name);
-		bool from_caller =
-		    caller && strcmp(caller, e + n + 1) == 0 && strcmp(name, "PATH") != 0;
-
-		cJSON_AddStringToObject(env, name,
-		                        secrets_is_env(p, name) ? "(secret)"
-		                        : from_caller           ? "(from caller)"
-		                                                : e + n + 1);
-	}
-}
-
-static void json_entries(cJSON *o, const char *key, const struct net_allow *v, size_t n)
-{
-	cJSON *arr = cJSON_AddArrayToObject(o, key);
-
-	for (size_t i = 0; i < n; i++) {
-		char buf[96];
-
-		net_format_allow(&v[i], buf, sizeof(buf));
-		cJSON_AddItemToArray(arr, cJSON_CreateString(buf));
-	}
-}
-
-static void json_dns(cJSON *o, const struct net_plan *net)
-{
-	cJSON *dns = cJSON_AddObjectToObject(o, "dns"), *up;
-
-	cJSON_AddStringToObject(dns, "resolver", NET_RESOLVER ":53");
-	cJSON_AddStringToObject(dns, "unlisted_names",
-	                        net->mode == NET_ALLOWLIST ? "NXDOMAIN" : "forwarded");
-	up = cJSON_AddArrayToObject(dns, "upstream");
-	for (size_t i = 0; i < net->n_upstream; i++) {
-		char buf[64];
-
-		net_format_upstream(&net->upstream[i], buf, sizeof(buf));
-		cJSON_AddItemToArray(up, cJSON_CreateString(buf));
-	}
-	cJSON_AddNumberToObject(dns, "min_ttl", net->dns_min_ttl);
-	cJSON_AddNumberToObject(dns, "max_ttl", net->dns_max_ttl);
-}
-
-static void json_network(cJSON *root, const struct plan *p)
-{
-	cJSON *o = cJSON_AddObjectToObject(root, "network");
-
-	cJSON_AddStringToObject(o, "mode", net_mode_name(p->net.mode));
-	if (p->net.mode == NET_NONE)
-		return;
-	cJSON_AddStringToObject(o, "helper", p->net.helper);
-	cJSON_AddStringToObject(o, "backend", p->net.pasta ? "pasta" : "slirp4netns");
-	cJSON_AddBoolToObject(o, "helper_required", p->net.helper_required);
-	if (p->net.mode == NET_ALLOWLIST)
-		json_entries(o, "allow", p->net.allow, p->net.n_allow);
-	if (p->net.mode == NET_ALLOWLIST) {
-		cJSON *arr = cJSON_AddArrayToObject(o, "allow_names");
-
-		for (size_t i = 0; i < p->net.n_names; i++) {
-			char buf[300];
-
-			net_format_name(&p->net.names[i], buf, sizeof(buf));
-			cJSON_AddItemToArray(arr, cJSON_CreateString(buf));
-		}
-	}
-	json_entries(o, "allow_private", p->net.private_ok, p->net.n_private);
-	json_entries(o, "deny", p->net.deny, p->net.n_deny);
-	json_dns(o, &p->net);
-}
-
-static void json_seccomp(cJSON *root, const struct plan *p)
-{
-	cJSON *o = cJSON_AddObjectToObject(root, "seccomp"), *args;
-	const struct cis_seccomp *s = &p->seccomp;
-
-	cJSON_AddStringToObject(o, "denied", strerrorname_np(s->err));
-	cJSON_AddBoolToObject(o, "log_denied", s->log_denied);
-	cJSON_AddStringToObject(o, "foreign_abi", "kill");
-	cJSON_AddStringToObject(o, "clone3", "ENOSYS");
-	args = cJSON_AddObjectToObject(o, "argument_filters");
-	cJSON_AddStringToObject(args, "ioctl", "not TIOCSTI, TIOCLINUX (low 32 bits)");
-	cJSON_AddStringToObject(args, "socket",
-	                        "AF_UNIX, AF_INET, AF_INET6, AF_NETLINK; "
-	                        "protocol < 256");
-	cJSON_AddStringToObject(args, "socketpair", "AF_UNIX");
-	cJSON_AddStringToObject(args, "clone", "no namespace flags");
-	cJSON_AddStringToObject(args, "personality", "default persona or query");
-	cJSON_AddItemToObject(
-	    o, "allow", cJSON_CreateStringArray((const char *const *)s->allow.v, (int)s->allow.n));
-	cJSON_AddItemToObject(
-	    o, "deny", cJSON_CreateStringArray((const char *const *)s->deny.v, (int)s->deny.n));
-}
-
-/* The file commands policed after the job (only when there are: golden plans stay as they
- * were for profiles without). */
-static void json_file_commands(cJSON *root, const struct plan *p)
-{
-	cJSON *o;
-
-	if (!p->n_police)
-		return;
-	o = cJSON_AddArrayToObject(root, "file_commands");
-	for (size_t i = 0; i < p->n_police; i++) {
-		cJSON *f = cJSON_CreateObject();
-		_cleanup_free_ char *path = xasprintf("%s/%s", p->police[i].root, p->police[i].rel);
-
-		cJSON_AddStringToObject(f, "var", p->police[i].var);
-		cJSON_AddStringToObject(f, "kind",
-		                        p->police[i].kind == POLICE_ENV ? "env" : "path");
-		cJSON_AddStringToObject(f, "parser",
-		                        p->police[i].dialect == FILECMD_ACT ? "act" : "github");
-		cJSON_AddStringToObject(f, "host", path);
-		cJSON_AddItemToArray(o, f);
-	}
-}
-
-int plan_print_json(const struct plan *p, FILE *out)
-{
-	cJSON *root = cJSON_CreateObject(), *o;
-	char buf[32];
-
-	o = cJSON_AddObjectToObject(root, "profile");
-	cJSON_AddStringToObject(o, "name", p->profile_name);
-	cJSON_AddStringToObject(o, "source", p->profile_source);
-	cJSON_AddItemToObject(
-	    root, "command",
-	    cJSON_CreateStringArray((const char *const *)p->argv.v, (int)p->argv.n));
-	o = cJSON_AddObjectToObject(root, "identity");
-	cJSON_AddNumberToObject(o, "uid", CIS_JOB_UID);
-	cJSON_AddNumberToObject(o, "gid", CIS_JOB_GID);
-	cJSON_AddNumberToObject(o, "host_uid", p->host_uid);
-	cJSON_AddNumberToObject(o, "host_gid", p->host_gid);
-	cJSON_AddStringToObject(o, "hostname", CIS_HOSTNAME);
-	o = cJSON_AddObjectToObject(root, "workspace");
-	cJSON_AddStringToObject(o, "mode", ws_mode_name(p->ws_mode));
-	if (p->workspace)
-		cJSON_AddStringToObject(o, "host", p->workspace);
-	cJSON_AddStringToObject(o, "path", "/workspace");
-	cJSON_AddStringToObject(root, "workdir", p->workdir);
-	if (p->ws_mode != WS_BIND)
-		cJSON_AddStringToObject(o, "size", format_size(p->ws_size, buf));
-	/* As root, the workspace and --bind sources are shown through idmapped mounts. */
-	if (p->workspace)
-		cJSON_AddBoolToObject(o, "idmapped", p->as_root);
-	if (p->show_registration)
-		cJSON_AddStringToObject(o, "registration", "shown");
-	o = cJSON_AddObjectToObject(root, "fixed");
-	cJSON_AddStringToObject(o, "/", "tmpfs, read-only after setup");
-	cJSON_AddStringToObject(o, "/tmp", format_size(p->tmp_size, buf));
-	cJSON_AddStringToObject(o, CIS_JOB_HOME, "tmpfs, same cap as /tmp");
-	cJSON_AddStringToObject(o, "/dev", "null zero full random urandom tty, devpts, shm");
-	cJSON_AddStringToObject(o, "/proc", "new procfs; sys, sysrq-trigger, kcore read-only");
-	json_mounts(root, p);
-	json_env(root, p);
-	o = cJSON_AddObjectToObject(root, "limits");
-	cJSON_AddStringToObject(o, "timeout",
-	                        p->timeout_ms ? format_duration(p->timeout_ms, buf) : "none");
-	cJSON_AddStringToObject(o, "kill_grace", format_duration(p->kill_grace_ms, buf));
-	json_limits(o, &p->limits);
-	if (p->audit_log) {
-		o = cJSON_AddObjectToObject(root, "audit");
-		cJSON_AddStringToObject(o, "log", p->audit_log);
-		cJSON_AddBoolToObject(o, "required", p->audit_required);
-	}
-	json_network(root, p);
-	json_seccomp(root, p);
-	json_file_commands(root, p);
-	return json_emit(root, out);
 }

@@ -3,7 +3,7 @@
  * the system dirs (subordinate ids), and write the maps that make it so. */
 #define _GNU_SOURCE
 #include "private.h"
-#include "plan.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,18 +40,40 @@ static bool find_subid(const char *file, const char *name, unsigned long id, uns
 	return found;
 }
 
-/* A helper we may run: a root-owned setuid regular file. */
-static bool helper_ok(const char *path)
+/* A helper we may run: a root-owned setuid regular file (below ROOT, "" for the host). */
+static bool helper_ok(const char *root, const char *path)
 {
+	_cleanup_free_ char *at = xasprintf("%s%s", root, path);
 	struct stat st;
 
-	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
+	return stat(at, &st) == 0 && S_ISREG(st.st_mode) && st.st_uid == 0 &&
 	       (st.st_mode & S_ISUID);
+}
+
+char *private_why_not(const char *root, uid_t uid, gid_t gid, unsigned long *su, unsigned long *sg)
+{
+	const struct passwd *pw = getpwuid(uid);
+	_cleanup_free_ char *subuid = xasprintf("%s/etc/subuid", root);
+	_cleanup_free_ char *subgid = xasprintf("%s/etc/subgid", root);
+
+	if (!pw)
+		return xasprintf("uid %u has no passwd entry", uid);
+	if (!helper_ok(root, PRIVATE_NEWUIDMAP) || !helper_ok(root, PRIVATE_NEWGIDMAP))
+		return xstrdup("no setuid " PRIVATE_NEWUIDMAP " and " PRIVATE_NEWGIDMAP
+		               " (package uidmap)");
+	if (!find_subid(subuid, pw->pw_name, pw->pw_uid, su) ||
+	    !find_subid(subgid, pw->pw_name, pw->pw_uid, sg))
+		return xasprintf("no /etc/subuid and /etc/subgid entry for %s", pw->pw_name);
+	if (pw->pw_gid != gid)
+		return xasprintf("gid %u is not the primary group of %s (newgidmap maps only that "
+		                 "one)",
+		                 gid, pw->pw_name);
+	return NULL;
 }
 
 /* Mount points strictly below a system dir hide what overlayfs would show, and the kernel
  * refuses to overlay a tree with (locked) mounts below it: such a dir is shown unfiltered. */
-static void find_submounts(struct plan *p)
+static void find_submounts(struct private_plan *pp, const struct mount_op *sys, size_t n_sys)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char line[4096];
@@ -63,54 +85,40 @@ static void find_submounts(struct plan *p)
 
 		if (sscanf(line, "%*s %*s %*s %*s %4095s", mp) != 1)
 			continue;
-		for (size_t i = 0; i < p->n_system && i < 32; i++) {
-			const struct mount_op *m = &p->mounts[i];
+		for (size_t i = 0; i < n_sys && i < 32; i++) {
+			const struct mount_op *m = &sys[i];
 
 			if (m->kind == MNT_RO_BIND && strcmp(mp, m->src) != 0 &&
 			    path_has_prefix(mp, m->src))
-				p->priv.plain |= 1u << i;
+				pp->plain |= 1u << i;
 		}
 	}
 	fclose(f);
-	for (size_t i = 0; i < p->n_system && i < 32; i++) {
-		char *old = p->priv.plain_dirs;
+	for (size_t i = 0; i < n_sys && i < 32; i++) {
+		char *old = pp->plain_dirs;
 
-		if (!(p->priv.plain & (1u << i)))
+		if (!(pp->plain & (1u << i)))
 			continue;
-		p->priv.plain_dirs =
-		    old ? xasprintf("%s %s", old, p->mounts[i].src) : xstrdup(p->mounts[i].src);
+		pp->plain_dirs = old ? xasprintf("%s %s", old, sys[i].src) : xstrdup(sys[i].src);
 		free(old);
 	}
 }
 
-void private_plan_build(struct plan *p)
+void private_plan_build(struct private_plan *pp, uid_t uid, gid_t gid, bool as_root,
+                        const struct mount_op *sys, size_t n_sys)
 {
-	const struct passwd *pw;
 	unsigned long su = 0, sg = 0;
 
-	p->priv = (struct private_plan){0};
-	if (p->as_root)
+	*pp = (struct private_plan){0};
+	if (as_root)
 		return; /* the job is "other" to every host file already */
-	pw = getpwuid(p->caller_uid);
-	if (!pw)
-		p->priv.reason = xasprintf("uid %u has no passwd entry", p->caller_uid);
-	else if (!helper_ok(PRIVATE_NEWUIDMAP) || !helper_ok(PRIVATE_NEWGIDMAP))
-		p->priv.reason = xstrdup("no setuid " PRIVATE_NEWUIDMAP " and " PRIVATE_NEWGIDMAP
-		                         " (package uidmap)");
-	else if (!find_subid("/etc/subuid", pw->pw_name, pw->pw_uid, &su) ||
-	         !find_subid("/etc/subgid", pw->pw_name, pw->pw_uid, &sg))
-		p->priv.reason =
-		    xasprintf("no /etc/subuid and /etc/subgid entry for %s", pw->pw_name);
-	else if (pw->pw_gid != p->caller_gid)
-		p->priv.reason = xasprintf("gid %u is not the primary group of %s (newgidmap maps "
-		                           "only that one)",
-		                           p->caller_gid, pw->pw_name);
-	if (p->priv.reason)
+	pp->reason = private_why_not("", uid, gid, &su, &sg);
+	if (pp->reason)
 		return;
-	p->priv.kernel = true;
-	p->priv.sub_uid = (uid_t)su;
-	p->priv.sub_gid = (gid_t)sg;
-	find_submounts(p);
+	pp->kernel = true;
+	pp->sub_uid = (uid_t)su;
+	pp->sub_gid = (gid_t)sg;
+	find_submounts(pp, sys, n_sys);
 }
 
 void private_plan_free(struct private_plan *pp)
@@ -120,22 +128,22 @@ void private_plan_free(struct private_plan *pp)
 	*pp = (struct private_plan){0};
 }
 
-void private_warn(const struct plan *p)
+void private_warn(const struct private_plan *pp, bool quiet)
 {
-	/* Said where it matters as much as the groups warning does (supervise.c), or asked for:
-	 * a line on every rootless run would drown in CI logs and break exact-output callers. */
-	if (p->priv.reason && (p->verbose || p->kept_groups))
+	/* A promise the host cannot keep is said on every run, unless the profile says the
+	 * operator knows (filesystem.private "best-effort"; the audit records it either way). */
+	if (pp->reason && !quiet)
 		fprintf(stderr,
 		        "cisandbox: warning: rootless without subordinate ids (%s): entries of the "
 		        "system dirs that only the caller or its groups may read stay readable by "
 		        "the job; see cisandbox(1), PRIVATE FILES\n",
-		        p->priv.reason);
-	if (p->priv.plain_dirs)
+		        pp->reason);
+	if (pp->plain_dirs)
 		fprintf(
 		    stderr,
 		    "cisandbox: warning: %s: mounts below it, shown unfiltered (entries only the "
 		    "caller or its groups may read stay readable)\n",
-		    p->priv.plain_dirs);
+		    pp->plain_dirs);
 }
 
 /* Run helper PID INSIDE OUTSIDE 1 0 SUB 1, with an empty environment. */
@@ -167,23 +175,23 @@ static int run_map_helper(const char *helper, pid_t child, unsigned long own, un
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
 }
 
-int private_write_maps(const struct plan *p, pid_t child, const char **what)
+int private_write_maps(const struct private_plan *pp, uid_t host_uid, gid_t host_gid, pid_t child,
+                       const char **what)
 {
 	int r;
 
 	*what = PRIVATE_NEWUIDMAP;
-	if ((r = run_map_helper(PRIVATE_NEWUIDMAP, child, p->host_uid, p->priv.sub_uid)) < 0)
+	if ((r = run_map_helper(PRIVATE_NEWUIDMAP, child, host_uid, pp->sub_uid)) < 0)
 		return r;
 	*what = PRIVATE_NEWGIDMAP;
-	return run_map_helper(PRIVATE_NEWGIDMAP, child, p->host_gid, p->priv.sub_gid);
+	return run_map_helper(PRIVATE_NEWGIDMAP, child, host_gid, pp->sub_gid);
 }
 
-bool private_named_idmap(const struct plan *p, size_t i)
+bool private_named_idmap(const struct mount_op *m, bool as_root, bool system)
 {
-	const struct mount_op *m = &p->mounts[i];
 	struct stat st;
 
-	if (!p->as_root || i < p->n_system || m->kind != MNT_RO_BIND || stat(m->src, &st) < 0)
+	if (!as_root || system || m->kind != MNT_RO_BIND || stat(m->src, &st) < 0)
 		return false;
 	return !(st.st_mode & S_IROTH) || (S_ISDIR(st.st_mode) && !(st.st_mode & S_IXOTH));
 }

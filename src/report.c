@@ -62,18 +62,19 @@ static struct sandbox *find(struct log *l, const char *id)
 	return &l->s[l->n++];
 }
 
-static char *join_argv(const cJSON *argv)
+/* The strings of a JSON array, joined by sep. */
+static char *join(const cJSON *arr, const char *sep)
 {
 	char *out = xstrdup("");
 	const cJSON *a;
 
-	cJSON_ArrayForEach(a, argv)
+	cJSON_ArrayForEach(a, arr)
 	{
 		char *next;
 
 		if (!cJSON_IsString(a))
 			continue;
-		next = xasprintf("%s%s%s", out, *out ? " " : "", a->valuestring);
+		next = xasprintf("%s%s%s", out, *out ? sep : "", a->valuestring);
 		free(out);
 		out = next;
 	}
@@ -99,32 +100,13 @@ static void replace(char **field, const char *value)
 	*field = value ? xstrdup(value) : NULL;
 }
 
-/* "a, b" of a JSON array of strings. */
-static char *join_list(const cJSON *arr)
-{
-	char *out = xstrdup("");
-	const cJSON *a;
-
-	cJSON_ArrayForEach(a, arr)
-	{
-		char *next;
-
-		if (!cJSON_IsString(a))
-			continue;
-		next = xasprintf("%s%s%s", out, *out ? ", " : "", a->valuestring);
-		free(out);
-		out = next;
-	}
-	return out;
-}
-
 /* sandbox.create's ci object, in one line: system repository ref (event, run, job, actor);
  * the fork and why; the tier; the tokens passed and withheld. */
 static char *ci_summary(const cJSON *ci)
 {
 	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(ci, "tokens");
-	_cleanup_free_ char *passed = join_list(cJSON_GetObjectItemCaseSensitive(tok, "passed"));
-	_cleanup_free_ char *held = join_list(cJSON_GetObjectItemCaseSensitive(tok, "withheld"));
+	_cleanup_free_ char *passed = join(cJSON_GetObjectItemCaseSensitive(tok, "passed"), ", ");
+	_cleanup_free_ char *held = join(cJSON_GetObjectItemCaseSensitive(tok, "withheld"), ", ");
 	bool fork = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ci, "fork"));
 
 	if (!str(ci, "system"))
@@ -151,7 +133,7 @@ static void apply(struct sandbox *s, const char *event, const cJSON *o)
 		s->ci = ci_summary(cJSON_GetObjectItemCaseSensitive(o, "ci"));
 	} else if (strcmp(event, "job.start") == 0) {
 		free(s->command);
-		s->command = join_argv(cJSON_GetObjectItemCaseSensitive(o, "argv"));
+		s->command = join(cJSON_GetObjectItemCaseSensitive(o, "argv"), " ");
 	} else if (strcmp(event, "policy.deny") == 0) {
 		const char *kind = str(o, "kind");
 		const char *what = kind ? str(o, kind) : NULL;

@@ -3,7 +3,9 @@
 #define _GNU_SOURCE
 #include "run.h"
 #include "audit.h"
+#include "learn.h"
 #include "plan.h"
+#include "policy.h"
 #include "profile.h"
 #include "supervise.h"
 #include "timing.h"
@@ -60,12 +62,46 @@ static int police_after(const struct plan *p, const struct audit *a)
 	return status;
 }
 
+/* The decision, then the plan printed or the job run (policy.h: a deny is an input error). */
+static int decide_and_run(const struct plan *p, const struct audit *a, struct learn *l,
+                          bool *launcher_failed)
+{
+	struct cis_err err = {{0}};
+	int status;
+
+	if (p->policy.print_input) {
+		status = policy_print_input(p, stdout) < 0 ? CIS_EXIT_LAUNCHER : 0;
+		*launcher_failed = status != 0;
+		return status;
+	}
+	if (policy_decide(p, a, &err) < 0)
+		return run_failed(a, &err);
+	if (p->dry_run) {
+		status = plan_print_json(p, stdout) < 0 ? CIS_EXIT_LAUNCHER : 0;
+		*launcher_failed = status != 0;
+		return status;
+	}
+	status = supervise_run(p, a, launcher_failed);
+	if (police_after(p, a) != 0) {
+		status = CIS_EXIT_LAUNCHER;
+		*launcher_failed = true;
+	}
+	/* A job that failed still needed what it used; a sandbox that never started did not. */
+	if (!*launcher_failed && learn_finish(l, p, a, &err) < 0) {
+		status = fail(&err);
+		*launcher_failed = true;
+	}
+	return status;
+}
+
 int run_command(const struct cli *c, bool *launcher_failed)
 {
 	struct profile prof;
 	struct plan plan;
 	struct audit audit;
+	struct learn learn = {.tap = -1};
 	struct cis_err err = {{0}};
+	struct cli lc = *c; /* --learn runs it in audit mode */
 	int status;
 
 	*launcher_failed = true;
@@ -73,34 +109,31 @@ int run_command(const struct cli *c, bool *launcher_failed)
 	/* Opened first: a bad profile or flag is worth a record too. */
 	if (c->audit_log && audit_open(&audit, c->audit_log, &err) < 0)
 		return fail(&err);
-	if (profile_load(c->profile, &prof, &err) < 0) {
+	if (profile_load(c->profile, &prof, &err) < 0 ||
+	    (status = learn_prepare(&learn, c, &lc, &prof, &err)) < 0) {
 		status = run_failed(&audit, &err);
+		profile_free(&prof);
 		audit_close(&audit);
 		return status;
 	}
 	timing_stamp(T_PROFILE);
-	status = plan_build(&plan, c, &prof, &err);
+	status = plan_build(&plan, &lc, &prof, &err);
 	profile_free(&prof);
 	timing_stamp(T_PLAN);
 	if (status == 0 && audit.fd < 0 && plan.audit_log && !plan.dry_run)
 		status = audit_open(&audit, plan.audit_log, &err);
+	if (status == 0)
+		status = learn_attach(&learn, &audit, &err);
 	if (status < 0) {
 		status = run_failed(&audit, &err);
 		plan_free(&plan);
+		learn_free(&learn);
 		audit_close(&audit);
 		return status;
 	}
-	if (plan.dry_run) {
-		status = plan_print_json(&plan, stdout) < 0 ? CIS_EXIT_LAUNCHER : 0;
-		*launcher_failed = status != 0;
-	} else {
-		status = supervise_run(&plan, &audit, launcher_failed);
-		if (police_after(&plan, &audit) != 0) {
-			status = CIS_EXIT_LAUNCHER;
-			*launcher_failed = true;
-		}
-	}
+	status = decide_and_run(&plan, &audit, &learn, launcher_failed);
 	plan_free(&plan);
+	learn_free(&learn);
 	audit_close(&audit);
 	return status;
 }

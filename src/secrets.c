@@ -1,10 +1,10 @@
-/* secrets.c — see secrets.h. The plan side runs in the launcher (plan_build); secrets_mount in
- * the sandbox init while it builds the new root, before the job exists. */
+/* secrets.c — the plan side of secrets.h, in the launcher (plan_build); secrets_mount.c is
+ * the init side, while the new root is built, before the job exists. */
 #define _GNU_SOURCE
 #include "secrets.h"
 #include "cli.h"
-#include "plan.h"
 #include "profile.h"
+#include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,35 +13,6 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-const char *secrets_spec_check(const char *spec)
-{
-	size_t n = strcspn(spec, "=");
-
-	if (n == 0 || n > 64)
-		return "NAME must be 1 to 64 characters (NAME=@FILE)";
-	for (size_t i = 0; i < n; i++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-",
-		            spec[i]))
-			return "NAME: letters, digits, _ . - only (NAME=@FILE)";
-		else if (i == 0 && spec[i] == '.')
-			return "NAME must not start with a dot";
-	if (spec[n] != '=' || spec[n + 1] != '@' || !spec[n + 2])
-		return "must be NAME=@FILE (the value only from a file)";
-	return NULL;
-}
-
-int secrets_tier_parse(const char *s)
-{
-	return strcmp(s, "trusted") == 0     ? SECRETS_TIER_TRUSTED
-	       : strcmp(s, "untrusted") == 0 ? SECRETS_TIER_UNTRUSTED
-	                                     : SECRETS_TIER_UNSET;
-}
-
-const char *secrets_tier_name(int tier)
-{
-	return tier == SECRETS_TIER_TRUSTED ? "trusted" : "untrusted";
-}
 
 static int read_secret(struct secret *s, struct cis_err *err)
 {
@@ -94,32 +65,33 @@ static int add_secret(struct secrets_plan *sp, const char *spec, const char *ori
 	return 0;
 }
 
-static int refuse_untrusted(const struct plan *p, const struct secrets_plan *sp,
-                            struct cis_err *err)
+static int refuse_untrusted(const struct ci_origin *o, const char *profile,
+                            const struct secrets_plan *sp, struct cis_err *err)
 {
-	if (p->origin.fork)
+	if (o->fork)
 		return cis_err_set(err,
 		                   "%s %s: refused: this run is a fork's code (%s), so its tier is "
 		                   "untrusted whatever profile %s says; secrets go only to a "
 		                   "trusted-tier run",
-		                   sp->v[0].origin, sp->v[0].name, p->origin.why, p->profile_name),
+		                   sp->v[0].origin, sp->v[0].name, o->why, profile),
 		       -EPERM;
 	return cis_err_set(err,
 	                   "%s %s: refused: the run's tier is untrusted (profile %s); secrets go "
 	                   "only to a trusted-tier run",
-	                   sp->v[0].origin, sp->v[0].name, p->profile_name),
+	                   sp->v[0].origin, sp->v[0].name, profile),
 	       -EPERM;
 }
 
-static int apply_env(struct plan *p, const struct cli *c, struct cis_err *err)
+static int apply_env(struct secrets_plan *sp, const struct cli *c, struct strv *env,
+                     struct cis_err *err)
 {
 	for (size_t i = 0; i < c->secret_env.n; i++) {
 		struct secret *s = NULL;
 		size_t len;
 
-		for (size_t j = 0; j < p->secrets.n; j++)
-			if (strcmp(p->secrets.v[j].name, c->secret_env.v[i]) == 0)
-				s = &p->secrets.v[j];
+		for (size_t j = 0; j < sp->n; j++)
+			if (strcmp(sp->v[j].name, c->secret_env.v[i]) == 0)
+				s = &sp->v[j];
 		if (!s)
 			return cis_err_set(err,
 			                   "--secret-env %s: no --secret or profile secret of "
@@ -132,21 +104,20 @@ static int apply_env(struct plan *p, const struct cli *c, struct cis_err *err)
 			       -EINVAL;
 		len = s->len && s->data[s->len - 1] == '\n' ? s->len - 1 : s->len;
 		s->env = true;
-		strv_push_take(&p->env, xasprintf("%s=%.*s", s->name, (int)len, s->data));
+		strv_push_take(env, xasprintf("%s=%.*s", s->name, (int)len, s->data));
 	}
 	return 0;
 }
 
-int secrets_plan_build(struct plan *p, const struct cli *c, const struct profile *prof,
-                       struct cis_err *err)
+int secrets_plan_build(struct secrets_plan *sp, const struct ci_origin *o, const struct cli *c,
+                       const struct profile *prof, struct strv *env, struct cis_err *err)
 {
-	struct secrets_plan *sp = &p->secrets;
 	int r;
 
 	/* The code's origin, not the workflow's say-so: a fork's code is untrusted. */
-	sp->tier = p->origin.fork ? SECRETS_TIER_UNTRUSTED
-	           : prof->tier   ? prof->tier
-	                          : SECRETS_TIER_UNTRUSTED;
+	sp->tier = o->fork      ? SECRETS_TIER_UNTRUSTED
+	           : prof->tier ? prof->tier
+	                        : SECRETS_TIER_UNTRUSTED;
 	for (size_t i = 0; i < prof->secrets.n; i++)
 		if ((r = add_secret(sp, prof->secrets.v[i], "profile", err)) < 0)
 			return r;
@@ -154,11 +125,11 @@ int secrets_plan_build(struct plan *p, const struct cli *c, const struct profile
 		if ((r = add_secret(sp, c->secrets.v[i], "--secret", err)) < 0)
 			return r;
 	if (sp->n && sp->tier != SECRETS_TIER_TRUSTED)
-		return refuse_untrusted(p, sp, err);
+		return refuse_untrusted(o, prof->name, sp, err);
 	for (size_t i = 0; i < sp->n; i++)
 		if ((r = read_secret(&sp->v[i], err)) < 0)
 			return r;
-	return apply_env(p, c, err);
+	return apply_env(sp, c, env, err);
 }
 
 void secrets_plan_free(struct secrets_plan *s)
@@ -174,54 +145,10 @@ void secrets_plan_free(struct secrets_plan *s)
 	*s = (struct secrets_plan){0};
 }
 
-bool secrets_is_env(const struct plan *p, const char *name)
+bool secrets_is_env(const struct secrets_plan *sp, const char *name)
 {
-	for (size_t i = 0; i < p->secrets.n; i++)
-		if (p->secrets.v[i].env && strcmp(p->secrets.v[i].name, name) == 0)
+	for (size_t i = 0; i < sp->n; i++)
+		if (sp->v[i].env && strcmp(sp->v[i].name, name) == 0)
 			return true;
 	return false;
-}
-
-static int write_secrets(const struct plan *p, int dir, struct step_err *e)
-{
-	for (size_t i = 0; i < p->secrets.n; i++) {
-		const struct secret *s = &p->secrets.v[i];
-		_cleanup_close_ int fd = openat(
-		    dir, s->name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0400);
-
-		if (fd < 0 || write_all(fd, s->data, s->len) < 0 ||
-		    fchown(fd, CIS_JOB_UID, CIS_JOB_GID) < 0 || fchmod(fd, 0400) < 0)
-			return step_fail(e, -errno, SECRETS_DIR "/%s", s->name);
-	}
-	return 0;
-}
-
-int secrets_mount(const struct plan *p, int root, struct step_err *e)
-{
-	_cleanup_close_ int fs = -1, m = -1, run = -1, target = -1;
-	struct mount_attr ro = {.attr_set = MOUNT_ATTR_RDONLY, .propagation = MS_PRIVATE};
-	int r;
-
-	if (!p->secrets.n)
-		return 0;
-	if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "size", "2m", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0500", 0) < 0 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
-	    (m = fsmount(fs, FSMOUNT_CLOEXEC,
-	                 MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) < 0)
-		return step_fail(e, -errno, "tmpfs " SECRETS_DIR);
-	if ((r = write_secrets(p, m, e)) < 0)
-		return r;
-	if (fchownat(m, "", CIS_JOB_UID, CIS_JOB_GID, AT_EMPTY_PATH) < 0 ||
-	    mount_setattr(m, "", AT_EMPTY_PATH, &ro, sizeof(ro)) < 0)
-		return step_fail(e, -errno, "read-only " SECRETS_DIR);
-	/* /run is absent from the sandbox otherwise: made on the new root's tmpfs. */
-	if ((mkdirat(root, "run", 0755) < 0 && errno != EEXIST) ||
-	    (run = openat(root, "run", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-	    (mkdirat(run, "secrets", 0500) < 0 && errno != EEXIST) ||
-	    (target = openat(run, "secrets", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-	    move_mount(m, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
-		return step_fail(e, -errno, "attach " SECRETS_DIR);
-	return 0;
 }

@@ -3,9 +3,11 @@
  * exits: signals, timeout, seccomp notifications, the exit status, teardown and audit. */
 #define _GNU_SOURCE
 #include "supervise.h"
+#include "supervise_int.h"
 #include "private.h"
 #include "audit.h"
 #include "guard.h"
+#include "learn_obs.h"
 #include "netwatch.h"
 #include "cis_limits.h"
 #include "mount.h"
@@ -41,40 +43,6 @@
 extern char **environ;
 
 /* ---- launcher ---- */
-
-#define MAX_DENIALS         64  /* distinct syscalls remembered; the total is always counted */
-#define MAX_AUDITED_DENIALS 100 /* policy.deny events per run */
-
-struct denial {
-	int nr;
-	unsigned count;
-	pid_t pid; /* first caller, as the launcher sees it */
-};
-
-struct outcome {
-	struct msg error; /* first setup or exec error */
-	bool have_error;
-	bool have_status;
-	int job_status;
-	bool timed_out;
-	bool cancelled;            /* a TERM, INT or HUP was forwarded: the kill grace began */
-	struct timespec cancel_at; /* ... then */
-	bool graced;               /* init gave the job its grace (MSG_GRACE) ... */
-	int grace_killed;          /* ... and killed that many at its end */
-	bool sigkilled;            /* the timeout's SIGKILL to init */
-	const char *stopped; /* the launcher ended the job itself: helper-died, audit-failed */
-	int init_status;
-	int listener; /* seccomp user notifications, once the job has sent the fd */
-	struct denial denials[MAX_DENIALS];
-	size_t n_denials;
-	unsigned long denied_total;
-	const struct audit *audit;
-	struct net_helper *helper;
-	const struct plan *p;
-	/* The resolver and flow-log reader, in their unprivileged child (netwatch.h). */
-	struct netwatch nw;
-	bool guarded; /* the launcher's own seccomp filter is on (guard.h) */
-};
 
 /* The resolver's child could not start: the job's lookups fail (closed), and it is said. */
 static void netwatch_up(struct outcome *o, int r)
@@ -143,7 +111,8 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 	}
 }
 
-static void record_denial(struct outcome *o, int nr, pid_t pid)
+/* Returns true the first time this syscall is denied. */
+static bool record_denial(struct outcome *o, int nr, pid_t pid)
 {
 	size_t i;
 
@@ -154,6 +123,7 @@ static void record_denial(struct outcome *o, int nr, pid_t pid)
 		o->denials[o->n_denials++] = (struct denial){nr, 0, pid};
 	if (i < o->n_denials)
 		o->denials[i].count++;
+	return i < o->n_denials && o->denials[i].count == 1;
 }
 
 /* Answer one denied syscall with the profile's errno and remember it. Called only when poll
@@ -166,23 +136,26 @@ static void on_notification(const struct plan *p, struct outcome *o)
 	if (seccomp_notify_alloc(&req, &resp) < 0)
 		return;
 	if (seccomp_notify_receive(o->listener, req) == 0) {
+		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, req->data.nr);
+		/* --learn: a call the learned profile may grant runs as if granted, so that the
+		 * run goes on as it will under that profile; the kernel makes the call itself
+		 * (we look at no argument, so there is nothing to race). */
+		bool let = p->learn && learn_syscall_grantable(&p->seccomp, name);
+
 		resp->id = req->id;
-		resp->error = -p->seccomp.err;
+		resp->error = let ? 0 : -p->seccomp.err;
 		resp->val = 0;
-		resp->flags = 0;
+		resp->flags = let ? SECCOMP_USER_NOTIF_FLAG_CONTINUE : 0;
 		/* ENOENT: the caller died meanwhile; nothing to answer. */
 		(void)seccomp_notify_respond(o->listener, resp);
-		record_denial(o, req->data.nr, (pid_t)req->pid);
-		/* Each denial is an audit event, up to a bound: a job looping on a denied call
-		 * must not fill the disk. The count is always in sandbox.destroy. */
-		if (o->denied_total <= MAX_AUDITED_DENIALS) {
-			char *name =
-			    seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, req->data.nr);
-
+		/* Each denial is an audit event, up to a bound (the first of each syscall
+		 * always): a job looping on a denied call must not fill the disk. The count is
+		 * always in sandbox.destroy. */
+		if (record_denial(o, req->data.nr, (pid_t)req->pid) ||
+		    o->denied_total <= MAX_AUDITED_DENIALS)
 			audit_policy_deny(o->audit, "syscall", name ? name : "?", (int)req->pid,
-			                  p->seccomp.err);
-			free(name);
-		}
+			                  let ? 0 : p->seccomp.err);
+		free(name);
 	}
 	seccomp_notify_free(req, resp);
 }
@@ -281,10 +254,7 @@ static bool on_signal(const struct plan *p, pid_t init, int sfd, struct outcome 
 		kill(init, (int)si.ssi_signo);
 		return false;
 	}
-	if (waitpid(init, &o->init_status, WNOHANG) != init)
-		return false;
-	timing_stamp(T_INIT_REAPED);
-	return true;
+	return waitpid(init, &o->init_status, WNOHANG) == init;
 }
 
 /* The launcher's own filter, once the last process it starts (the resolver's child, which
@@ -338,68 +308,12 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 		if (p->audit_required && audit_lost(o->audit, NULL))
 			stop_job(p, init, tfd, &phase, o, "audit-failed");
 	}
+	timing_stamp(T_INIT_REAPED);
 	while (!msg_eof)
 		read_msg(msgfd, o, &msg_eof);
 	closep(&o->listener);
 	/* Its last flows and its report (--verbose) come before ours. */
 	netwatch_stop(&o->nw, p, o->audit);
-}
-
-static void report_denials(const struct outcome *o)
-{
-	fprintf(stderr, "cisandbox: seccomp denied %lu call%s:", o->denied_total,
-	        o->denied_total == 1 ? "" : "s");
-	for (size_t i = 0; i < o->n_denials; i++) {
-		char *name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, o->denials[i].nr);
-
-		fprintf(stderr, "%s %s (%ux, first by pid %d)", i ? "," : "", name ? name : "?",
-		        o->denials[i].count, o->denials[i].pid);
-		free(name);
-	}
-	fputc('\n', stderr);
-}
-
-static int report(const struct plan *p, const struct outcome *o)
-{
-	const struct msg *m = &o->error;
-
-	if (o->have_error && m->type == MSG_EXEC_ERROR) {
-		fprintf(stderr, "cisandbox: %s: %s\n", m->detail, strerror(m->err));
-		return m->err == ENOENT ? CIS_EXIT_NOTFOUND : CIS_EXIT_CANNOT;
-	}
-	if (o->have_error) {
-		fprintf(stderr, "cisandbox: %s%s%s: %s\n", m->step, m->detail[0] ? ": " : "",
-		        m->detail, strerror(m->err));
-		/* The kernel refuses a new procfs while parts of the visible one are covered. */
-		if (m->err == EPERM && strcmp(m->detail, "proc /proc") == 0)
-			fprintf(stderr,
-			        "cisandbox: this /proc has masked paths (a container "
-			        "runtime's default); a Kubernetes runner pod needs "
-			        "securityContext.procMount: Unmasked; see 'cisandbox doctor'\n");
-		return CIS_EXIT_LAUNCHER;
-	}
-	if (o->stopped) {
-		fprintf(stderr, "cisandbox: the job was stopped: %s\n",
-		        strcmp(o->stopped, "helper-died") == 0
-		            ? "the network helper died (network.helper_required)"
-		            : "the audit log cannot be written (audit.required)");
-		return CIS_EXIT_LAUNCHER;
-	}
-	if (o->timed_out) {
-		char buf[32];
-
-		fprintf(stderr, "cisandbox: job timed out after %s\n",
-		        format_duration(p->timeout_ms, buf));
-		return CIS_EXIT_TIMEOUT;
-	}
-	if (!o->have_status) {
-		fprintf(stderr, "cisandbox: sandbox init ended unexpectedly (status 0x%x)\n",
-		        o->init_status);
-		return CIS_EXIT_LAUNCHER;
-	}
-	if (WIFSIGNALED(o->job_status))
-		return 128 + WTERMSIG(o->job_status);
-	return WEXITSTATUS(o->job_status);
 }
 
 static double elapsed_ms(const struct timespec *t0)
@@ -408,21 +322,6 @@ static double elapsed_ms(const struct timespec *t0)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)(t.tv_sec - t0->tv_sec) * 1e3 + (double)(t.tv_nsec - t0->tv_nsec) / 1e6;
-}
-
-static void verbose_start(const struct plan *p)
-{
-	char limit[32], grace[32];
-
-	fprintf(stderr,
-	        "cisandbox: profile %s (%s); workspace %s, %s%s; job uid %u -> host uid %u%s\n",
-	        p->profile_name, p->profile_source, p->workspace ? p->workspace : "(none)",
-	        ws_mode_name(p->ws_mode), p->as_root && p->workspace ? ", idmapped" : "",
-	        CIS_JOB_UID, p->host_uid, p->as_root ? " (launched as root)" : " (rootless)");
-	if (p->timeout_ms)
-		fprintf(stderr, "cisandbox: time limit %s (then SIGTERM, and SIGKILL %s later)\n",
-		        format_duration(p->timeout_ms, limit),
-		        format_duration(p->kill_grace_ms, grace));
 }
 
 static pid_t clone_sandbox(const struct cgroup *cg, bool new_net)
@@ -436,7 +335,11 @@ static pid_t clone_sandbox(const struct cgroup *cg, bool new_net)
 	                          .cgroup = cg->dirfd >= 0 ? (uint64_t)cg->dirfd : 0};
 
 	/* Fork-like (no stack): the child returns here with 0. */
-	return (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+
+	if (pid > 0)
+		timing_stamp(T_CLONE);
+	return pid;
 }
 
 /* The launcher's side of a run. */
@@ -559,7 +462,28 @@ static int separate_netns(struct run *r, char *why, size_t len)
 	/* The resolver's child starts once we are back in the host's network namespace: its
 	 * upstream queries leave from there. */
 	memcpy(r->pend, dns, sizeof(dns));
+	timing_stamp(T_NETNS);
 	return 0;
+}
+
+/* Root mode with egress, right after clone: the launcher leaves the network namespace it made
+ * the moment init is in it, and the resolver's child takes the sockets it holds there. */
+static void leave_netns(struct run *r)
+{
+	const struct plan *p = r->l.p;
+
+	if (r->init != 0 && setns(r->host_net, CLONE_NEWNET) < 0) {
+		fprintf(stderr, "cisandbox: cannot return to the host's network namespace: %s\n",
+		        strerror(errno));
+		abort(); /* nothing of ours may run in the sandbox's network */
+	}
+	if (r->init > 0) {
+		netwatch_up(&r->o, netwatch_start(&r->o.nw, p, r->audit, r->pend[0], r->pend[1],
+		                                  r->pend[2], r->pend[3]));
+		timing_stamp(T_NETWATCH);
+		for (int i = 0; i < 4; i++)
+			r->pend[i] = -1; /* the child's, or closed */
+	}
 }
 
 static int start(struct run *r)
@@ -571,25 +495,10 @@ static int start(struct run *r)
 
 	if (net_ns_separate(p) && (e = separate_netns(r, why, sizeof(why))) < 0)
 		return start_failed(r, "network namespace", why);
-	if (net_ns_separate(p))
-		timing_stamp(T_NETNS);
 	fflush(NULL);
 	r->init = clone_sandbox(&r->l.cg, !net_ns_separate(p));
-	if (r->init > 0)
-		timing_stamp(T_CLONE);
-	/* The launcher leaves the network namespace it made the moment init is in it. */
-	if (net_ns_separate(p) && r->init != 0 && setns(r->host_net, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "cisandbox: cannot return to the host's network namespace: %s\n",
-		        strerror(errno));
-		abort(); /* nothing of ours may run in the sandbox's network */
-	}
-	if (net_ns_separate(p) && r->init > 0) {
-		netwatch_up(&r->o, netwatch_start(&r->o.nw, p, r->audit, r->pend[0], r->pend[1],
-		                                  r->pend[2], r->pend[3]));
-		timing_stamp(T_NETWATCH);
-		for (int i = 0; i < 4; i++)
-			r->pend[i] = -1; /* the child's, or closed */
-	}
+	if (net_ns_separate(p))
+		leave_netns(r);
 	if (r->init < 0) {
 		r->init = 0;
 		return start_failed(r, "cannot create the sandbox namespaces",
@@ -684,7 +593,7 @@ static int finish(struct run *r)
 	bool had_cgroup = r->l.cg.dirfd >= 0;
 	struct cgroup_result cr;
 	struct job_end e;
-	int status = report(p, &r->o), err;
+	int status = supervise_report(p, &r->o), err;
 
 	limits_cgroup_teardown(&r->l.cg, &cr);
 	cr.helper_left = !net_helper_stop(&r->helper);
@@ -713,7 +622,7 @@ static int finish(struct run *r)
 		        e.killed ? "what was left at its end was killed"
 		                 : "nothing had to be killed");
 	if (p->verbose && r->o.denied_total)
-		report_denials(&r->o);
+		supervise_report_denials(&r->o);
 	if (p->verbose)
 		fprintf(
 		    stderr,
@@ -754,16 +663,11 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 	char limits[512];
 	int status, e;
 
+	/* A reader of our stderr that went away must not kill the launcher (and the sandbox) in
+	 * the middle of a warning: writes fail with EPIPE instead. The job gets SIG_DFL back. */
+	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
-	if (p->verbose)
-		verbose_start(p);
-	if (p->kept_groups)
-		fprintf(stderr,
-		        "cisandbox: warning: %d supplementary groups stay with the job: "
-		        "rootless, the kernel does not allow dropping them; run the runner "
-		        "account without extra groups, or cisandbox as root\n",
-		        p->kept_groups);
-	private_warn(p);
+	supervise_start_notes(p);
 	*launcher_failed = true;
 	if ((status = prepare(&r)) != 0)
 		return not_started(&r);

@@ -24,7 +24,7 @@ int userns_write_maps(const struct plan *p, pid_t child, const char **what)
 	/* Rootless with subordinate ids: the setuid helpers write both maps (private.h), and
 	 * setgroups stays allowed, so that the child drops the caller's supplementary groups. */
 	if (p->priv.kernel)
-		return private_write_maps(p, child, what);
+		return private_write_maps(&p->priv, p->host_uid, p->host_gid, child, what);
 	/* Rootless: setgroups must be denied before an unprivileged gid_map write is allowed. As
 	 * root it stays allowed so that the child can drop the caller's supplementary groups. */
 	if (!p->as_root) {
@@ -113,20 +113,6 @@ int userns_idmapped_clone(const struct plan *p, const char *src, bool rdonly, in
 		return -errno;
 	*out = TAKE_FD(m);
 	return 0;
-}
-
-bool userns_is_initial(void)
-{
-	FILE *f = fopen("/proc/self/uid_map", "re");
-	unsigned long a = 1, b = 1, n = 0;
-	bool initial;
-
-	if (!f)
-		return false;
-	initial =
-	    fscanf(f, "%lu %lu %lu", &a, &b, &n) == 3 && a == 0 && b == 0 && n == 4294967295ul;
-	fclose(f);
-	return initial;
 }
 
 static int read_sysctl(const char *path)

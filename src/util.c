@@ -123,31 +123,55 @@ static int parse_u64_prefix(const char *s, uint64_t *out, const char **end)
 	return 0;
 }
 
-int parse_size(const char *s, uint64_t *out)
+struct unit {
+	const char *suffix;
+	uint64_t mult;
+};
+
+/* A number and one of n units (case-insensitive if nocase), scaled without overflow. */
+static int parse_scaled(const char *s, const struct unit *units, size_t n, bool nocase,
+                        uint64_t *out)
 {
-	static const struct {
-		const char *suffix;
-		unsigned shift;
-	} units[] = {{"", 0},     {"K", 10}, {"KB", 10}, {"KiB", 10}, {"M", 20}, {"MB", 20},
-	             {"MiB", 20}, {"G", 30}, {"GB", 30}, {"GiB", 30}, {"T", 40}, {"TiB", 40}};
 	const char *end;
 	uint64_t v;
 	int r = parse_u64_prefix(s, &v, &end);
 
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcasecmp(end, units[i].suffix) != 0)
+	for (size_t i = 0; i < n; i++) {
+		if ((nocase ? strcasecmp(end, units[i].suffix) : strcmp(end, units[i].suffix)) != 0)
 			continue;
-		if (v > (UINT64_MAX >> units[i].shift))
+		if (v > UINT64_MAX / units[i].mult)
 			return -ERANGE;
-		v <<= units[i].shift;
-		if (v == 0)
-			return -EINVAL;
-		*out = v;
+		*out = v * units[i].mult;
 		return 0;
 	}
 	return -EINVAL;
+}
+
+int parse_size(const char *s, uint64_t *out)
+{
+	static const struct unit units[] = {{"", 1},
+	                                    {"K", 1ull << 10},
+	                                    {"KB", 1ull << 10},
+	                                    {"KiB", 1ull << 10},
+	                                    {"M", 1ull << 20},
+	                                    {"MB", 1ull << 20},
+	                                    {"MiB", 1ull << 20},
+	                                    {"G", 1ull << 30},
+	                                    {"GB", 1ull << 30},
+	                                    {"GiB", 1ull << 30},
+	                                    {"T", 1ull << 40},
+	                                    {"TiB", 1ull << 40}};
+	uint64_t v;
+	int r = parse_scaled(s, units, ARRAY_SIZE(units), true, &v);
+
+	if (r < 0)
+		return r;
+	if (v == 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 int parse_memory(const char *s, uint64_t *bytes, unsigned *pct)
@@ -174,25 +198,10 @@ int parse_memory(const char *s, uint64_t *bytes, unsigned *pct)
 
 int parse_duration(const char *s, uint64_t *out_ms)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t ms;
-	} units[] = {{"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
-	const char *end;
-	uint64_t v;
-	int r = parse_u64_prefix(s, &v, &end);
+	static const struct unit units[] = {
+	    {"", 1000}, {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
 
-	if (r < 0)
-		return r;
-	for (size_t i = 0; i < ARRAY_SIZE(units); i++) {
-		if (strcmp(end, units[i].suffix) != 0)
-			continue;
-		if (v > UINT64_MAX / units[i].ms)
-			return -ERANGE;
-		*out_ms = v * units[i].ms;
-		return 0;
-	}
-	return -EINVAL;
+	return parse_scaled(s, units, ARRAY_SIZE(units), false, out_ms);
 }
 
 int parse_count(const char *s, uint64_t *out)
@@ -362,6 +371,12 @@ int json_emit(cJSON *root, FILE *out)
 	fprintf(out, "%s\n", text);
 	free(text);
 	return 0;
+}
+
+void json_add_strv(cJSON *o, const char *key, const struct strv *v)
+{
+	cJSON_AddItemToObject(o, key,
+	                      cJSON_CreateStringArray((const char *const *)v->v, (int)v->n));
 }
 
 char *slurp_fd(int fd)

@@ -13,7 +13,9 @@ for f in bin/cisandbox share/cisandbox/profiles/untrusted.json \
 	lib/cisandbox/container-hook.js lib/cisandbox/job-started.js \
 	lib/cisandbox/job-completed.js lib/cisandbox/forgejo-ephemeral.sh \
 	share/cisandbox/profiles/forgejo-runner.json share/bash-completion/completions/cisandbox \
-	share/cisandbox/apparmor/cisandbox share/cisandbox/apparmor/cisandbox.apparmor3; do
+	share/cisandbox/apparmor/cisandbox share/cisandbox/apparmor/cisandbox.apparmor3 \
+	share/cisandbox/policy/cicd/runner.rego share/cisandbox/policy/cicd/no_privileged.rego \
+	share/cisandbox/policy/cicd/ephemeral_runner.rego share/cisandbox/policy/cicd/token_ttl.rego; do
 	test -f "$dest/opt/cistest/$f" || { echo "install: missing $f"; exit 1; }
 done
 # The AppArmor profile goes to SYSCONFDIR (/etc), under DESTDIR; this parser's variant.

@@ -24,7 +24,8 @@ _cisandbox()
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]} cmd=${COMP_WORDS[1]-}
 	local run_flags="--profile --workspace --workspace-mode --workspace-size --ro-bind --bind
 		--tmpfs --mask --env --timeout --kill-grace --memory --pids --cpus --nofile --fsize
-		--audit-log --net --allow --dns-upstream --chdir --dry-run --verbose --help"
+		--audit-log --net --allow --dns-upstream --chdir --secret --secret-env --dry-run
+		--policy-exec --policy-input --learn --verbose --help"
 	local i
 	COMPREPLY=()
 
@@ -45,7 +46,8 @@ _cisandbox()
 		--net) COMPREPLY=($(compgen -W "none allowlist open audit" -- "$cur")); return ;;
 		--audit-log) COMPREPLY=($(compgen -f -W "journal" -- "$cur")); return ;;
 		-w | --workspace | --chdir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
-		--ro-bind | --bind | --tmpfs | --mask) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--ro-bind | --bind | --tmpfs | --mask | --learn) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+		--policy-exec) COMPREPLY=($(compgen -c -- "$cur")); return ;;
 		esac
 		COMPREPLY=($(compgen -W "$run_flags" -- "$cur"))
 		;;
@@ -57,10 +59,12 @@ _cisandbox()
 		;;
 	profile)
 		if [ "$COMP_CWORD" -eq 2 ]; then
-			COMPREPLY=($(compgen -W "check show" -- "$cur"))
-		elif [ "$prev" = show ]; then
-			COMPREPLY=($(compgen -W "$(_cisandbox_profiles)" -- "$cur"))
-		else
+			COMPREPLY=($(compgen -W "check show score" -- "$cur"))
+		elif [ "$prev" = show ] || { [ "$prev" = score ] && [ "$COMP_CWORD" -eq 3 ]; }; then
+			COMPREPLY=($(compgen -f -W "$(_cisandbox_profiles)" -- "$cur"))
+		elif [ "${COMP_WORDS[2]}" = score ] && [ "$prev" != --threshold ]; then
+			COMPREPLY=($(compgen -f -W "--threshold --json" -- "$cur"))
+		elif [ "$prev" != --threshold ]; then
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
 		;;

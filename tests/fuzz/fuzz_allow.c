@@ -5,6 +5,7 @@
  * same value (the plan, the ruleset and the audit log show the formatted text), and the
  * validator must agree with the parsers. */
 #include "net.h"
+#include "netspec.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,6 +4,7 @@
  * Beyond "no crash": the table never grows past its bound, every fresh index points into it,
  * and each flow formats to text. */
 #include "net.h"
+#include "netspec.h"
 
 #include <stdlib.h>
 #include <string.h>

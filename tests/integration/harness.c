@@ -164,6 +164,48 @@ pid_t cis_spawn(enum mode m, const char *const *env, const char *const *args, in
 	return pid;
 }
 
+char *cat(const char *a, const char *b)
+{
+	char *s;
+
+	cr_assert(asprintf(&s, "%s%s", a, b) > 0);
+	return s;
+}
+
+char *unwarned(char *s)
+{
+	char *at;
+
+	while ((at = strstr(s, HOST_WARNING)) && (at == s || at[-1] == '\n')) {
+		char *end = strchr(at, '\n');
+
+		memmove(at, end ? end + 1 : at + strlen(at), strlen(end ? end + 1 : "") + 1);
+	}
+	return s;
+}
+
+static ssize_t read_full(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+	ssize_t r;
+
+	while (got < n && ((r = read(fd, buf + got, n - got)) > 0 || (r < 0 && errno == EINTR)))
+		got += r > 0 ? (size_t)r : 0;
+	return (ssize_t)got;
+}
+
+ssize_t read_job(int fd, char *buf, size_t n)
+{
+	ssize_t r = read_full(fd, buf, n);
+	char c;
+
+	if (r <= 0 || strncmp(buf, HOST_WARNING, (size_t)r < n ? (size_t)r : n) != 0)
+		return r;
+	while (read(fd, &c, 1) == 1 && c != '\n')
+		;
+	return read_full(fd, buf, n);
+}
+
 char *slurp(int fd)
 {
 	size_t len = 0, cap = 4096;

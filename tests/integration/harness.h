@@ -45,8 +45,17 @@ void dir_done(char *dir);
 /* Start it without waiting: stdout/stderr go to *out_fd (a pipe); returns the pid. The child
  * leads its own process group, as a runner's job does. */
 pid_t cis_spawn(enum mode m, const char *const *env, const char *const *args, int *out_fd);
+/* A malloc'd A followed by B (paths in tests). */
+char *cat(const char *a, const char *b);
 /* Read fd to EOF into a malloc'd string. */
 char *slurp(int fd);
+/* The launcher's rootless host warning (no subordinate ids: private files not hidden, said on
+ * every run) removed from merged output S, in place, for tests that compare the job's output;
+ * test_private.c and test_origin.c check the warning itself. Returns S. */
+#define HOST_WARNING "cisandbox: warning: rootless without subordinate ids"
+char *unwarned(char *s);
+/* read(2) of exactly N bytes of the job's output from merged output FD, past that warning. */
+ssize_t read_job(int fd, char *buf, size_t n);
 /* Wait for pid, returning its status as a shell would (128+N for a signal). */
 int wait_status(pid_t pid);
 void result_free(struct result *r);

@@ -226,6 +226,7 @@ void step_run(const struct step *s, struct step_result *r)
 		waitpid(r->pid, &st, 0);
 	}
 	r->status = WIFSIGNALED(st) ? 128 + WTERMSIG(st) : WEXITSTATUS(st);
+	unwarned(r->out); /* the steps' tests compare what the job printed */
 	if (master >= 0)
 		close(master);
 }

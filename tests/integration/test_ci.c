@@ -25,14 +25,6 @@ TestSuite(ci, .fini = world_cleanup);
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-static char *cat(const char *a, const char *b)
-{
-	char *s;
-
-	cr_assert(asprintf(&s, "%s%s", a, b) > 0);
-	return s;
-}
-
 static void mkdir_as(enum mode m, const char *path, mode_t mode)
 {
 	cr_assert(mkdir(path, mode) == 0 || errno == EEXIST, "%s", path);

@@ -80,6 +80,14 @@ static char *fake_host(enum mode m)
 	put(root, "probe/seccomp_notif", "ok\n");
 	put(root, "probe/slirp4netns", "slirp4netns version 1.2.0\n");
 	put(root, "probe/pasta", "pasta 2023_03_29.b10b983\n");
+	/* The uidmap package and the service account's subordinate ids (private files). */
+	put(root, "usr/bin/newuidmap", "");
+	put(root, "usr/bin/newgidmap", "");
+	snprintf(path, sizeof(path), "chmod 4755 %s/usr/bin/newuidmap %s/usr/bin/newgidmap", root,
+	         root);
+	cr_assert_eq(system(path), 0);
+	put(root, "etc/subuid", "nobody:100000:65536\n");
+	put(root, "etc/subgid", "nobody:100000:65536\n");
 	return root;
 }
 
@@ -528,4 +536,34 @@ DUAL_TEST(doctor, run_warns_of_an_unenforced_cpu_limit, .timeout = 30)
 	          "%s", r.err);
 	result_free(&r);
 	dir_done(ws);
+}
+
+/* Private host files: hidden as root (the job is another uid) or rootless with the uidmap
+ * helpers and subordinate ids; without them a warning with the fix, and a profile that requires
+ * it fails. */
+DUAL_TEST(doctor, private_files_need_subordinate_ids, .timeout = 30)
+{
+	char *root = fake_host(m), *prof = cat(root, "/strict.json");
+	struct result r;
+
+	doctor(m, &r, root, ARGS("doctor"));
+	assert_line(r.out, "ok", "filesystem.private",
+	            m == ROOT ? "yes (the job is another uid"
+	                      : "yes (subordinate ids 100000/100000)");
+	result_free(&r);
+	drop(root, "etc/subuid");
+	write_text(prof,
+	           "{\"extends\": \"untrusted\", \"filesystem\": {\"private\": \"require\"}}");
+	chmod(prof, 0644);
+	doctor(m, &r, root, ARGS("doctor", "--profile", prof));
+	if (m == ROOT) {
+		assert_line(r.out, "ok", "filesystem.private", "yes");
+	} else {
+		cr_assert_eq(r.status, 1, "%s%s", r.out, r.err);
+		assert_line(r.out, "fail", "filesystem.private",
+		            "no (no /etc/subuid and /etc/subgid entry for nobody)");
+		assert_fix(r.out, "filesystem.private", "usermod --add-subuids 100000-165535");
+	}
+	result_free(&r);
+	dir_done(root);
 }

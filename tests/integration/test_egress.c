@@ -123,7 +123,7 @@ DUAL_TEST(egress, helper_gone_after_sigkill, .timeout = 60)
 		    ARGS("run", "-w", ws, "--allow", "198.51.100.10:80", "--", "sh", "-c", script),
 		    &fd);
 	}
-	cr_assert(read(fd, buf, 6) == 6);
+	cr_assert(read_job(fd, buf, 6) == 6);
 	helper = child_named(pid, "slirp4netns");
 	cr_assert(helper > 0, "no slirp4netns under launcher %d", pid);
 	/* The helper parses the job's packets: never host root. Rootless it is the caller; as
@@ -256,7 +256,7 @@ DUAL_TEST(egress, pasta_backend, .timeout = 60)
 	                ARGS("run", "-w", ws, "-p", prof, "--allow", "198.51.100.10:80", "--", "sh",
 	                     "-c", "echo ready; sleep 60"),
 	                &fd);
-	cr_assert(read(fd, buf, 6) == 6);
+	cr_assert(read_job(fd, buf, 6) == 6);
 	/* pasta is passt under another name; Debian runs its AVX2 build where it can. */
 	helper = child_named(pid, "passt.avx2");
 	if (!helper)

@@ -82,7 +82,7 @@ DUAL_TEST(lifecycle, sigterm_reaches_job, .timeout = 60)
 	                      &fd);
 	char buf[16] = "";
 
-	cr_assert(read(fd, buf, 6) == 6 && strncmp(buf, "ready\n", 6) == 0);
+	cr_assert(read_job(fd, buf, 6) == 6 && strncmp(buf, "ready\n", 6) == 0);
 	kill(-pid, SIGTERM);
 	out = slurp(fd);
 	st = wait_status(pid);
@@ -104,7 +104,7 @@ DUAL_TEST(lifecycle, sigterm_to_launcher_only, .timeout = 60)
 	                           "echo ready; wait"),
 	                      &fd);
 
-	cr_assert(read(fd, buf, 6) == 6 && strncmp(buf, "ready\n", 6) == 0);
+	cr_assert(read_job(fd, buf, 6) == 6 && strncmp(buf, "ready\n", 6) == 0);
 	kill(pid, SIGTERM);
 	out = slurp(fd);
 	st = wait_status(pid);
@@ -168,8 +168,8 @@ DUAL_TEST(lifecycle, cancel_keeps_subshell_trap, .timeout = 120)
 		                           ws, "--", "bash", "-c", script),
 		                      &fd);
 
-		cr_assert(read(fd, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0, "run %d: %s", i,
-		          buf);
+		cr_assert(read_job(fd, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0,
+		          "run %d: %s", i, buf);
 		kill(pid, SIGTERM);
 		out = slurp(fd);
 		st = wait_status(pid);
@@ -213,7 +213,7 @@ DUAL_TEST(lifecycle, cancel_grace_ends_in_kill, .timeout = 60)
 	                ARGS("run", "--audit-log", log, "-w", ws, "--", "bash", "-c",
 	                     "trap 'exit 3' TERM; echo READY; while :; do :; done"),
 	                &fd);
-	cr_assert(read(fd, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0, "%s", buf);
+	cr_assert(read_job(fd, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0, "%s", buf);
 	kill(pid, SIGTERM);
 	free(slurp(fd));
 	cr_assert_eq(wait_status(pid), 3);
@@ -222,7 +222,7 @@ DUAL_TEST(lifecycle, cancel_grace_ends_in_kill, .timeout = 60)
 	                ARGS("run", "--audit-log", log, "--kill-grace", "400ms", "-w", ws, "--",
 	                     "bash", "-c", script),
 	                &fd);
-	cr_assert(read(fd, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0, "%s", buf);
+	cr_assert(read_job(fd, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0, "%s", buf);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	kill(pid, SIGTERM);
 	out = slurp(fd); /* EOF: the last process of the job is gone */
@@ -281,7 +281,7 @@ DUAL_TEST(lifecycle, launcher_sigkill_kills_sandbox, .timeout = 60)
 	snprintf(script, sizeof(script), "sleep %s & setsid sleep %s & echo ready; wait", marker,
 	         marker);
 	pid = cis_spawn(m, NULL, ARGS("run", "-w", ws, "--", "sh", "-c", script), &fd);
-	cr_assert(read(fd, buf, 6) == 6);
+	cr_assert(read_job(fd, buf, 6) == 6);
 	cr_assert(host_process_exists(needle));
 	kill(pid, SIGKILL);
 	wait_status(pid);
@@ -302,7 +302,7 @@ DUAL_TEST(lifecycle, group_sigkill_kills_sandbox, .timeout = 60)
 	snprintf(needle, sizeof(needle), "sleep %s", marker);
 	snprintf(script, sizeof(script), "sleep %s & echo ready; wait", marker);
 	pid = cis_spawn(m, NULL, ARGS("run", "-w", ws, "--", "sh", "-c", script), &fd);
-	cr_assert(read(fd, buf, 6) == 6);
+	cr_assert(read_job(fd, buf, 6) == 6);
 	kill(-pid, SIGKILL);
 	wait_status(pid);
 	cr_assert(host_process_gone(needle, 1000));
@@ -354,5 +354,18 @@ Test(lifecycle, orphaned_cgroup_swept, .timeout = 90)
 	cr_assert_eq(r.status, 0);
 	cr_assert(access(line, F_OK) != 0, "%s was not swept", line);
 	result_free(&r);
+	dir_done(ws);
+}
+
+/* A runner that stopped reading (its log pipe closed) must not kill the launcher, and with it
+ * the job, at the launcher's next line on stderr: the job's status comes back, not 141. */
+DUAL_TEST(lifecycle, stderr_reader_gone, .timeout = 60)
+{
+	char *ws = tmpdir_for(m);
+	int fd;
+	pid_t pid = cis_spawn(m, NULL, ARGS("run", "-v", "-w", ws, "--", "sleep", "0.5"), &fd);
+
+	close(fd);
+	cr_assert_eq(wait_status(pid), 0);
 	dir_done(ws);
 }

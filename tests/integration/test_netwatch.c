@@ -15,14 +15,6 @@
 
 TestSuite(netwatch, .fini = world_cleanup);
 
-static char *cat(const char *a, const char *b)
-{
-	char *s;
-
-	cr_assert(asprintf(&s, "%s%s", a, b) > 0);
-	return s;
-}
-
 /* The child of `parent` named cis-netwatch, or 0. */
 static pid_t netwatch_of(pid_t parent)
 {

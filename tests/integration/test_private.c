@@ -20,35 +20,42 @@
 #define PRIV_GROUP  2147418200u
 #define PRIV_GROUPS "2147418200"
 
-static void subid_edit(bool add)
+/* Once for the whole run, in the runner process: the entry exists while any test runs. Two
+ * suites may run at once on one host (two checkouts): each holds it under its pid in HOLDERS,
+ * and the last live holder takes it away, all under one lock. */
+#define HOLDERS "/run/cis-test-subid.d"
+#define LOCKED  "exec 9>>/run/cis-test-subid.lock && flock 9 && mkdir -p " HOLDERS " && "
+static void subid_hold(bool hold)
 {
-	const char *files[] = {"/etc/subuid", "/etc/subgid"};
+	char cmd[1024];
 
-	for (size_t i = 0; i < 2; i++) {
-		char cmd[256];
-
-		if (add)
-			snprintf(cmd, sizeof(cmd),
-			         "grep -qx '%s' %s 2>/dev/null || echo '%s' >> %s", SUB_LINE,
-			         files[i], SUB_LINE, files[i]);
-		else
-			snprintf(cmd, sizeof(cmd), "[ ! -e %s ] || sed -i '/^%s$/d' %s", files[i],
-			         SUB_LINE, files[i]);
-		if (system(cmd) != 0)
-			fprintf(stderr, "test_private: cannot edit %s\n", files[i]);
-	}
+	if (hold)
+		snprintf(cmd, sizeof(cmd),
+		         LOCKED "touch " HOLDERS "/%d && for f in /etc/subuid /etc/subgid; do "
+		                "grep -qx '" SUB_LINE "' $f 2>/dev/null || echo '" SUB_LINE
+		                "' >> $f; done",
+		         (int)getpid());
+	else
+		snprintf(cmd, sizeof(cmd),
+		         LOCKED
+		         "rm -f " HOLDERS "/%d && for p in " HOLDERS "/*; do [ ! -e \"$p\" ] || "
+		         "[ -d /proc/${p##*/} ] || rm -f \"$p\"; done && "
+		         "if [ -z \"$(ls " HOLDERS ")\" ]; then for f in /etc/subuid /etc/subgid; "
+		         "do [ ! -e $f ] || sed -i '/^" SUB_LINE "$/d' $f; done; fi",
+		         (int)getpid());
+	if (system(cmd) != 0)
+		fprintf(stderr, "test_private: cannot %s the subordinate ids of daemon\n",
+		        hold ? "add" : "remove");
 }
-
-/* Once for the whole run, in the runner process: the entry exists while any test runs. */
 ReportHook(PRE_ALL)(struct criterion_test_set *set)
 {
 	(void)set;
-	subid_edit(true);
+	subid_hold(true);
 }
 ReportHook(POST_ALL)(struct criterion_global_stats *stats)
 {
 	(void)stats;
-	subid_edit(false);
+	subid_hold(false);
 }
 
 static void cleanup(void)

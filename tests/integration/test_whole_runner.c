@@ -30,14 +30,6 @@
 
 TestSuite(whole, .fini = world_cleanup);
 
-static char *cat(const char *a, const char *b)
-{
-	char *s;
-
-	cr_assert(asprintf(&s, "%s%s", a, b) > 0);
-	return s;
-}
-
 /* What an earlier test that failed (and so skipped api_down) left in /etc/netns. */
 static void sweep_etc_netns(void)
 {

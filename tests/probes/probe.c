@@ -13,6 +13,8 @@
  *   probe x32                 getpid through the x32 ABI (likewise)
  *   probe tiocsti             TIOCSTI | 1 << 32 on stdin: OK or the errno name
  *   probe keyctl-bpf          one keyctl and one bpf call, errno names
+ *   probe call NAME...        each syscall (memfd_secret: grantable; unshare: never granted),
+ *                             harmless arguments: NAME=OK or NAME=ERRNO
  *   probe forkbomb N          fork up to N children that sleep; "COUNT ERRNO" (bounded: N)
  *   probe hog BYTES           allocate and touch BYTES: OK or the errno name
  *   probe nofile N            open /dev/null up to N times: "COUNT ERRNO"
@@ -437,6 +439,22 @@ static int do_sink(const char *addr, int port)
 	return 0;
 }
 
+/* Calls the default policy denies: one a learned profile may grant, one it never does. */
+static int do_call(int argc, char **argv)
+{
+	for (int i = 2; i < argc; i++) {
+		long r = -1;
+
+		errno = EINVAL;
+		if (!strcmp(argv[i], "memfd_secret"))
+			r = syscall(SYS_memfd_secret, 0);
+		else if (!strcmp(argv[i], "unshare"))
+			r = syscall(SYS_unshare, CLONE_NEWUSER);
+		printf("%s=%s\n", argv[i], err_name(r));
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -472,6 +490,8 @@ int main(int argc, char **argv)
 		puts(err_name(r));
 		return 0;
 	}
+	if (!strcmp(cmd, "call"))
+		return do_call(argc, argv);
 	if (!strcmp(cmd, "keyctl-bpf")) {
 		long a = syscall(SYS_keyctl, 0, 0, 0), b;
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "net.h"
+#include "netspec.h"
 
 static struct net_allow ok(const char *spec)
 {

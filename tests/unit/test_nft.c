@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "netspec.h"
 #include "nft.h"
 #include "util.h"
 

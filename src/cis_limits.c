@@ -1,4 +1,4 @@
-/* limits.c — cgroup v2 (launcher, around the run) and rlimits (job, before exec).
+/* cis_limits.c — cgroup v2 (launcher, around the run) and rlimits (job, before exec).
  *
  * A cgroup is used when the launcher can create a child of its own cgroup in a cgroup v2
  * hierarchy: as root, or in a subtree systemd delegated to the user. The sandbox init is started

@@ -313,6 +313,16 @@ void mount_fds_close(struct mount_fds *f, size_t n)
 	f->binds = NULL;
 }
 
+/* Attach mount `m` as `name` in `dir`, a directory of a tmpfs we just made: nothing there can be
+ * a symlink (and move_mount does not follow one as its last component), so no walk. */
+static int attach_fresh(int dir, int m, const char *name, bool is_dir)
+{
+	if ((is_dir ? mkdirat(dir, name, 0755) : mknodat(dir, name, S_IFREG | 0644, 0)) < 0 ||
+	    move_mount(m, "", dir, name, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		return -errno;
+	return 0;
+}
+
 static int build_dev(const struct plan *p, int root, struct sources *s, struct step_err *e)
 {
 	static const char *const links[][2] = {{"fd", "/proc/self/fd"},
@@ -322,28 +332,26 @@ static int build_dev(const struct plan *p, int root, struct sources *s, struct s
 	                                       {"ptmx", "pts/ptmx"}};
 	static const char *const pts_opts[] = {"newinstance", NULL,   "ptmxmode", "0666",
 	                                       "mode",        "0620", NULL};
-	_cleanup_close_ int dev = -1, pts = -1;
+	_cleanup_close_ int dev = -1, pts = -1, shm = -1;
 	int r;
 
 	if ((r = attach_new_tmpfs(root, "/dev", 1 << 20, "0755", MOUNT_ATTR_NOEXEC, e)) < 0)
 		return r;
 	if ((r = walk(root, "/dev", false, 0, &dev)) < 0)
 		return step_fail(e, r, "open /dev");
-	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++) {
-		_cleanup_free_ char *dst = xasprintf("/dev/%s", dev_nodes[i]);
-
-		if ((r = attach(root, s->dev[i], dst, e, "bind")) < 0)
-			return r;
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(dev_nodes); i++)
+		if ((r = attach_fresh(dev, s->dev[i], dev_nodes[i], false)) < 0)
+			return step_fail(e, r, "bind /dev/%s", dev_nodes[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(links); i++)
 		if (symlinkat(links[i][1], dev, links[i][0]) < 0)
 			return step_fail(e, -errno, "symlink /dev/%s", links[i][0]);
 	r = new_fs("devpts", pts_opts, MOUNT_ATTR_NOSUID | MOUNT_ATTR_NOEXEC, &pts);
-	if (r < 0)
+	if (r < 0 || (r = attach_fresh(dev, pts, "pts", true)) < 0)
 		return step_fail(e, r, "devpts /dev/pts");
-	if ((r = attach(root, pts, "/dev/pts", e, "devpts")) < 0)
-		return r;
-	return attach_new_tmpfs(root, "/dev/shm", p->tmp_size, "1777", MOUNT_ATTR_NOEXEC, e);
+	r = new_tmpfs(p->tmp_size, "1777", MOUNT_ATTR_NOEXEC, &shm);
+	if (r < 0 || (r = attach_fresh(dev, shm, "shm", true)) < 0)
+		return step_fail(e, r, "tmpfs /dev/shm");
+	return 0;
 }
 
 /* Foreign-owned entries that could not be made writable: the job's writes to them would fail

@@ -79,7 +79,6 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 		return;
 	if (m.type == MSG_LISTENER && c && c->cmsg_type == SCM_RIGHTS && o->listener < 0) {
 		memcpy(&o->listener, CMSG_DATA(c), sizeof(int));
-		(void)!write(fd, "1", 1); /* the job waits for this before exec */
 	} else if (m.type == MSG_NFLOG && c && c->cmsg_type == SCM_RIGHTS) {
 		int log;
 

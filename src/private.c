@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -146,45 +147,56 @@ void private_warn(const struct private_plan *pp, bool quiet)
 		    pp->plain_dirs);
 }
 
-/* Run helper PID INSIDE OUTSIDE 1 0 SUB 1, with an empty environment. */
-static int run_map_helper(const char *helper, pid_t child, unsigned long own, unsigned long sub)
+/* Start helper PID INSIDE OUTSIDE 1 0 SUB 1, with an empty environment and /dev/null as stdin
+ * and stdout, through posix_spawn: vfork-like, no copy of the launcher's address space. */
+static int spawn_map_helper(const char *helper, pid_t child, unsigned long own, unsigned long sub,
+                            pid_t *out)
 {
 	char pid[16], o[16], s[16], inside[16];
 	char *const argv[] = {(char *)helper, pid, inside, o, "1", "0", s, "1", NULL};
 	char *const envp[] = {NULL};
-	pid_t h;
-	int status;
+	posix_spawn_file_actions_t fa;
+	int r;
 
 	snprintf(pid, sizeof(pid), "%d", child);
 	snprintf(inside, sizeof(inside), "%u", CIS_JOB_UID);
 	snprintf(o, sizeof(o), "%lu", own);
 	snprintf(s, sizeof(s), "%lu", sub);
-	h = fork();
-	if (h < 0)
-		return -errno;
-	if (h == 0) {
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if ((r = posix_spawn_file_actions_init(&fa)) != 0)
+		return -r;
+	r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDWR, 0);
+	if (r == 0)
+		r = posix_spawn_file_actions_adddup2(&fa, 0, 1);
+	if (r == 0)
+		r = posix_spawn(out, helper, &fa, NULL, argv, envp);
+	posix_spawn_file_actions_destroy(&fa);
+	return -r;
+}
 
-		if (null >= 0)
-			(void)(dup2(null, 0) + dup2(null, 1));
-		execve(helper, argv, envp);
-		_exit(127);
-	}
+static int map_helper_status(pid_t h)
+{
+	int status;
+
 	if (waitpid(h, &status, 0) < 0)
 		return -errno;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -EPERM;
 }
 
+/* Both at once: they write different files of the same child (its uid_map, its gid_map). */
 int private_write_maps(const struct private_plan *pp, uid_t host_uid, gid_t host_gid, pid_t child,
                        const char **what)
 {
-	int r;
+	pid_t u = -1, g = -1;
+	int ru, rg;
 
-	*what = PRIVATE_NEWUIDMAP;
-	if ((r = run_map_helper(PRIVATE_NEWUIDMAP, child, host_uid, pp->sub_uid)) < 0)
-		return r;
-	*what = PRIVATE_NEWGIDMAP;
-	return run_map_helper(PRIVATE_NEWGIDMAP, child, host_gid, pp->sub_gid);
+	ru = spawn_map_helper(PRIVATE_NEWUIDMAP, child, host_uid, pp->sub_uid, &u);
+	rg = spawn_map_helper(PRIVATE_NEWGIDMAP, child, host_gid, pp->sub_gid, &g);
+	if (ru == 0)
+		ru = map_helper_status(u);
+	if (rg == 0)
+		rg = map_helper_status(g);
+	*what = ru < 0 ? PRIVATE_NEWUIDMAP : PRIVATE_NEWGIDMAP;
+	return ru < 0 ? ru : rg;
 }
 
 bool private_named_idmap(const struct mount_op *m, bool as_root, bool system)

@@ -43,6 +43,7 @@ if ! err=$(as_user $cis -- /bin/true 2>&1 </dev/null); then
 	echo "$err" >&2
 	exit 1
 fi
+# (Below, the launcher's own warnings on stderr, such as rootless private files, are not shown.)
 skipped=""
 # can_run NAME CMD...: does CMD run /bin/true here (10 s at most)? If not, say why, once.
 can_run() {
@@ -137,7 +138,7 @@ PY
 for i in 1 2 3 4 5 6 7; do
 	as_user "$B/sysloop" 1000000 >>"$B/out/bare.ms"
 	as_user "$B/cisandbox" run -w "$B/ws" --ro-bind "$B:/bench" -- /bench/sysloop 1000000 \
-		>>"$B/out/inside.ms"
+		>>"$B/out/inside.ms" 2>/dev/null
 done
 bare_ms=$(sort -n "$B/out/bare.ms" | sed -n 4p)
 in_ms=$(sort -n "$B/out/inside.ms" | sed -n 4p)
@@ -161,7 +162,7 @@ if [ "$egress_ok" = yes ] && [ "$(id -u)" = 0 ]; then
 	ip netns exec $S "$B/probe" serve 80 >/dev/null &
 	server=$!
 	sleep 0.3
-	inw() { ip netns exec $W setpriv --reuid=nobody --regid=nogroup --clear-groups "$@"; }
+	inw() { ip netns exec $W setpriv --reuid=nobody --regid=nogroup --clear-groups "$@" 2>/dev/null; }
 	: >"$B/out/t_default" && : >"$B/out/t_egress" && : >"$B/out/t_bwrap"
 	for i in $(seq 41); do
 		inw "$B/teardown" startup $cis --ro-bind "$B:/bench" -- /bench/teardown job 0 \
@@ -198,10 +199,10 @@ PY
 	host=$(ip netns exec $W "$B/probe" sink 198.51.100.10 5001 | cut -d' ' -f2)
 	inside=$(ip netns exec $W setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		"$B/cisandbox" run -w "$B/ws" --allow 198.51.100.10:5001 --ro-bind "$B:/bench" -- \
-		/bench/probe sink 198.51.100.10 5001 | cut -d' ' -f2)
+		/bench/probe sink 198.51.100.10 5001 2>/dev/null | cut -d' ' -f2)
 	viapasta=$(ip netns exec $W setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		"$B/cisandbox" run -w "$B/ws" -p "$B/pasta.json" --allow 198.51.100.10:5001 \
-		--ro-bind "$B:/bench" -- /bench/probe sink 198.51.100.10 5001 | cut -d' ' -f2)
+		--ro-bind "$B:/bench" -- /bench/probe sink 198.51.100.10 5001 2>/dev/null | cut -d' ' -f2)
 	kill $blaster
 	python3 -c "print(f'   direct (the launcher\'s namespace): {$host} Mbit/s; through slirp4netns: {$inside} Mbit/s ({$inside/$host:.2f}× direct); through pasta: {${viapasta:-0}} Mbit/s ({${viapasta:-0}/$host:.2f}× direct)')"
 
@@ -220,7 +221,7 @@ PY
 		"$B/cisandbox" run -w "$B/ws" --dns-upstream 198.51.100.53 \
 		--allow pkg.allowed.test:80 --allow 198.51.100.53:53/udp --ro-bind "$B:/bench" -- \
 		sh -c '/bench/probe dnsbench 127.0.0.53 pkg.allowed.test 1000;
-		       /bench/probe dnsbench 198.51.100.53 pkg.allowed.test 1000')
+		       /bench/probe dnsbench 198.51.100.53 pkg.allowed.test 1000' 2>/dev/null)
 	d_res=$(echo "$d_both" | sed -n 1p | dns_ms)
 	d_dir=$(echo "$d_both" | sed -n 2p | dns_ms)
 	kill $dnsd
@@ -236,7 +237,7 @@ fi
 # 3. Footprint ------------------------------------------------------------------------------------
 echo
 echo "3. Launcher footprint while a job runs"
-as_user "$B/cisandbox" run -w "$B/ws" -- sleep 2.5 &
+as_user "$B/cisandbox" run -w "$B/ws" -- sleep 2.5 2>/dev/null &
 sleep 1
 launcher=$(pgrep -f "^$B/cisandbox run -w $B/ws -- sleep 2.5" | head -1)
 init=$(pgrep -P "$launcher" | head -1)
@@ -256,7 +257,7 @@ wait
 # 4. Teardown -------------------------------------------------------------------------------------
 echo
 echo "4. Teardown: job exit to launcher return (median of 15), with no leftover process and with 100"
-td() { for i in $(seq 15); do as_user "$B/teardown" measure "$@"; done | sort -n | sed -n 8p; }
+td() { for i in $(seq 15); do as_user "$B/teardown" measure "$@" 2>/dev/null; done | sort -n | sed -n 8p; }
 set -- $(td "$B/cisandbox" run -w "$B/ws" --ro-bind "$B:/bench" -- /bench/teardown job 0)
 echo "   cisandbox, no leftover: $1 µs" && echo "$1" >"$B/out/td_cis"
 if [ "$bwrap_ok" = yes ]; then
@@ -279,7 +280,7 @@ rate() { # N concurrent, total runs, command...
 	n=$1 total=$2
 	shift 2
 	t0=$(date +%s%N)
-	seq "$total" | as_user xargs -P "$n" -I{} "$@" >/dev/null
+	seq "$total" | as_user xargs -P "$n" -I{} "$@" >/dev/null 2>&1
 	t1=$(date +%s%N)
 	python3 -c "print(f'{$total / (($t1 - $t0) / 1e9):.0f}')"
 }

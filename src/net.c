@@ -5,6 +5,7 @@
 #include "nft.h"
 #include "dnsmsg.h"
 #include "caps.h"
+#include "vmspawn.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -174,18 +175,12 @@ int net_setup(const struct plan *p, int *nflog, int dns[3], struct step_err *e)
  * this fails, the helper creates the device itself. Runs in a child of the helper's child,
  * because joining the user namespace (fd 5, the one that owns the network namespace, fd 6)
  * cannot be undone. */
-static void tap_precreate(void)
+static int tap_child(void *unused)
 {
 	struct ifreq ifr = {.ifr_flags = IFF_TAP | IFF_NO_PI};
-	pid_t pid = fork();
 	int fd;
 
-	if (pid > 0) {
-		waitpid(pid, NULL, 0);
-		return;
-	}
-	if (pid < 0)
-		return;
+	(void)unused;
 	if (setns(5, CLONE_NEWUSER) < 0 || setns(6, CLONE_NEWNET) < 0)
 		_exit(1);
 	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
@@ -193,6 +188,15 @@ static void tap_precreate(void)
 	if (fd < 0 || ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0)
 		_exit(1);
 	_exit(0);
+}
+
+/* vfork-like (vmspawn.h): it only joins, makes the device and exits. */
+static void tap_precreate(void)
+{
+	pid_t pid = vmspawn(tap_child, NULL, 1 << 16);
+
+	if (pid > 0)
+		waitpid(pid, NULL, 0);
 }
 
 /* In the helper's child, before exec: die with the launcher, keep only fds 3 (exit), 4 (ready),
@@ -396,6 +400,21 @@ out:
 	return r;
 }
 
+struct helper_start {
+	const struct plan *p;
+	const int *fds;
+};
+
+static int helper_entry(void *arg)
+{
+	const struct helper_start *hs = arg;
+
+	helper_child(hs->p, hs->fds);
+	_exit(127);
+}
+
+/* The helper's child only sets itself up and execs: vfork-like (vmspawn.h), no copy of the
+ * launcher's address space to make and tear down (nor, for its tap, a second one). */
 int net_helper_start(const struct plan *p, const struct net_ns *ns, struct net_helper *h, char *why,
                      size_t len)
 {
@@ -405,12 +424,13 @@ int net_helper_start(const struct plan *p, const struct net_ns *ns, struct net_h
 	if (pipe2(ex, O_CLOEXEC) < 0 || pipe2(ready, O_CLOEXEC) < 0) {
 		r = -errno;
 		snprintf(why, len, "pipe");
-	} else if ((h->pid = fork()) < 0) {
+	} else if ((h->pid = vmspawn(helper_entry,
+	                             &(struct helper_start){
+	                                 p, (const int[]){ex[0], ready[1], ns->userns, ns->netns}},
+	                             1 << 16)) < 0) {
 		r = -errno;
 		h->pid = 0;
 		snprintf(why, len, "fork");
-	} else if (h->pid == 0) {
-		helper_child(p, (const int[]){ex[0], ready[1], ns->userns, ns->netns});
 	} else {
 		h->exit_w = TAKE_FD(ex[1]);
 		h->ready_r = TAKE_FD(ready[0]);

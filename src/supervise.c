@@ -522,20 +522,21 @@ static int start(struct run *r)
 	prctl(PR_SET_DUMPABLE, 0);
 	/* Egress: the helper attaches to init's network namespace and configures tap0 while init
 	 * builds the filesystem; init waits for our "N" before it installs the ruleset, long
-	 * before the job exists. */
+	 * before the job exists. Its namespaces are opened while init is still dumpable, and it
+	 * starts once init goes: its start (vfork-like) keeps us until it has exec'd. */
 	if (p->net.mode != NET_NONE && !net_ns_separate(p) &&
 	    (e = net_ns_of(r->init, &r->netns)) < 0)
 		return start_failed(r, "namespaces of the sandbox", strerror(-e));
+	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
+	if (write(r->sync_w, "1", 1) != 1)
+		return start_failed(r, "start sandbox", strerror(errno));
+	timing_stamp(T_GO);
 	if (p->net.mode != NET_NONE &&
 	    (e = net_helper_start(p, &r->netns, &r->helper, why, sizeof(why))) < 0)
 		return start_failed(r, "network helper", why);
 	if (p->net.mode != NET_NONE)
 		timing_stamp(T_HELPER_SPAWN);
 	net_ns_close(&r->netns); /* init holds the namespaces now, the helper its own refs */
-	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
-	if (write(r->sync_w, "1", 1) != 1)
-		return start_failed(r, "start sandbox", strerror(errno));
-	timing_stamp(T_GO);
 	if (p->net.mode != NET_NONE) {
 		if ((e = net_helper_ready(p, &r->helper, why, sizeof(why))) < 0)
 			return start_failed(r, "network helper", why);

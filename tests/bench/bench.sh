@@ -10,7 +10,17 @@ set -eu
 build=$(cd "${1:?usage: bench.sh BUILD_DIR}" && pwd)
 src=$(cd "$(dirname "$0")/../.." && pwd)
 B=$(mktemp -d /tmp/cis-bench-XXXXXX)
-trap 'rm -rf "$B"' EXIT INT TERM
+# On any exit, a failed step's too: what the bench made (its test-made namespaces and servers,
+# the /opt tree and the subordinate ids of section 7) goes with it.
+W="" S="" T="" SUBLINE="" pids=""
+cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null || :; done
+	[ -z "$W" ] || ip netns del "$W" 2>/dev/null || :
+	[ -z "$S" ] || ip netns del "$S" 2>/dev/null || :
+	[ -z "$SUBLINE" ] || sed -i "/^$SUBLINE\$/d" /etc/subuid /etc/subgid 2>/dev/null || :
+	rm -rf "$B" ${T:+"$T"}
+}
+trap cleanup EXIT INT TERM
 chmod 755 "$B"
 cp "$build/cisandbox" "$build/bench/sysloop" "$build/bench/teardown" "$build/bench/phases" \
 	"$build/probes/probe" "$B/"
@@ -160,7 +170,7 @@ if [ "$egress_ok" = yes ] && [ "$(id -u)" = 0 ]; then
 	echo "    first successful connect through egress (--allow 198.51.100.10:80, a server in a"
 	echo "    test-made namespace; slirp4netns), median of 41 runs each, interleaved"
 	ip netns exec $S "$B/probe" serve 80 >/dev/null &
-	server=$!
+	server=$! pids="$pids $!"
 	sleep 0.3
 	inw() { ip netns exec $W setpriv --reuid=nobody --regid=nogroup --clear-groups "$@" 2>/dev/null; }
 	: >"$B/out/t_default" && : >"$B/out/t_egress" && : >"$B/out/t_bwrap"
@@ -194,7 +204,7 @@ PY
 	echo
 	echo "2b. TCP throughput, 1 GiB from a server in a test-made namespace (198.51.100.10)"
 	ip netns exec $S "$B/probe" blast 5001 1024 >/dev/null &
-	blaster=$!
+	blaster=$! pids="$pids $!"
 	sleep 0.3
 	host=$(ip netns exec $W "$B/probe" sink 198.51.100.10 5001 | cut -d' ' -f2)
 	inside=$(ip netns exec $W setpriv --reuid=nobody --regid=nogroup --clear-groups \
@@ -213,7 +223,7 @@ PY
 	ip netns exec $S dnsmasq --conf-file=/dev/null --keep-in-foreground --no-resolv --no-hosts \
 		--listen-address=198.51.100.53 --bind-interfaces --user=root --group=root --pid-file= \
 		--local-ttl=300 --log-facility=/dev/null --host-record=pkg.allowed.test,198.51.100.10 &
-	dnsd=$!
+	dnsd=$! pids="$pids $!"
 	sleep 0.3
 	dns_ms() { sed -n 's/^dns 1000 answers in \([0-9.]*\) ms$/\1/p'; }
 	d_host=$(ip netns exec $W "$B/probe" dnsbench 198.51.100.53 pkg.allowed.test 1000 | dns_ms)
@@ -232,6 +242,7 @@ PY
 	fi
 	ip netns del $W
 	ip netns del $S
+	W="" S=""
 fi
 
 # 3. Footprint ------------------------------------------------------------------------------------
@@ -328,7 +339,6 @@ echo "   a find over the tree inside (hyperfine; 10 warmups, 100 / 10 runs)"
 if [ "$(id -u)" = 0 ] && [ -x /usr/bin/newuidmap ]; then
 	T=$(mktemp -d /opt/cis-bench-tree-XXXXXX)
 	SUBLINE="nobody:1879113728:65536"
-	trap 'rm -rf "$B" "$T"; sed -i "/^$SUBLINE\$/d" /etc/subuid /etc/subgid 2>/dev/null' EXIT INT TERM
 	chmod 755 "$T"
 	python3 - "$T" <<'PY'
 import os, sys

@@ -10,7 +10,6 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -76,23 +75,13 @@ static void rfc3339_now(char *buf, size_t len)
 }
 
 /* One write: with O_APPEND the kernel places it whole at the end of the file. A pipe whose
- * reader is gone must not kill the launcher (and with it the sandbox) with SIGPIPE: it is
- * blocked for the write and a pending one is taken back. A failure is loud at once. */
+ * reader is gone is EPIPE, not SIGPIPE (run_command ignores it). A failure is loud at once. */
 static void audit_write(const struct audit *a, const char *text, size_t len)
 {
 	struct audit_faults *f = a->faults;
-	sigset_t pipe, old;
-	ssize_t n;
-	int e;
+	ssize_t n = write(a->fd, text, len);
+	int e = n < 0 ? errno : ENOSPC; /* a short write: the file is full */
 
-	sigemptyset(&pipe);
-	sigaddset(&pipe, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &pipe, &old);
-	n = write(a->fd, text, len);
-	e = n < 0 ? errno : ENOSPC; /* a short write: the file is full */
-	if (n < 0 && e == EPIPE)
-		sigtimedwait(&pipe, NULL, &(struct timespec){0, 0});
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (!f)
 		return;
 	if (n == (ssize_t)len) {

@@ -11,6 +11,7 @@
 #include "timing.h"
 
 #include <cjson/cJSON.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -105,6 +106,11 @@ int run_command(const struct cli *c, bool *launcher_failed)
 	int status;
 
 	*launcher_failed = true;
+	/* A reader that went away (the runner closed its log pipe, an audit pipe's reader died)
+	 * must not kill the launcher, and with it the sandbox, at its next warning or record:
+	 * writes fail with EPIPE instead. Every child we exec gets SIG_DFL back (job_signals, the
+	 * helper's and the decision program's setup). */
+	signal(SIGPIPE, SIG_IGN);
 	audit_init(&audit);
 	/* Opened first: a bad profile or flag is worth a record too. */
 	if (c->audit_log && audit_open(&audit, c->audit_log, &err) < 0)

@@ -663,9 +663,6 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 	char limits[512];
 	int status, e;
 
-	/* A reader of our stderr that went away must not kill the launcher (and the sandbox) in
-	 * the middle of a warning: writes fail with EPIPE instead. The job gets SIG_DFL back. */
-	signal(SIGPIPE, SIG_IGN);
 	clock_gettime(CLOCK_MONOTONIC, &r.t0);
 	supervise_start_notes(p);
 	*launcher_failed = true;

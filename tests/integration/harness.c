@@ -637,6 +637,19 @@ bool pid_alive(pid_t pid)
 	return alive;
 }
 
+void await_gone(const char *marker, const char *ns, const pid_t *kids, int tries)
+{
+	for (int i = 0; i < tries; i++) {
+		bool left = host_process_exists(marker) || netns_in_use(ns);
+
+		for (int k = 0; kids[k]; k++)
+			left = left || pid_alive(kids[k]);
+		if (!left)
+			return;
+		usleep(10000);
+	}
+}
+
 void netns_of(pid_t pid, char *out, size_t len)
 {
 	char path[64];

@@ -113,6 +113,10 @@ void netns_of(pid_t pid, char *out, size_t len);
 bool netns_in_use(const char *ns);
 /* Is pid alive (not gone, not a zombie)? */
 bool pid_alive(pid_t pid);
+/* Poll (10 ms apart, at most tries times) until no host process matches marker, network
+ * namespace ns is in use by nothing, and none of kids (0-terminated) is alive. Asserts nothing:
+ * the caller says what must be gone. */
+void await_gone(const char *marker, const char *ns, const pid_t *kids, int tries);
 
 /* Count of lines in /proc/self/mountinfo of the host (mount namespace of the tests). */
 int host_mount_count(void);

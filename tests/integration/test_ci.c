@@ -790,15 +790,7 @@ DUAL_TEST(ci, forgejo_sigkill_leaves_nothing, .timeout = 90)
 	at = strstr(r.out, "net:[");
 	cr_assert(at, "%s", r.out);
 	snprintf(ns, sizeof(ns), "%.*s", (int)strcspn(at, "\r\n"), at);
-	for (int i = 0; i < 100; i++) {
-		bool left = host_process_exists(marker) || netns_in_use(ns);
-
-		for (int k = 0; kids[k]; k++)
-			left = left || pid_alive(kids[k]);
-		if (!left)
-			break;
-		usleep(10000);
-	}
+	await_gone(marker, ns, kids, 100);
 	cr_assert_not(host_process_exists(marker), "a job process outlived SIGKILL");
 	cr_assert_not(netns_in_use(ns), "the sandbox's network namespace %s is still in use", ns);
 	for (int k = 0; kids[k]; k++)

@@ -583,7 +583,7 @@ DUAL_TEST(hook, sigkill_of_node_leaves_nothing, .timeout = 90)
 	pid_t kids[8] = {0};
 	char ns[64] = "";
 	const char *at, *marker = m == ROOT ? "sleep 3600.82" : "sleep 3600.84";
-	int mounts, i;
+	int mounts;
 
 	world_up(&wd);
 	runner_setup(&g, m);
@@ -597,15 +597,7 @@ DUAL_TEST(hook, sigkill_of_node_leaves_nothing, .timeout = 90)
 	at = strstr(r.out, "net:[");
 	cr_assert(at, "%s", r.out);
 	snprintf(ns, sizeof(ns), "%.*s", (int)strcspn(at, "\r\n"), at);
-	for (i = 0; i < 200; i++) {
-		bool left = host_process_exists(marker) || netns_in_use(ns);
-
-		for (int k = 0; kids[k]; k++)
-			left = left || pid_alive(kids[k]);
-		if (!left)
-			break;
-		usleep(10000);
-	}
+	await_gone(marker, ns, kids, 200);
 	cr_assert_not(host_process_exists(marker), "a job process outlived SIGKILL");
 	for (int k = 0; kids[k]; k++)
 		cr_assert_not(pid_alive(kids[k]), "the launcher (pid %d) outlived SIGKILL",

@@ -45,6 +45,7 @@ static const char *const allowed[] = {
     "setsockopt",
     "shutdown",
     "wait4",
+    "getrusage",
     "waitid",
     "kill",
     "tgkill",

@@ -245,6 +245,29 @@ DUAL_TEST(lifecycle, cancel_grace_ends_in_kill, .timeout = 60)
 	dir_done(ws);
 }
 
+/* job.exit's cpu_ms is the CPU time of the sandbox (init and everything it reaped): a job that
+ * spins for a while reports it. (It was always 0: the launcher's own seccomp filter refused
+ * the getrusage it is read with.) */
+DUAL_TEST(lifecycle, job_exit_reports_cpu_time, .timeout = 60)
+{
+	char *ws = tmpdir_for(m), log[512];
+	struct result r;
+	cJSON *exits[1], *cpu;
+
+	snprintf(log, sizeof(log), "%s/cpu.jsonl", ws);
+	cis_run(m, &r, NULL,
+	        ARGS("run", "--audit-log", log, "-w", ws, "--", "sh", "-c",
+	             "i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done"));
+	cr_assert_eq(r.status, 0, "stderr: %s", r.err);
+	cr_assert_eq(job_exits(log, exits, 1), 1);
+	cpu = cJSON_GetObjectItem(exits[0], "cpu_ms");
+	cr_assert(cJSON_IsNumber(cpu) && cpu->valuedouble >= 20, "cpu_ms %g",
+	          cJSON_IsNumber(cpu) ? cpu->valuedouble : -1);
+	cJSON_Delete(exits[0]);
+	result_free(&r);
+	dir_done(ws);
+}
+
 /* Daemons the job double-forks (new session, reparented) do not outlive the run. */
 DUAL_TEST(lifecycle, daemons_do_not_survive, .timeout = 60)
 {

@@ -100,7 +100,7 @@ $(BUILD)/gen_seccomp: tests/gen_seccomp.c $(BUILD)/libcis-gen.a $(wildcard inclu
 	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ tests/gen_seccomp.c $(BUILD)/libcis-gen.a \
 		$(LDLIBS_BASE)
 $(BUILD)/obj/seccomp_none.o: | $(BUILD)/obj
-	$(Q)printf '#include "seccomp.h"\nconst struct cis_seccomp_builtin cis_seccomp_builtins[1], cis_seccomp_list_builtins[1];\nconst size_t cis_seccomp_n_builtins = 0, cis_seccomp_n_list_builtins = 0;\n' | \
+	$(Q)printf '#include "seccomp.h"\nconst struct cis_seccomp_builtin cis_seccomp_builtins[1], cis_seccomp_list_builtins[1];\nconst size_t cis_seccomp_n_builtins = 0, cis_seccomp_n_list_builtins = 0;\nconst char *const cis_seccomp_container_sorted[1];\nconst size_t cis_seccomp_n_container_sorted = 0;\n' | \
 		$(CC) $(CFLAGS_BASE) -x c -c -o $@ -
 $(BUILD)/seccomp_builtin.c: $(BUILD)/gen_seccomp
 	@$(if $(Q),echo "  GEN     $@")

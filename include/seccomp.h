@@ -52,6 +52,10 @@ struct cis_seccomp_builtin {
 };
 extern const struct cis_seccomp_builtin cis_seccomp_builtins[];
 extern const size_t cis_seccomp_n_builtins;
+/* The default allow list ("@container" expanded, sorted, unique), as cis_seccomp_resolve makes
+ * it: resolving the default then costs no sort (n is 0 in the generator itself). */
+extern const char *const cis_seccomp_container_sorted[];
+extern const size_t cis_seccomp_n_container_sorted;
 /* ... and the filters of our own processes (struct cis_seccomp_lists), keyed apart. */
 extern const struct cis_seccomp_builtin cis_seccomp_list_builtins[];
 extern const size_t cis_seccomp_n_list_builtins;

@@ -76,9 +76,12 @@ char *xasprintf(const char *fmt, ...)
 	return oom_check(r < 0 ? NULL : s);
 }
 
+/* The array doubles when n + 1 reaches a power of two (room for n + 1 entries and the NULL):
+ * a long list costs log n reallocations, not n. Shrinking n (filters in place) keeps room. */
 void strv_push_take(struct strv *s, char *str)
 {
-	s->v = xrealloc(s->v, (s->n + 2) * sizeof(char *));
+	if (!s->v || ((s->n + 1) & s->n) == 0)
+		s->v = xrealloc(s->v, 2 * (s->n + 1) * sizeof(char *));
 	s->v[s->n++] = str;
 	s->v[s->n] = NULL;
 }

@@ -77,3 +77,27 @@ Test(seccomp_builtin, default_policy_matches)
 	cis_seccomp_free(&s);
 	strv_free(&allow);
 }
+
+/* The default allow list resolved at build time is the one the general path resolves now
+ * ("@container" twice takes the general path: expand, sort, unique). */
+Test(seccomp_builtin, default_list_matches_resolution)
+{
+	struct strv fast = {0}, slow = {0}, deny = {0};
+	struct cis_seccomp a = {0}, b = {0};
+	struct cis_err err = {{0}};
+
+	strv_push(&fast, "@container");
+	strv_push(&slow, "@container");
+	strv_push(&slow, "@container");
+	cr_assert(cis_seccomp_n_container_sorted > 100);
+	cr_assert_eq(cis_seccomp_resolve(&a, &fast, &deny, "seccomp.allow", &err), 0);
+	cr_assert_eq(cis_seccomp_resolve(&b, &slow, &deny, "seccomp.allow", &err), 0);
+	cr_assert_eq(a.allow.n, b.allow.n);
+	for (size_t i = 0; i < a.allow.n; i++)
+		cr_assert_str_eq(a.allow.v[i], b.allow.v[i], "entry %zu", i);
+	cr_assert_null(a.allow.v[a.allow.n]);
+	cis_seccomp_free(&a);
+	cis_seccomp_free(&b);
+	strv_free(&fast);
+	strv_free(&slow);
+}

@@ -190,10 +190,10 @@ check: deps
 $(BUILD)/bench/%: tests/bench/%.c
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) -std=gnu17 -O2 -Wall -Wextra -Werror -static -o $@ $<
+	$(Q)$(CC) -std=gnu17 -O2 -Wall -Wextra -Werror -static -o $@ $< -lm
 bench: deps
 	@$(MAKE) --no-print-directory all $(BUILD)/bench/sysloop $(BUILD)/bench/teardown \
-		$(BUILD)/bench/phases $(PROBES)
+		$(BUILD)/bench/phases $(BUILD)/bench/abrun $(PROBES)
 	@sh tests/bench/bench.sh $(BUILD)
 
 # The DNS parser under libFuzzer with ASan and UBSan (clang and libclang-rt-14-dev), for a

@@ -23,6 +23,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 chmod 755 "$B"
 cp "$build/cisandbox" "$build/bench/sysloop" "$build/bench/teardown" "$build/bench/phases" \
+	"$build/bench/abrun" \
 	"$build/probes/probe" "$B/"
 sed "s|spawn('[^']*'|spawn('$B/cisandbox'|" "$build/container-hook.js" >"$B/container-hook.js"
 mkdir "$B/ws" "$B/proj" "$B/out"
@@ -89,26 +90,26 @@ fi
 
 # 1. Startup + teardown of /bin/true ------------------------------------------------------------
 echo
-echo "1. Startup + teardown of /bin/true (hyperfine, 20 warmups, 200 runs each; ratios of medians)"
-set -- -N -w 20 -r 200 --export-json "$B/out/startup.json" \
-	-n "bare exec" "/bin/true" \
-	-n "unshare -Urmpf --mount-proc" "unshare -Urmpf --mount-proc /bin/true"
-[ "$bwrap_ok" = yes ] && set -- "$@" -n "bwrap (--unshare-all ...)" "$bwrap /bin/true"
-set -- "$@" -n "cisandbox run (untrusted)" "$cis -- /bin/true" \
-	-n "cisandbox run --workspace-mode tmpfs" "$cis --workspace-mode tmpfs -- /bin/true"
+echo "1. Startup + teardown of /bin/true (tests/bench/abrun.c: the commands interleaved, round after"
+echo "   round, 20 warm-up rounds, 200 timed; ratios of medians: drift hits every command alike)"
+set -- "bare exec" "/bin/true" \
+	"unshare -Urmpf --mount-proc" "unshare -Urmpf --mount-proc /bin/true"
+[ "$bwrap_ok" = yes ] && set -- "$@" "bwrap (--unshare-all ...)" "$bwrap /bin/true"
+set -- "$@" "cisandbox run (untrusted)" "$cis -- /bin/true" \
+	"cisandbox run --workspace-mode tmpfs" "$cis --workspace-mode tmpfs -- /bin/true"
 fj="firejail --quiet --noprofile --net=none --private --caps.drop=all --seccomp"
 # shellcheck disable=SC2086 # word splitting wanted: a command line
-can_run firejail $fj && set -- "$@" -n "firejail" "$fj /bin/true"
+can_run firejail $fj && set -- "$@" "firejail" "$fj /bin/true"
 nsj="nsjail -Mo --quiet --chroot / --"
 # shellcheck disable=SC2086
-can_run nsjail $nsj && set -- "$@" -n "nsjail (-Mo --chroot /)" "$nsj /bin/true"
+can_run nsjail $nsj && set -- "$@" "nsjail (-Mo --chroot /)" "$nsj /bin/true"
 if [ "$egress_ok" = yes ]; then
-	set -- "$@" -n "cisandbox run --allow (egress)" "$cis --allow 198.51.100.10:80 -- /bin/true"
-	[ "$pasta_ok" = yes ] && set -- "$@" -n "cisandbox run --allow (egress, pasta)" \
+	set -- "$@" "cisandbox run --allow (egress)" "$cis --allow 198.51.100.10:80 -- /bin/true"
+	[ "$pasta_ok" = yes ] && set -- "$@" "cisandbox run --allow (egress, pasta)" \
 		"$cis -p $B/pasta.json --allow 198.51.100.10:80 -- /bin/true"
 fi
-[ "$pasta_ok" = yes ] && set -- "$@" -n "pasta --config-net alone" "pasta --config-net -- /bin/true"
-as_user hyperfine "$@" >/dev/null 2>&1
+[ "$pasta_ok" = yes ] && set -- "$@" "pasta --config-net alone" "pasta --config-net -- /bin/true"
+as_user "$B/abrun" 200 20 "$B/out/startup.json" "$@"
 python3 - "$B/out/startup.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))["results"]
@@ -267,18 +268,29 @@ wait
 
 # 4. Teardown -------------------------------------------------------------------------------------
 echo
-echo "4. Teardown: job exit to launcher return (median of 15), with no leftover process and with 100"
-td() { for i in $(seq 15); do as_user "$B/teardown" measure "$@" 2>/dev/null; done | sort -n | sed -n 8p; }
-set -- $(td "$B/cisandbox" run -w "$B/ws" --ro-bind "$B:/bench" -- /bench/teardown job 0)
+echo "4. Teardown: job exit to launcher return (median of 21, cisandbox and bwrap interleaved), with"
+echo "   no leftover process and with 100"
+# td0 and td100 files: one line per run, "µs alive"; the two tools alternate run by run.
+: >"$B/out/td0_cis" && : >"$B/out/td0_bwrap" && : >"$B/out/td100_cis" && : >"$B/out/td100_bwrap"
+for i in $(seq 21); do
+	for n in 0 100; do
+		as_user "$B/teardown" measure "$B/cisandbox" run -w "$B/ws" --ro-bind "$B:/bench" -- \
+			/bench/teardown job $n >>"$B/out/td${n}_cis" 2>/dev/null
+		[ "$bwrap_ok" = yes ] && as_user "$B/teardown" measure $bwrap --ro-bind "$B" "$B" \
+			"$B/teardown" job $n >>"$B/out/td${n}_bwrap" 2>/dev/null
+	done
+done
+td() { sort -n "$B/out/td$1" | sed -n 11p; }
+set -- $(td 0_cis)
 echo "   cisandbox, no leftover: $1 µs" && echo "$1" >"$B/out/td_cis"
 if [ "$bwrap_ok" = yes ]; then
-	set -- $(td $bwrap --ro-bind "$B" "$B" "$B/teardown" job 0)
+	set -- $(td 0_bwrap)
 	echo "   bwrap, no leftover:     $1 µs" && echo "$1" >"$B/out/td_bwrap"
 fi
-set -- $(td "$B/cisandbox" run -w "$B/ws" --ro-bind "$B:/bench" -- /bench/teardown job 100)
+set -- $(td 100_cis)
 echo "   cisandbox, 100 left:    $1 µs, job processes still alive when it returned: $2"
 if [ "$bwrap_ok" = yes ]; then
-	set -- $(td $bwrap --ro-bind "$B" "$B" "$B/teardown" job 100)
+	set -- $(td 100_bwrap)
 	echo "   bwrap, 100 left:        $1 µs, job processes still alive when it returned: $2"
 fi
 echo "   (cisandbox returns once the kernel has reaped the whole PID namespace; bwrap returns"

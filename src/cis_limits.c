@@ -12,6 +12,7 @@
  * After a normal run the launcher has removed it already and the janitor exits at once. */
 #define _GNU_SOURCE
 #include "cis_limits.h"
+#include "nshold.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -171,29 +172,6 @@ static void sweep_orphans(int parent)
 	closedir(d);
 }
 
-/* ps and /proc/PID/cmdline show the janitor as what it is, not as a copy of the launcher's
- * command line (which names the job): its argument area is overwritten (setproctitle's way). */
-static void janitor_title(const char *name)
-{
-	char buf[1024], *at;
-	unsigned long start = 0, end = 0;
-	FILE *f = fopen("/proc/self/stat", "re");
-	size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
-
-	if (f)
-		fclose(f);
-	buf[n] = '\0';
-	prctl(PR_SET_NAME, "cis-janitor");
-	/* arg_start and arg_end are fields 48 and 49; the name (field 2) may hold spaces. */
-	at = strrchr(buf, ')');
-	for (int field = 2; at && field < 48; field++)
-		at = strchr(at + 1, ' ');
-	if (!at || sscanf(at, " %lu %lu", &start, &end) != 2 || end <= start)
-		return;
-	memset((char *)start, 0, end - start);
-	snprintf((char *)start, end - start, "cis-janitor %s", name);
-}
-
 static int cmp_int(const void *a, const void *b)
 {
 	return *(const int *)a - *(const int *)b;
@@ -208,7 +186,7 @@ static _Noreturn void janitor_main(int parent, const char *name, int cg, int hol
 	char c;
 
 	setsid();
-	janitor_title(name);
+	proc_title("cis-janitor", name);
 	/* Not the runner's stdout or stderr: its log must end when the launcher does. */
 	for (int fd = 0; fd < 3; fd++)
 		(void)dup2(null, fd);

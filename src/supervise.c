@@ -12,6 +12,7 @@
 #include "cis_limits.h"
 #include "mount.h"
 #include "net.h"
+#include "nshold.h"
 #include "seccomp.h"
 #include "timing.h"
 #include "userns.h"
@@ -307,9 +308,11 @@ static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct o
 		if (p->audit_required && audit_lost(o->audit, NULL))
 			stop_job(p, init, tfd, &phase, o, "audit-failed");
 	}
-	timing_stamp(T_INIT_REAPED);
+	/* What init sent before its exit may still be queued (one message a round): its status
+	 * comes before "init reaped", which it precedes. */
 	while (!msg_eof)
 		read_msg(msgfd, o, &msg_eof);
+	timing_stamp(T_INIT_REAPED);
 	closep(&o->listener);
 	/* Its last flows and its report (--verbose) come before ours. */
 	netwatch_stop(&o->nw, p, o->audit);
@@ -353,6 +356,8 @@ struct run {
 	struct net_ns netns; /* where the helper attaches (see net_ns_separate) */
 	int host_net;        /* the launcher's own network namespace, while it is in the other */
 	int pend[4];         /* root mode: the resolver's sockets and the flow log, for netwatch */
+	int mntfd;           /* init's mount namespace, until the holder takes it */
+	struct nshold hold;  /* keeps it past init's exit (nshold.h) */
 	char error[512];     /* why the run could not start */
 };
 
@@ -374,6 +379,8 @@ static void run_close(struct run *r)
 {
 	net_ns_close(&r->netns);
 	closep(&r->host_net);
+	closep(&r->mntfd);
+	nshold_release(&r->hold);
 	netwatch_stop(&r->o.nw, r->l.p, r->audit); /* a run that did not start (watch stops it) */
 	for (int i = 0; i < 4; i++)
 		closep(&r->pend[i]);
@@ -485,6 +492,33 @@ static void leave_netns(struct run *r)
 	}
 }
 
+/* Egress: start the network helper, wait until it is set up, tell init ("N"). */
+static int start_helper(struct run *r)
+{
+	const struct plan *p = r->l.p;
+	char why[512];
+
+	if (net_helper_start(p, &r->netns, &r->helper, why, sizeof(why)) < 0)
+		return start_failed(r, "network helper", why);
+	timing_stamp(T_HELPER_SPAWN);
+	net_ns_close(&r->netns); /* init holds the namespaces now, the helper its own refs */
+	if (net_helper_ready(p, &r->helper, why, sizeof(why)) < 0)
+		return start_failed(r, "network helper", why);
+	timing_stamp(T_HELPER_READY);
+	if (write(r->sync_w, "N", 1) != 1)
+		return start_failed(r, "start sandbox", strerror(errno));
+	return 0;
+}
+
+/* /proc/PID/ns/NAME, or -1. */
+static int open_ns(pid_t pid, const char *name)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, name);
+	return open(path, O_RDONLY | O_CLOEXEC);
+}
+
 static int start(struct run *r)
 {
 	const struct plan *p = r->l.p;
@@ -527,25 +561,20 @@ static int start(struct run *r)
 	if (p->net.mode != NET_NONE && !net_ns_separate(p) &&
 	    (e = net_ns_of(r->init, &r->netns)) < 0)
 		return start_failed(r, "namespaces of the sandbox", strerror(-e));
+	/* Opened while init is still dumpable, like its network namespace. */
+	r->mntfd = open_ns(r->init, "mnt");
 	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
 	if (write(r->sync_w, "1", 1) != 1)
 		return start_failed(r, "start sandbox", strerror(errno));
 	timing_stamp(T_GO);
-	if (p->net.mode != NET_NONE &&
-	    (e = net_helper_start(p, &r->netns, &r->helper, why, sizeof(why))) < 0)
-		return start_failed(r, "network helper", why);
-	if (p->net.mode != NET_NONE)
-		timing_stamp(T_HELPER_SPAWN);
+	if (p->net.mode != NET_NONE && (e = start_helper(r)) != 0)
+		return e;
 	net_ns_close(&r->netns); /* init holds the namespaces now, the helper its own refs */
-	if (p->net.mode != NET_NONE) {
-		if ((e = net_helper_ready(p, &r->helper, why, sizeof(why))) < 0)
-			return start_failed(r, "network helper", why);
-		timing_stamp(T_HELPER_READY);
-		if (write(r->sync_w, "N", 1) != 1)
-			return start_failed(r, "start sandbox", strerror(errno));
-	}
 	audit_job_start(r->audit, p, r->init);
 	timing_stamp(T_AUDIT_START);
+	/* While init builds the tree: off the path of the run, and before the guard forbids fork.
+	 */
+	nshold_start(&r->hold, TAKE_FD(r->mntfd));
 	return 0;
 }
 
@@ -626,8 +655,9 @@ static int finish(struct run *r)
 	if (p->verbose)
 		fprintf(
 		    stderr,
-		    "cisandbox: %s, exit status %d after %.1f ms; init reaped, so every process, "
-		    "mount and namespace of the sandbox is gone%s\n",
+		    "cisandbox: %s, exit status %d after %.1f ms; init reaped, so every process "
+		    "of the sandbox is gone (its mounts go with their namespace's last "
+		    "reference)%s\n",
 		    e.reason, status, e.duration_ms,
 		    !had_cgroup  ? ""
 		    : cr.removed ? "; cgroup removed"
@@ -659,7 +689,9 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 	    .audit = audit,
 	    .helper = {.exit_w = -1, .ready_r = -1},
 	    .netns = {-1, -1},
-	    .host_net = -1};
+	    .host_net = -1,
+	    .mntfd = -1,
+	    .hold = {.release_w = -1}};
 	char limits[512];
 	int status, e;
 
@@ -692,6 +724,8 @@ int supervise_run(const struct plan *p, const struct audit *audit, bool *launche
 		return not_started(&r);
 	r.o.helper = &r.helper;
 	watch(p, r.init, r.sfd, r.msg_r, &r.o);
+	/* Init is reaped, every process of the sandbox gone: its mounts go while we finish. */
+	nshold_release(&r.hold);
 	/* The status is the job's (or its timeout's), or our own failure to set it up. */
 	*launcher_failed = (r.o.have_error && r.o.error.type != MSG_EXEC_ERROR) ||
 	                   (!r.o.have_status && !r.o.timed_out) || r.o.stopped;

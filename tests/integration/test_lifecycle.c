@@ -268,6 +268,86 @@ DUAL_TEST(lifecycle, job_exit_reports_cpu_time, .timeout = 60)
 	dir_done(ws);
 }
 
+/* What /proc/PID/fd/N or /proc/PID/ns/NAME points to, in buf ("" if nothing). */
+static const char *proc_link(char *buf, size_t len, pid_t pid, const char *what)
+{
+	char path[96];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	n = readlink(path, buf, len - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* The sandbox's mount namespace outlives init only in cis-nshold, the launcher's child that
+ * holds exactly it (no stdout, no job command line in ps, nothing else open), and that goes
+ * once the launcher returns, or is killed: the unmounting is not on the run's path, and is
+ * never left behind. */
+DUAL_TEST(lifecycle, mount_namespace_holder, .timeout = 60)
+{
+	char *ws = tmpdir_for(m), *go = cat(ws, "/go"), script[160], sleep[32], buf[8] = "";
+	char ns[128], held[128], fdl[128], *cmd;
+
+	/* Root and rootless run side by side: each waits on its own sleep. */
+	snprintf(sleep, sizeof(sleep), "3600.43%d", m);
+	snprintf(script, sizeof(script),
+	         "echo READY; while [ ! -e /workspace/go ]; do sleep 0.02; done; sleep %s", sleep);
+	for (int kill_it = 0; kill_it <= 1; kill_it++) {
+		int fd, n_ns = 0, n_other = 0;
+		pid_t hold = 0, init = 0,
+		      pid = cis_spawn(m, NULL,
+		                      ARGS("run", "-w", ws, "--workspace-mode", "bind", "--", "sh",
+		                           "-c",
+		                           kill_it ? script
+		                                   : "echo READY; "
+		                                     "while [ ! -e /workspace/go ]; "
+		                                     "do sleep 0.02; done"),
+		                      &fd);
+
+		unlink(go);
+		cr_assert(read_job(fd, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0, "%s", buf);
+		for (int i = 0; i < 200 && !(hold = child_named(pid, "cis-nshold")); i++)
+			usleep(10000);
+		init = child_named(pid, "cisandbox");
+		cr_assert(hold > 0 && init > 0, "holder %d, init %d", hold, init);
+		proc_link(ns, sizeof(ns), init, "ns/mnt");
+		for (int f = 0; f < 64; f++) {
+			char num[16];
+
+			snprintf(num, sizeof(num), "fd/%d", f);
+			if (!proc_link(fdl, sizeof(fdl), hold, num)[0])
+				continue;
+			n_ns += strcmp(fdl, ns) == 0;
+			n_other += strcmp(fdl, ns) != 0 && strcmp(fdl, "/dev/null") != 0 &&
+			           strncmp(fdl, "pipe:", 5) != 0;
+			cr_assert(f >= 3 || strcmp(fdl, "/dev/null") == 0, "fd %d: %s", f, fdl);
+		}
+		cr_assert_eq(n_ns, 1, "the holder does not hold the sandbox's mount namespace (%s)",
+		             ns);
+		cr_assert_eq(n_other, 0, "the holder holds something else");
+		cr_assert_str_neq(proc_link(held, sizeof(held), hold, "ns/mnt"), ns,
+		                  "the holder is not in the sandbox");
+		snprintf(fdl, sizeof(fdl), "/proc/%d/cmdline", hold);
+		cmd = read_text(fdl);
+		cr_assert(cmd && strncmp(cmd, "cis-nshold", 10) == 0 && !strstr(cmd, "sleep"), "%s",
+		          cmd);
+		free(cmd);
+		write_text(go, ""); /* the job goes on, or (kill_it) into its sleep */
+		if (kill_it)
+			kill(pid, SIGKILL);
+		free(slurp(fd));
+		close(fd);
+		cr_assert_eq(wait_status(pid), kill_it ? 128 + SIGKILL : 0);
+		for (int i = 0; i < 200 && pid_alive(hold); i++)
+			usleep(10000);
+		cr_assert_not(pid_alive(hold), "the holder outlived its run");
+		cr_assert(host_process_gone(cat_sleep(sleep), 2000), "a job process survived");
+	}
+	free(go);
+	dir_done(ws);
+}
+
 /* Daemons the job double-forks (new session, reparented) do not outlive the run. */
 DUAL_TEST(lifecycle, daemons_do_not_survive, .timeout = 60)
 {

@@ -60,6 +60,20 @@ static inline bool net_ns_separate(const struct plan *p)
 {
 	return p->as_root && p->net.mode != NET_NONE;
 }
+/* No network (the default): the sandbox's network namespace is made after the clone, while init
+ * builds the filesystem, by a vfork-like child of the launcher that joins init's user namespace
+ * (so that init owns it, as with CLONE_NEWNET) and brings lo up; init joins it before anything of
+ * the job exists. Making a network namespace is most of what a clone costs (~0.5 ms): made
+ * beside init's work, it is off the run's path. */
+static inline bool net_ns_later(const struct plan *p)
+{
+	return p->net.mode == NET_NONE;
+}
+/* Launcher: that namespace, in the user namespace `userns` (a /proc/INIT/ns/user fd); *netfd
+ * is an fd of it. 0 or -errno with why set. */
+int net_ns_beside(int userns, int *netfd, char *why, size_t len);
+/* Init: join it (refusing the one init was born in: the host's). 0 or -errno with e set. */
+int net_ns_join(int netfd, struct step_err *e);
 int net_ns_of(pid_t init, struct net_ns *ns);
 int net_ns_make(struct net_ns *ns, char *why, size_t len);
 

@@ -21,6 +21,7 @@ enum msg_type {
 	MSG_DNS,   /* the resolver's sockets: UDP, TCP[, netfilter]; status says how many */
 	MSG_GRACE, /* after a cancel, the job's processes are all gone; status: how many were
 	            * still there at the end of the kill grace and had to be killed */
+	MSG_NETNS, /* launcher to init: the sandbox's network namespace (net_ns_later) */
 };
 #define MSG_MAX_FDS 3
 
@@ -42,6 +43,8 @@ struct launch {
 	struct mount_fds pre;
 	int msgfd;  /* sandbox end of the message socket */
 	int syncfd; /* read end of the sync pipe */
+	int handfd; /* launcher to init: fds (MSG_NETNS), apart from the message socket, whose
+	             * unread data would reset it at init's exit and lose init's last report */
 };
 
 /* The signals the launcher blocks and init reads from a signalfd: the forwarded ones
@@ -54,5 +57,7 @@ bool signal_cancels(int sig);
 /* Sandbox side (ns.c): the init, PID 1 of the new namespaces. Builds the sandbox, runs the job,
  * reports its status and exits; never returns. */
 _Noreturn void ns_init_main(struct launch *l);
+/* Pass one fd over the message socket as a message of `type` (either side). 0 or -errno. */
+int ns_send_fd(int sock, int type, int fd);
 
 #endif

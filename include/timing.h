@@ -29,6 +29,7 @@ enum timing_phase {
 	T_MAPS,
 	T_HELPER_SPAWN,
 	T_GO,
+	T_NETNS_PARALLEL,
 	T_HELPER_READY,
 	T_AUDIT_START,
 	T_GUARD,

@@ -16,5 +16,7 @@
 /* Run fn(arg) in the child, with `stack` bytes of stack (rounded up to pages); fn must exec or
  * _exit. Returns the child's pid (SIGCHLD at its exit), or -1 with errno set. */
 pid_t vmspawn(int (*fn)(void *), void *arg, size_t stack);
+/* The same with more clone flags (CLONE_FILES: an fd the child opens is the caller's). */
+pid_t vmspawn_flags(int (*fn)(void *), void *arg, size_t stack, int flags);
 
 #endif

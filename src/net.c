@@ -1,6 +1,7 @@
 /* net.c — network namespace setup in the sandbox child: lo up (mode none). */
 #define _GNU_SOURCE
 #include "net.h"
+#include "net_int.h"
 #include "netspec.h"
 #include "nft.h"
 #include "dnsmsg.h"
@@ -32,7 +33,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 
-static int lo_up(void)
+int net_lo_up(void)
 {
 	_cleanup_close_ int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	struct ifreq ifr = {0};
@@ -153,7 +154,7 @@ int net_setup(const struct plan *p, int *nflog, int dns[3], struct step_err *e)
 
 	*nflog = -1;
 	dns[0] = dns[1] = dns[2] = -1;
-	if ((r = lo_up()) < 0)
+	if ((r = net_lo_up()) < 0)
 		return step_fail(e, r, "lo up");
 	if (n->mode == NET_NONE)
 		return 0;

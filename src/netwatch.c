@@ -286,12 +286,9 @@ static _Noreturn void child_main(const struct plan *p, const struct audit *paren
 	const char *step = "";
 	int r;
 
-	/* It goes with the launcher; a cancel's signals to the group are the job's business. */
+	/* It goes with the launcher (its signals: see netwatch_start). */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_NAME, "cis-netwatch"); /* what ps shows */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGTERM, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);
 	timing_stamp(T_N_START);
 	if ((r = confine(p, &step)) < 0) {
 		fprintf(stderr, "cisandbox: resolver: %s: %s\n", step, strerror(-r));
@@ -350,6 +347,13 @@ int netwatch_start(struct netwatch *w, const struct plan *p, const struct audit 
 	fflush(NULL);
 	w->pid = fork();
 	if (w->pid == 0) {
+		/* A cancel's signals to the runner's process group are the job's business: out of
+		 * the group, and ignored before they are unblocked (they were a window in which a
+		 * TERM to the group killed the resolver mid-cancel). */
+		setpgid(0, 0);
+		signal(SIGINT, SIG_IGN);
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGHUP, SIG_IGN);
 		sigemptyset(&all);
 		sigprocmask(SIG_SETMASK, &all, NULL); /* the launcher blocks them for signalfd */
 		place_fds(fds, N_FDS);

@@ -1,11 +1,13 @@
 /* ns.c — the sandbox side: init (PID 1 of the new user, mount, PID, UTS, IPC, cgroup and network
- * namespaces, cloned by the launcher in supervise.c) and the job it starts.
+ * namespaces, cloned by the launcher in supervise.c; without a network, the network namespace
+ * comes from the launcher at the network step, see net_ns_later) and the job it starts.
  *
  * In this fixed order (each step reports {step, errno, detail} to the launcher and exits 125 on
  * failure):
  *   init:  wait for id maps → non-dumpable → own session → job identity → build root (/ private,
  *          new root on tmpfs, /proc while the host's is still visible) → pivot_root + detach old
- *          root + read-only / → hostname → network (lo; with egress: nftables ruleset, the
+ *          root + read-only / → hostname → network (no network: join the namespace the
+ *          launcher made, never the host's; else lo, and with egress: nftables ruleset, the
  *          resolver's sockets to the launcher, wait for the helper's tap0) → empty the bounding
  *          set (the job inherits it) → start the job (vfork-like) → drop own capabilities →
  *          reap, until the job's main process exits (after a forwarded TERM, INT or HUP: until
@@ -82,9 +84,41 @@ static int send_fds(int sock, int type, const int *fds, size_t n)
 	return sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
-static int send_fd(int sock, int type, int fd)
+int ns_send_fd(int sock, int type, int fd)
 {
 	return send_fds(sock, type, &fd, 1);
+}
+
+/* The launcher's MSG_NETNS on the hand-over socket: the fd it carries, or -1. Blocking: it
+ * comes while we build the filesystem, or the launcher kills us. */
+static int recv_netns(int sock)
+{
+	char ctl[CMSG_SPACE(sizeof(int) * MSG_MAX_FDS)];
+	struct msg m;
+	struct iovec iov = {&m, sizeof(m)};
+	struct msghdr mh = {
+	    .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof(ctl)};
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd = -1;
+
+	while ((n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	c = n == (ssize_t)sizeof(m) ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (fd >= 0 && m.type != MSG_NETNS)
+		closep(&fd);
+	return fd;
+}
+
+/* Default mode: join the network namespace the launcher made beside us (lo is up in it). */
+static int join_netns(int msgfd, struct step_err *e)
+{
+	_cleanup_close_ int fd = recv_netns(msgfd);
+
+	return net_ns_join(fd, e);
 }
 
 /* ---- job process (forked by init; becomes the user's command) ---- */
@@ -155,7 +189,7 @@ static int job_setup(const struct launch *l, const char **step, struct step_err 
 		 * release it, and a denied call made meanwhile waits in the kernel until the
 		 * launcher reads the listener. (An ack cost two context switches per launch,
 		 * 0.18 ms measured, and no unix-socket garbage collection shows without it.) */
-		r = send_fd(l->msgfd, MSG_LISTENER, listener);
+		r = ns_send_fd(l->msgfd, MSG_LISTENER, listener);
 		close(listener);
 		if (r < 0)
 			return step_fail(e, r, "hand the notification fd to the supervisor");
@@ -226,11 +260,33 @@ static void close_all_but(const int *keep, size_t n)
 	close_range(lo, ~0U, 0);
 }
 
-static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, int msgfd,
-                      const char **step, struct step_err *e)
+/* The network step: the namespace joined or set up, the resolver's sockets handed over. */
+static int init_network(const struct launch *l, int *nflog, struct step_err *e)
 {
-	_cleanup_close_ int root = -1, nflog = -1;
+	const struct plan *p = l->p;
 	int r, dns[3] = {-1, -1, -1};
+
+	/* The ruleset names no interface but lo, so it goes in first, while the helper is still
+	 * starting (the first nftables and conntrack use in a namespace costs milliseconds). */
+	/* Launched by root with egress, the launcher has programmed the network namespace
+	 * (net_ns_separate): here init has no capability over it, by design. */
+	r = net_ns_later(p)      ? join_netns(l->handfd, e)
+	    : net_ns_separate(p) ? 0
+	                         : net_setup(p, nflog, dns, e);
+	if (r == 0 && dns[0] >= 0 &&
+	    (r = send_fds(l->msgfd, MSG_DNS, dns, dns[2] >= 0 ? 3 : 2)) < 0)
+		step_fail(e, r, "hand the resolver to the supervisor");
+	for (int i = 0; i < 3; i++)
+		closep(&dns[i]); /* the launcher holds them now */
+	return r;
+}
+
+static int init_setup(struct launch *l, const char **step, struct step_err *e)
+{
+	const struct plan *p = l->p;
+	const int syncfd = l->syncfd, msgfd = l->msgfd;
+	_cleanup_close_ int root = -1, nflog = -1;
+	int r;
 
 	*step = "identity";
 	if ((r = userns_enter_identity(p)) < 0)
@@ -250,7 +306,7 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
 			return -ESRCH;
 	}
 	*step = "mount";
-	if ((r = mount_build_root(p, pre, &root, e)) < 0)
+	if ((r = mount_build_root(p, &l->pre, &root, e)) < 0)
 		return r;
 	*step = "pivot_root";
 	if ((r = mount_pivot(root, e)) < 0)
@@ -260,16 +316,7 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
 	if (sethostname(CIS_HOSTNAME, strlen(CIS_HOSTNAME)) < 0)
 		return -errno;
 	*step = "network";
-	/* The ruleset names no interface but lo, so it goes in first, while the helper is still
-	 * starting (the first nftables and conntrack use in a namespace costs milliseconds). */
-	/* Launched by root with egress, the launcher has programmed the network namespace
-	 * (net_ns_separate): here init has no capability over it, by design. */
-	r = net_ns_separate(p) ? 0 : net_setup(p, &nflog, dns, e);
-	if (r == 0 && dns[0] >= 0 && (r = send_fds(msgfd, MSG_DNS, dns, dns[2] >= 0 ? 3 : 2)) < 0)
-		step_fail(e, r, "hand the resolver to the supervisor");
-	for (int i = 0; i < 3; i++)
-		closep(&dns[i]); /* the launcher holds them now */
-	if (r < 0)
+	if ((r = init_network(l, &nflog, e)) < 0)
 		return r;
 	timing_stamp(T_I_NETWORK);
 	/* With egress the helper started while we built the filesystem; the launcher says when
@@ -283,7 +330,7 @@ static int init_setup(const struct plan *p, struct mount_fds *pre, int syncfd, i
 		timing_stamp(T_I_HELPER_WAIT);
 	}
 	/* Audit mode: the launcher reads the flows; we keep no copy. */
-	if (nflog >= 0 && (r = send_fd(msgfd, MSG_NFLOG, nflog)) < 0)
+	if (nflog >= 0 && (r = ns_send_fd(msgfd, MSG_NFLOG, nflog)) < 0)
 		return step_fail(e, r, "hand the flow log to the supervisor");
 	return 0;
 }
@@ -416,6 +463,8 @@ static void init_close_fds(const struct launch *l)
 
 	keep[n++] = l->msgfd;
 	keep[n++] = l->syncfd;
+	if (l->handfd >= 0)
+		keep[n++] = l->handfd;
 	if (pre->ws >= 0)
 		keep[n++] = pre->ws;
 	for (size_t i = 0; pre->binds && i < p->n_mounts && n < ARRAY_SIZE(keep); i++)
@@ -453,7 +502,7 @@ noreturn void ns_init_main(struct launch *l)
 	signal_set(&mask);
 	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
 	timing_stamp(T_I_SESSION);
-	r = sfd < 0 ? -errno : init_setup(p, &l->pre, syncfd, msgfd, &step, &e);
+	r = sfd < 0 ? -errno : init_setup(l, &step, &e);
 	close(syncfd);
 	/* Init never execs: an empty bounding set costs it nothing, and the job inherits it. */
 	if (r == 0 && (step = "bounding set", r = caps_drop_bounding()) == 0 &&

@@ -72,7 +72,9 @@ static void read_msg(int fd, struct outcome *o, bool *eof)
 	ssize_t n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
 	struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
 
-	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN)) {
+	/* ECONNRESET: init exited with data of ours unread; what it sent is still queued after
+	 * the error, which the kernel reports first (once). */
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN && errno != ECONNRESET)) {
 		*eof = true;
 		return;
 	}
@@ -348,7 +350,7 @@ static pid_t clone_sandbox(const struct cgroup *cg, bool new_net)
 struct run {
 	struct launch l;
 	struct outcome o;
-	int sfd, msg_r, sync_w;
+	int sfd, msg_r, sync_w, hand_w;
 	pid_t init;
 	struct timespec t0;
 	const struct audit *audit;
@@ -357,6 +359,7 @@ struct run {
 	int host_net;        /* the launcher's own network namespace, while it is in the other */
 	int pend[4];         /* root mode: the resolver's sockets and the flow log, for netwatch */
 	int mntfd;           /* init's mount namespace, until the holder takes it */
+	int userfd;          /* init's user namespace, until its network namespace is made */
 	struct nshold hold;  /* keeps it past init's exit (nshold.h) */
 	char error[512];     /* why the run could not start */
 };
@@ -380,6 +383,7 @@ static void run_close(struct run *r)
 	net_ns_close(&r->netns);
 	closep(&r->host_net);
 	closep(&r->mntfd);
+	closep(&r->userfd);
 	nshold_release(&r->hold);
 	netwatch_stop(&r->o.nw, r->l.p, r->audit); /* a run that did not start (watch stops it) */
 	for (int i = 0; i < 4; i++)
@@ -387,8 +391,10 @@ static void run_close(struct run *r)
 	closep(&r->sfd);
 	closep(&r->msg_r);
 	closep(&r->sync_w);
+	closep(&r->hand_w);
 	closep(&r->l.msgfd);
 	closep(&r->l.syncfd);
+	closep(&r->l.handfd);
 	mount_fds_close(&r->l.pre, r->l.p->n_mounts);
 	free(r->l.prog.filter);
 	r->l.prog.filter = NULL;
@@ -423,6 +429,12 @@ static int prepare(struct run *r)
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
 		return start_failed(r, "socketpair", strerror(errno));
 	r->msg_r = fds[0], r->l.msgfd = fds[1];
+	/* Fds for init (no network: its network namespace) go over a socket of their own. */
+	if (net_ns_later(p)) {
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, fds) < 0)
+			return start_failed(r, "socketpair", strerror(errno));
+		r->hand_w = fds[0], r->l.handfd = fds[1];
+	}
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return start_failed(r, "pipe", strerror(errno));
 	r->l.syncfd = fds[0], r->sync_w = fds[1];
@@ -510,6 +522,28 @@ static int start_helper(struct run *r)
 	return 0;
 }
 
+/* No network: make init's network namespace now, while it builds the filesystem, and hand it
+ * over (net_ns_later). */
+static int start_netns(struct run *r)
+{
+	char why[256];
+	int netfd, e;
+
+	e = net_ns_beside(r->userfd, &netfd, why, sizeof(why));
+	closep(&r->userfd);
+	if (e < 0)
+		return start_failed(r, "network namespace", why);
+	e = ns_send_fd(r->hand_w, MSG_NETNS, netfd);
+	closep(&r->hand_w);
+	close(netfd);
+	/* EPIPE: init failed before its network step (a mount, say) and has said why; the watch
+	 * reads that, which is the error to report. */
+	if (e < 0 && e != -EPIPE)
+		return start_failed(r, "network namespace", strerror(-e));
+	timing_stamp(T_NETNS_PARALLEL);
+	return 0;
+}
+
 /* /proc/PID/ns/NAME, or -1. */
 static int open_ns(pid_t pid, const char *name)
 {
@@ -529,7 +563,7 @@ static int start(struct run *r)
 	if (net_ns_separate(p) && (e = separate_netns(r, why, sizeof(why))) < 0)
 		return start_failed(r, "network namespace", why);
 	fflush(NULL);
-	r->init = clone_sandbox(&r->l.cg, !net_ns_separate(p));
+	r->init = clone_sandbox(&r->l.cg, !net_ns_separate(p) && !net_ns_later(p));
 	if (net_ns_separate(p))
 		leave_netns(r);
 	if (r->init < 0) {
@@ -540,11 +574,12 @@ static int start(struct run *r)
 	if (r->init == 0) {
 		close(r->msg_r);
 		close(r->sync_w);
-		close(r->sfd);
+		close(r->sfd); /* (and hand_w, with every fd init does not keep) */
 		ns_init_main(&r->l);
 	}
 	closep(&r->l.msgfd);
 	closep(&r->l.syncfd);
+	closep(&r->l.handfd);
 	mount_fds_close(&r->l.pre, p->n_mounts);
 	free(r->l.prog.filter); /* the child has its copy */
 	r->l.prog.filter = NULL;
@@ -563,10 +598,14 @@ static int start(struct run *r)
 		return start_failed(r, "namespaces of the sandbox", strerror(-e));
 	/* Opened while init is still dumpable, like its network namespace. */
 	r->mntfd = open_ns(r->init, "mnt");
+	if (net_ns_later(p))
+		r->userfd = open_ns(r->init, "user");
 	/* sync_w stays open until we return: init reads its EOF as "launcher gone". */
 	if (write(r->sync_w, "1", 1) != 1)
 		return start_failed(r, "start sandbox", strerror(errno));
 	timing_stamp(T_GO);
+	if (net_ns_later(p) && (e = start_netns(r)) != 0)
+		return e;
 	if (p->net.mode != NET_NONE && (e = start_helper(r)) != 0)
 		return e;
 	net_ns_close(&r->netns); /* init holds the namespaces now, the helper its own refs */
@@ -680,17 +719,19 @@ static int not_started(struct run *r)
 int supervise_run(const struct plan *p, const struct audit *audit, bool *launcher_failed)
 {
 	struct run r = {
-	    .l = {.p = p, .msgfd = -1, .syncfd = -1, .pre = {.ws = -1}},
+	    .l = {.p = p, .msgfd = -1, .syncfd = -1, .handfd = -1, .pre = {.ws = -1}},
 	    .o = {.listener = -1, .nw = {.chan = -1, .rpc = -1}, .audit = audit, .p = p},
 	    .pend = {-1, -1, -1, -1},
 	    .sfd = -1,
 	    .msg_r = -1,
 	    .sync_w = -1,
+	    .hand_w = -1,
 	    .audit = audit,
 	    .helper = {.exit_w = -1, .ready_r = -1},
 	    .netns = {-1, -1},
 	    .host_net = -1,
 	    .mntfd = -1,
+	    .userfd = -1,
 	    .hold = {.release_w = -1}};
 	char limits[512];
 	int status, e;

@@ -36,6 +36,7 @@ static const struct {
     [T_MAPS] = {"id-maps", P_LAUNCHER},
     [T_HELPER_SPAWN] = {"helper-spawn", P_LAUNCHER},
     [T_GO] = {"go", P_LAUNCHER},
+    [T_NETNS_PARALLEL] = {"netns-parallel", P_LAUNCHER},
     [T_HELPER_READY] = {"helper-ready", P_LAUNCHER},
     [T_AUDIT_START] = {"audit-start", P_LAUNCHER},
     [T_GUARD] = {"guard-filter", P_LAUNCHER},

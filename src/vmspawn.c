@@ -10,6 +10,11 @@
 
 pid_t vmspawn(int (*fn)(void *), void *arg, size_t stack)
 {
+	return vmspawn_flags(fn, arg, stack, 0);
+}
+
+pid_t vmspawn_flags(int (*fn)(void *), void *arg, size_t stack, int flags)
+{
 	const size_t size = (stack + 4095) & ~(size_t)4095;
 	void *base = mmap(NULL, size, PROT_READ | PROT_WRITE,
 	                  MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -19,7 +24,7 @@ pid_t vmspawn(int (*fn)(void *), void *arg, size_t stack)
 	if (base == MAP_FAILED)
 		return -1;
 	/* CLONE_VFORK: back here only once the child has exec'd or exited, so its stack can go. */
-	pid = clone(fn, (char *)base + size, CLONE_VM | CLONE_VFORK | SIGCHLD, arg);
+	pid = clone(fn, (char *)base + size, CLONE_VM | CLONE_VFORK | flags | SIGCHLD, arg);
 	err = errno;
 	munmap(base, size);
 	errno = err;

@@ -1,11 +1,14 @@
 /* Isolation: host secrets, sockets, processes, fds, environment and terminal stay outside. */
 #include "harness.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <linux/nsfs.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -224,5 +227,42 @@ Test(isolation, root_mode_job_is_not_host_root, .timeout = 60)
 	kill(pid, SIGTERM);
 	wait_status(pid);
 	close(out);
+	dir_done(ws);
+}
+
+/* The job's network namespace is one made for it, owned by the sandbox's user namespace (so
+ * that no capability of another user namespace reaches it, and the job's own, none, is all it
+ * has), with lo up; not the launcher's. (Without a network it is made beside init's setup and
+ * handed over: this holds it to what CLONE_NEWNET gave.) */
+DUAL_TEST(isolation, network_namespace_owned_by_sandbox, .timeout = 60)
+{
+	char *ws = tmpdir_for(m), script[64], buf[8] = "", ours[64], theirs[64], path[64];
+	struct stat owner_st, user_st;
+	pid_t pid, init = 0, job = 0;
+	int fd, netfd, owner;
+
+	snprintf(script, sizeof(script), "echo READY; exec sleep 3600.44%d", m);
+	pid = cis_spawn(m, NULL, ARGS("run", "-w", ws, "--", "sh", "-c", script), &fd);
+	cr_assert(read_job(fd, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0, "%s", buf);
+	init = child_named(pid, "cisandbox");
+	for (int i = 0; i < 200 && init && !(job = child_named(init, "sleep")); i++)
+		usleep(10000);
+	cr_assert(job > 0, "init %d, job %d", init, job);
+	netns_of(job, theirs, sizeof(theirs));
+	netns_of(getpid(), ours, sizeof(ours));
+	cr_assert(theirs[0] && strcmp(theirs, ours) != 0, "the job is in the test's %s", ours);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", job);
+	cr_assert((netfd = open(path, O_RDONLY | O_CLOEXEC)) >= 0);
+	cr_assert((owner = ioctl(netfd, NS_GET_USERNS)) >= 0, "%s", strerror(errno));
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", job);
+	cr_assert(fstat(owner, &owner_st) == 0 && stat(path, &user_st) == 0);
+	cr_assert(owner_st.st_ino == user_st.st_ino && owner_st.st_dev == user_st.st_dev,
+	          "the job's network namespace is owned by another user namespace");
+	close(owner);
+	close(netfd);
+	kill(pid, SIGTERM);
+	free(slurp(fd));
+	close(fd);
+	wait_status(pid);
 	dir_done(ws);
 }

@@ -137,6 +137,49 @@ DUAL_TEST(netwatch, confined_and_fails_closed, .timeout = 60)
 	dir_done(ws);
 }
 
+/* A runner signals the step's process group (GitLab's cancel: TERM to the group; any signal a
+ * runner or a user sends to it): the launcher forwards it to the job, and the resolver is not
+ * in that group, so the job's lookups keep working through its traps. (The resolver's child
+ * unblocked the launcher's signals before ignoring them, and was in the group: a USR1 killed
+ * it always, a TERM in a window at its start.) */
+DUAL_TEST(netwatch, group_signal_spares_resolver, .timeout = 60)
+{
+	struct world wd;
+	char *ws = tmpdir_for(m), *log = cat(ws, "/out"), *go = cat(ws, "/go"), *output;
+	pid_t launcher, nw = 0;
+	int out, i;
+
+	world_up(&wd);
+	launcher =
+	    cis_spawn(m, NULL,
+	              ARGS("run", "-w", ws, "--workspace-mode", "bind", "--allow",
+	                   "pkg.allowed.test:80", "--", "sh", "-c",
+	                   "trap 'echo usr1 >> out' USR1\n"
+	                   "getent hosts pkg.allowed.test >/dev/null && echo first ok > out\n"
+	                   "while [ ! -e go ]; do sleep 0.02; done\n"
+	                   "getent hosts pkg.allowed.test >/dev/null && echo second ok >> out\n"),
+	              &out);
+	for (i = 0; i < 500 && !(file_has(log, "first ok") && (nw = netwatch_of(launcher))); i++)
+		usleep(10000);
+	cr_assert(nw > 0, "no cis-netwatch child of the launcher, or the first lookup failed");
+	cr_assert_eq(getpgid(launcher), launcher, "the launcher leads its process group");
+	cr_assert_neq(getpgid(nw), launcher, "the resolver is in the launcher's process group");
+	kill(-launcher, SIGUSR1);
+	for (i = 0; i < 300 && !file_has(log, "usr1"); i++)
+		usleep(10000);
+	write_text(go, "");
+	output = slurp(out);
+	cr_assert_eq(wait_status(launcher), 0, "%s", output);
+	cr_assert(file_has(log, "usr1"), "the job did not get the forwarded USR1");
+	cr_assert(file_has(log, "second ok"), "the lookup after the group's signal failed: %s",
+	          output);
+	cr_assert_not(strstr(output, "resolver (pid"), "%s", output);
+	free(output);
+	free(go);
+	world_down(&wd);
+	dir_done(ws);
+}
+
 /* Without egress there is no resolver: the launcher's filter is on from the start. */
 DUAL_TEST(netwatch, launcher_filtered_without_network, .timeout = 30)
 {

@@ -21,6 +21,7 @@ static const char *const launcher_phases[] = {"main",
                                               "clone",
                                               "id-maps",
                                               "go",
+                                              "netns-parallel",
                                               "audit-start",
                                               "guard-filter",
                                               "wait-job-status",
@@ -105,6 +106,8 @@ DUAL_TEST(timing, every_phase_once_in_order, .timeout = 30)
 	/* Across processes: init starts after the clone, the job after init forked it, the
 	 * launcher learns the status after the job was reaped. */
 	cr_assert(stamp_at(r.err, "init network") <= stamp_at(r.err, "job job-start"));
+	/* No network: its namespace is made beside init's work, before init joins it. */
+	cr_assert(stamp_at(r.err, "launcher netns-parallel") <= stamp_at(r.err, "init network"));
 	cr_assert(stamp_at(r.err, "job exec") <= stamp_at(r.err, "init wait-job"));
 	cr_assert(stamp_at(r.err, "init wait-job") <= stamp_at(r.err, "launcher wait-job-status"));
 	cr_assert(stamp_at(r.err, "init init-exit") <=
@@ -159,6 +162,8 @@ DUAL_TEST(timing, egress_phases, .timeout = 60)
 	cr_assert(stamp_at(r.err, "init wait-helper") <= stamp_at(r.err, "job job-start"));
 	if (m == ROOT) /* the launcher programs the sandbox's network namespace itself */
 		stamp_at(r.err, "launcher netns-setup");
+	/* With a network, its namespace comes with the clone (or before it, as root). */
+	cr_assert(!strstr(r.err, "netns-parallel"), "%s", r.err);
 	result_free(&r);
 	dir_done(ws);
 }

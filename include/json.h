@@ -65,7 +65,7 @@ char *json_print_compact(const struct json *j);
 void json_free(struct json *j);
 
 /* New values; NULL if out of memory (json_new_string also when s is NULL, and
- * json_new_string_array when any of the strings is). */
+ * json_new_string_array when v or any of the strings is). */
 struct json *json_new_object(void);
 struct json *json_new_array(void);
 struct json *json_new_string(const char *s);

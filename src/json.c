@@ -77,9 +77,10 @@ struct json *json_new_string(const char *s)
 	return j;
 }
 
+/* No array at all for an empty strv (v NULL), as cJSON: json_add_strv then adds no key. */
 struct json *json_new_string_array(const char *const *v, size_t n)
 {
-	struct json *a = json_new_array();
+	struct json *a = v ? json_new_array() : NULL;
 
 	for (size_t i = 0; a && i < n; i++) {
 		struct json *s = json_new_string(v[i]);

@@ -2,7 +2,8 @@
  * process that reads profiles, decision programs' answers, CI event files or audit lines, and in
  * the launcher that writes audit lines, reports and plans.
  *
- * The behaviour follows cJSON 1.7.15, the library this replaces, so that every output stays
+ * The behaviour follows cJSON 1.7.15 as Debian 12 ships it (1.7.15-1+deb12u4: numbers of any
+ * length since the CVE-2023-26819 fix), the library this replaces, so that every output stays
  * byte-identical: json_print is cJSON_Print's layout (tabs, "key":<TAB>, arrays inline), numbers
  * are "%1.15g" unless that does not read back, then "%1.17g" (NaN and infinities print as null),
  * control characters are escaped as \uXXXX in lower-case hex. The parser differs on purpose in
@@ -13,7 +14,7 @@
  *   - a UTF-8 byte order mark is skipped whatever follows (cJSON skips it only when the buffer
  *     holds at least two more bytes).
  * Otherwise it accepts what cJSON accepts, including its leniencies: any byte up to 0x20 counts
- * as white space, numbers are what strtod reads from a run of [0-9+-.eE] (so "01", "1." and
+ * as white space, numbers are what strtod reads from the run of [0-9+-.eE] (so "01", "1." and
  * "-.5" parse), raw control bytes and invalid UTF-8 pass inside strings, and json_parse ignores
  * what follows the first value. Nesting deeper than JSON_MAX_DEPTH arrays and objects is
  * rejected; the parser does not recurse, so the limit bounds memory, not the stack. */

@@ -190,7 +190,9 @@ struct json *json_get(const struct json *object, const char *key)
 
 	if (!object || !key)
 		return NULL;
-	json_for_each(c, object) if (c->string && strcmp(c->string, key) == 0) return c;
+	for (c = object->child; c; c = c->next)
+		if (c->string && strcmp(c->string, key) == 0)
+			return c;
 	return NULL;
 }
 
@@ -199,7 +201,8 @@ int json_size(const struct json *array)
 	const struct json *c;
 	int n = 0;
 
-	json_for_each(c, array) n++;
+	for (c = array ? array->child : NULL; c; c = c->next)
+		n++;
 	return n;
 }
 

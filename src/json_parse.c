@@ -149,22 +149,24 @@ static char *parse_string(struct parser *p)
 	return (char *)out;
 }
 
-/* As cJSON: strtod over the longest run (at most 63 bytes) of the bytes a number can hold. */
+/* As Debian's cJSON (CVE-2023-26819's fix: any length): strtod over a copy of the run of bytes
+ * a number can hold; the copy is needed because the text need not end with a NUL. */
 static bool parse_number(struct parser *p, struct json *j)
 {
-	char buf[64], *stop;
+	char *buf, *stop;
 	size_t n = 0;
+	bool ok;
 
-	while (n < sizeof(buf) - 1 && p->pos + n < p->len && p->s[p->pos + n] &&
+	while (p->pos + n < p->len && p->s[p->pos + n] &&
 	       strchr("0123456789+-eE.", p->s[p->pos + n]))
 		n++;
-	memcpy(buf, p->s + p->pos, n);
-	buf[n] = '\0';
-	j->valuedouble = strtod(buf, &stop);
-	if (stop == buf)
+	if (!(buf = strndup((const char *)p->s + p->pos, n)))
 		return false;
+	j->valuedouble = strtod(buf, &stop);
+	ok = stop != buf;
 	p->pos += (size_t)(stop - buf);
-	return true;
+	free(buf);
+	return ok;
 }
 
 static bool literal(struct parser *p, const char *word)

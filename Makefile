@@ -15,11 +15,13 @@ AA_VARIANT = $(if $(wildcard /etc/apparmor.d/abi/4.0),cisandbox,cisandbox.apparm
 VERSION := 0.1.0
 
 CC      ?= cc
-PKGS    := libseccomp libmnl libnftnl libcjson
+PKGS    := libseccomp libmnl libnftnl
 # Debian packages: to build, to test, to benchmark.
-DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libmnl-dev libnftnl-dev \
-             libcjson-dev
-DEB_TEST  := libcriterion-dev util-linux procps iproute2 man-db groff-base git python3 tar nftables \
+DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libmnl-dev libnftnl-dev
+# libcjson-dev: the unit tests and json fuzzer compare src/json.c with it, the integration tests
+# read our output with it (the binary does not link it).
+DEB_TEST  := libcjson-dev libcriterion-dev util-linux procps iproute2 man-db groff-base git \
+             python3 tar nftables \
              slirp4netns dnsmasq-base bind9-dnsutils clang libclang-rt-14-dev \
              login nodejs shellcheck curl apparmor debhelper dpkg-dev lintian bash-completion \
              uidmap clang-format
@@ -39,7 +41,7 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 HARDEN  := -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
 CFLAGS_BASE = -std=gnu17 -g $(WARN) -iquote include -DCIS_VERSION='"$(VERSION)"' \
               -DCIS_DATADIR='"$(DATADIR)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS_BASE = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LDLIBS_BASE = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
 CFLAGS  ?=
 LDFLAGS ?=
 HARDLD  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
@@ -133,7 +135,7 @@ $(BUILD)/libcis.a: $(LIBOBJS)
 # libcap-ng (no longer used: caps.c), measured with hyperfine; linked in, they are resolved at
 # build time.
 LDLIBS_BIN = -Wl,-Bstatic -lnftnl -lseccomp -Wl,-Bdynamic \
-             $(shell pkg-config --libs libmnl libcjson 2>/dev/null)
+             $(shell pkg-config --libs libmnl 2>/dev/null) -lm
 $(BUILD)/cisandbox: $(BUILD)/obj/main.o $(BUILD)/libcis.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HARDLD) $(LDFLAGS) -o $@ $^ $(LDLIBS_BIN)
@@ -152,10 +154,10 @@ $(BUILD)/%.js: src/hooks/runner-hook.js.in | $(BUILD)/obj
 
 $(BUILD)/unit-tests: $(UNIT) $(LIBOBJS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ $^ $(LDLIBS_BASE) -lcriterion
+	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ $^ $(LDLIBS_BASE) -lcriterion -lcjson
 $(BUILD)/unit-tests-asan: $(UNIT) $(ASANOBJS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS_BASE) $(ASANFL) -o $@ $^ $(LDLIBS_BASE) -lcriterion
+	$(Q)$(CC) $(CFLAGS_BASE) $(ASANFL) -o $@ $^ $(LDLIBS_BASE) -lcriterion -lcjson
 $(BUILD)/integration-tests: $(INTEG) tests/integration/harness.h | $(BUILD)/obj
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(CFLAGS_BASE) -O1 -o $@ $(INTEG) -lcriterion -lcjson
@@ -204,20 +206,21 @@ $(BUILD)/fuzz/fuzz_dns: tests/fuzz/fuzz_dns.c src/dnsmsg.c include/dnsmsg.h
 	@$(if $(Q),echo "  FUZZ-CC $@")
 	$(Q)clang -g -O1 -iquote include -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_dns.c src/dnsmsg.c
-# The file-command filter likewise (util.c for its allocation helpers).
-$(BUILD)/fuzz/fuzz_filecmd: tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c include/filecmd.h \
-		include/util.h
+# The file-command filter likewise (util.c for its allocation helpers, json.c for util.c).
+$(BUILD)/fuzz/fuzz_filecmd: tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c src/json.c \
+		include/filecmd.h include/util.h include/json.h
 	@mkdir -p $(@D)/corpus-filecmd
 	@$(if $(Q),echo "  FUZZ-CC $@")
 	$(Q)clang -g -O1 -iquote include -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c -lcjson
+		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c \
+		src/json.c -lm
 # The profile loader with the plan builder, the --allow/--dns-upstream entry parsers and the
 # NFLOG flow-record parser link every module from one instrumented archive (the built-in
 # profiles and seccomp policy included): they call into the plan, net and util layers.
 FUZZLIB := $(filter-out $(BUILD)/fuzzobj/main.o,$(SRCS:src/%.c=$(BUILD)/fuzzobj/%.o)) \
            $(BUILD)/fuzzobj/builtin_profiles.o $(BUILD)/fuzzobj/seccomp_builtin.o
 FUZZFL  := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZERS := profile allow nflog ci policy learn
+FUZZERS := profile allow nflog ci policy learn json
 $(BUILD)/fuzzobj/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ-CC $@")
@@ -235,7 +238,9 @@ $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(BUILD)/fuzz/libcis-fuzz.a
 	@mkdir -p $(@D)/corpus-$*
 	@$(if $(Q),echo "  FUZZ-LD $@")
 	$(Q)clang $(CFLAGS_BASE) $(FUZZFL) -fsanitize=fuzzer -o $@ $< $(BUILD)/fuzz/libcis-fuzz.a \
-		$(LDLIBS_BASE)
+		$(LDLIBS_BASE) $(FUZZ_LDLIBS)
+# The JSON parser and printer under test against libcjson, the behaviour they follow.
+$(BUILD)/fuzz/fuzz_json: FUZZ_LDLIBS = -lcjson
 fuzz: deps
 	@$(MAKE) --no-print-directory $(BUILD)/fuzz/fuzz_dns $(BUILD)/fuzz/fuzz_filecmd \
 		$(FUZZERS:%=$(BUILD)/fuzz/fuzz_%)

@@ -5,7 +5,7 @@
 
 #include "util.h"
 
-struct cJSON;
+struct json;
 
 /* What could not be written (mutable through a const struct audit: writing is the point). */
 struct audit_faults {
@@ -32,7 +32,7 @@ int audit_open(struct audit *a, const char *spec, struct cis_err *err);
  * added. A record that cannot be written is counted (audit_lost, and an "audit_lost" field in
  * the run's last records) and warned about on stderr when the log starts failing; whether that
  * ends the run is the caller's choice (audit.required). */
-void audit_event(const struct audit *a, const char *event, struct cJSON *fields);
+void audit_event(const struct audit *a, const char *event, struct json *fields);
 /* Records lost so far (0 without a log); *err (may be NULL) gets the last errno. */
 unsigned long audit_lost(const struct audit *a, int *err);
 void audit_close(struct audit *a);

@@ -10,7 +10,7 @@
 #include "seccomp.h"
 #include "spec.h"
 
-struct cJSON;
+struct json;
 
 #define LEARN_MAX_FLOWS    1024
 #define LEARN_MAX_NAMES    1024
@@ -58,7 +58,7 @@ void learn_obs_free(struct learn_obs *o);
  * refused). */
 bool learn_syscall_grantable(const struct cis_seccomp *s, const char *name);
 /* The learned profile (schema v1), owned by the caller. */
-struct cJSON *learn_profile_build(const struct learn_obs *o, const struct learn_parent *pa,
-                                  const struct cis_seccomp *s);
+struct json *learn_profile_build(const struct learn_obs *o, const struct learn_parent *pa,
+                                 const struct cis_seccomp *s);
 
 #endif

@@ -6,7 +6,7 @@
 
 #include "policy_spec.h"
 
-struct cJSON;
+struct json;
 
 #define POLICY_ANSWER_MAX  65536 /* bytes of a decision program's answer */
 #define POLICY_MAX_REASONS 32    /* reasons kept of one decision */
@@ -18,7 +18,7 @@ struct policy_answer {
 
 /* The built-in rules over an input of policy_input_build: true to allow; a deny pushes one
  * reason per broken rule ("deny_privileged: ..."). */
-bool policy_rules_eval(const struct policy_rules *r, const struct cJSON *input,
+bool policy_rules_eval(const struct policy_rules *r, const struct json *input,
                        struct strv *reasons);
 /* A decision program's stdout: {"result": true|false, "reasons": [...]} or OPA's
  * {"result": {"allow": true|false, "deny": [...]}} (allowed only with no deny). NULL with *out

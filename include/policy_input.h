@@ -9,10 +9,10 @@
 
 #define POLICY_INPUT_VERSION 1
 
-struct cJSON;
+struct json;
 
 /* {"version": 1, "job": {...}}; the caller owns it. */
-struct cJSON *policy_input_build(const struct plan *p);
+struct json *policy_input_build(const struct plan *p);
 /* Why the plan counts as privileged (one reason each), pushed onto why; none: not privileged. */
 void policy_input_privileged(const struct plan *p, struct strv *why);
 

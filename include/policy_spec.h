@@ -7,7 +7,7 @@
 
 #include "util.h"
 
-struct cJSON;
+struct json;
 
 #define POLICY_DEFAULT_TIMEOUT_MS 10000
 
@@ -27,15 +27,15 @@ struct policy_spec {
 
 /* Apply a "policy" object over out (a child's values over its parent's: scalars replace,
  * lists add). Errors name the file and the field: 0 or -EINVAL with err set. */
-int policy_spec_parse(const struct cJSON *v, const char *file, struct policy_spec *out,
+int policy_spec_parse(const struct json *v, const char *file, struct policy_spec *out,
                       struct cis_err *err);
 /* Add the section, when anything is set, to a profile printed in schema v1 (it loads back). */
-void policy_spec_json(struct cJSON *root, const struct policy_spec *s);
+void policy_spec_json(struct json *root, const struct policy_spec *s);
 void policy_spec_free(struct policy_spec *s);
 /* Printable ASCII without blanks, quotes, commas or backslashes, 1-128 bytes. */
 bool policy_label_valid(const char *s);
-/* A JSON array of the strings, empty when there are none (cJSON gives no array for 0). */
-struct cJSON *policy_json_strv(const struct strv *s);
+/* A JSON array of the strings, empty when there are none (json_add_strv adds none). */
+struct json *policy_json_strv(const struct strv *s);
 /* Does any built-in rule apply? */
 bool policy_rules_any(const struct policy_rules *r);
 void policy_rules_copy(struct policy_rules *dst, const struct policy_rules *src);

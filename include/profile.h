@@ -1,6 +1,6 @@
 /* profile.h — JSON profiles (schema v1, man/cisandbox-profile.5): found on the search path or
  * built in, validated strictly, `extends` resolved, flattened into plain structs. Nothing points
- * into cJSON after loading. Runs in the launcher only. */
+ * into the JSON tree after loading. Runs in the launcher only. */
 #ifndef CIS_PROFILE_H
 #define CIS_PROFILE_H
 

@@ -130,8 +130,8 @@ const char *secrets_tier_name(int tier);
 const char *secrets_spec_check(const char *spec);
 
 /* Add the set limits to a "limits" JSON object (profile show, dry-run, audit). */
-struct cJSON;
-void json_limits(struct cJSON *lim, const struct limits *l);
+struct json;
+void json_limits(struct json *lim, const struct limits *l);
 
 /* Free the strings of n mount operations and the array itself. */
 void mount_ops_free(struct mount_op *ops, size_t n);

@@ -101,11 +101,11 @@ const char *parse_bind_spec(const char *spec, char **src, char **dst);
 /* A valid environment variable name; with allow_glob, one trailing '*' is accepted. */
 bool env_name_valid(const char *name, bool allow_glob);
 
-/* Print a cJSON tree (pretty) to out and free it. 0 or -ENOMEM. */
-struct cJSON;
-int json_emit(struct cJSON *root, FILE *out);
+/* Print a JSON tree (pretty) to out and free it. 0 or -ENOMEM. */
+struct json;
+int json_emit(struct json *root, FILE *out);
 /* Add v as a string array under key. */
-void json_add_strv(struct cJSON *o, const char *key, const struct strv *v);
+void json_add_strv(struct json *o, const char *key, const struct strv *v);
 
 /* Write all of buf, retrying on EINTR/short writes. Returns 0 or -errno. */
 int write_all(int fd, const void *buf, size_t len);

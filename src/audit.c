@@ -6,8 +6,8 @@
 #include "net.h"
 #include "plan.h"
 #include "secrets.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -128,7 +128,7 @@ static void to_tap(const struct audit *a, const char *line, size_t len, bool add
 void audit_relay(const struct audit *a, const char *line, size_t len)
 {
 	_cleanup_free_ char *text = NULL;
-	cJSON *o, *ev;
+	struct json *o, *ev;
 
 	if (a->fd < 0)
 		return;
@@ -139,38 +139,38 @@ void audit_relay(const struct audit *a, const char *line, size_t len)
 	}
 	/* The journal takes fields: the event's name from the line itself. */
 	text = strndup(line, len && line[len - 1] == '\n' ? len - 1 : len);
-	o = text ? cJSON_Parse(text) : NULL;
-	ev = cJSON_GetObjectItemCaseSensitive(o, "event");
-	if (cJSON_IsString(ev))
+	o = text ? json_parse(text) : NULL;
+	ev = json_get(o, "event");
+	if (json_is_string(ev))
 		to_journal(a, ev->valuestring, text);
-	cJSON_Delete(o);
+	json_free(o);
 }
 
-void audit_event(const struct audit *a, const char *event, cJSON *fields)
+void audit_event(const struct audit *a, const char *event, struct json *fields)
 {
-	cJSON *o;
+	struct json *o;
 	char ts[128], *text;
 	size_t n;
 
 	if (a->fd < 0) {
-		cJSON_Delete(fields);
+		json_free(fields);
 		return;
 	}
-	o = cJSON_CreateObject();
+	o = json_new_object();
 	rfc3339_now(ts, sizeof(ts));
-	cJSON_AddNumberToObject(o, "v", 1);
-	cJSON_AddStringToObject(o, "ts", ts);
-	cJSON_AddStringToObject(o, "event", event);
-	cJSON_AddStringToObject(o, "sandbox", a->id);
-	for (cJSON *f = fields ? fields->child : NULL; f;) {
-		cJSON *next = f->next;
+	json_add_number(o, "v", 1);
+	json_add_string(o, "ts", ts);
+	json_add_string(o, "event", event);
+	json_add_string(o, "sandbox", a->id);
+	for (struct json *f = fields ? fields->child : NULL; f;) {
+		struct json *next = f->next;
 
-		cJSON_AddItemToObject(o, f->string, cJSON_DetachItemViaPointer(fields, f));
+		json_add(o, f->string, json_detach(fields, f));
 		f = next;
 	}
-	cJSON_Delete(fields);
-	text = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
+	json_free(fields);
+	text = json_print_compact(o);
+	json_free(o);
 	if (!text)
 		return;
 	to_tap(a, text, strlen(text), true);
@@ -202,17 +202,17 @@ void audit_close(struct audit *a)
 }
 
 /* CI metadata worth keeping with the run: who, what, which attempt. Never tokens. */
-static void add_str(cJSON *o, const char *key, const char *v)
+static void add_str(struct json *o, const char *key, const char *v)
 {
 	if (v)
-		cJSON_AddStringToObject(o, key, v);
+		json_add_string(o, key, v);
 }
 
 /* Who runs what, from where, with which tokens (names, never values). */
-static void json_ci(cJSON *o, const struct plan *p)
+static void json_ci(struct json *o, const struct plan *p)
 {
 	const struct ci_origin *c = &p->origin;
-	cJSON *t;
+	struct json *t;
 
 	add_str(o, "system", c->system);
 	add_str(o, "server", c->server);
@@ -222,14 +222,14 @@ static void json_ci(cJSON *o, const struct plan *p)
 	add_str(o, "run_id", c->run_id);
 	add_str(o, "job_id", c->job_id);
 	add_str(o, "actor", c->actor);
-	cJSON_AddBoolToObject(o, "fork", c->fork);
+	json_add_bool(o, "fork", c->fork);
 	add_str(o, "origin", c->why);
 	add_str(o, "tier", secrets_tier_name(p->secrets.tier));
-	t = cJSON_AddObjectToObject(o, "tokens");
+	t = json_add_object(o, "tokens");
 	json_add_strv(t, "passed", &c->passed);
 	json_add_strv(t, "withheld", &c->withheld);
 	if (p->timeout_ms)
-		cJSON_AddNumberToObject(t, "ttl_s", (double)(p->timeout_ms / 1000));
+		json_add_number(t, "ttl_s", (double)(p->timeout_ms / 1000));
 }
 
 /* FNV-1a of the plan as --dry-run prints it: equal hashes, equal sandboxes. */
@@ -252,23 +252,23 @@ static void plan_hash(const struct plan *p, char out[17])
 
 void audit_sandbox_create(const struct audit *a, const struct plan *p, const struct cgroup *cg)
 {
-	cJSON *f, *o;
+	struct json *f, *o;
 	char hash[17], map[64];
 
 	if (a->fd < 0)
 		return;
-	f = cJSON_CreateObject();
+	f = json_new_object();
 	plan_hash(p, hash);
-	o = cJSON_AddObjectToObject(f, "profile");
-	cJSON_AddStringToObject(o, "name", p->profile_name);
-	cJSON_AddStringToObject(o, "source", p->profile_source);
-	cJSON_AddStringToObject(f, "plan_hash", hash);
-	o = cJSON_AddObjectToObject(f, "plan");
-	cJSON_AddStringToObject(o, "workspace_mode", ws_mode_name(p->ws_mode));
+	o = json_add_object(f, "profile");
+	json_add_string(o, "name", p->profile_name);
+	json_add_string(o, "source", p->profile_source);
+	json_add_string(f, "plan_hash", hash);
+	o = json_add_object(f, "plan");
+	json_add_string(o, "workspace_mode", ws_mode_name(p->ws_mode));
 	if (p->workspace)
-		cJSON_AddStringToObject(o, "workspace", p->workspace);
-	cJSON_AddStringToObject(o, "network", net_mode_name(p->net.mode));
-	cJSON_AddBoolToObject(o, "seccomp_log_denied", p->seccomp.log_denied);
+		json_add_string(o, "workspace", p->workspace);
+	json_add_string(o, "network", net_mode_name(p->net.mode));
+	json_add_bool(o, "seccomp_log_denied", p->seccomp.log_denied);
 	/* Whether the host keeps "only what others could read" (private.h), and if not why. */
 	{
 		_cleanup_free_ char *priv =
@@ -279,122 +279,114 @@ void audit_sandbox_create(const struct audit *a, const struct plan *p, const str
 		        ? xstrdup("hidden (filtering overlays)")
 		        : xasprintf("NOT hidden (%s)", p->priv.reason ? p->priv.reason : "unknown");
 
-		cJSON_AddStringToObject(o, "private", priv);
+		json_add_string(o, "private", priv);
 	}
-	cJSON_AddNumberToObject(o, "timeout_ms", (double)p->timeout_ms);
-	json_limits(cJSON_AddObjectToObject(o, "limits"), &p->limits);
-	cJSON_AddStringToObject(o, "cgroup", cg->dirfd >= 0 ? cg->path : "none");
+	json_add_number(o, "timeout_ms", (double)p->timeout_ms);
+	json_limits(json_add_object(o, "limits"), &p->limits);
+	json_add_string(o, "cgroup", cg->dirfd >= 0 ? cg->path : "none");
 	snprintf(map, sizeof(map), "%u %u 1", CIS_JOB_UID, p->host_uid);
-	cJSON_AddStringToObject(f, "uid_map", map);
+	json_add_string(f, "uid_map", map);
 	snprintf(map, sizeof(map), "%u %u 1", CIS_JOB_GID, p->host_gid);
-	cJSON_AddStringToObject(f, "gid_map", map);
-	cJSON_AddBoolToObject(f, "as_root", p->as_root);
-	json_ci(cJSON_AddObjectToObject(f, "ci"), p);
-	cJSON_AddStringToObject(f, "version", CIS_VERSION);
+	json_add_string(f, "gid_map", map);
+	json_add_bool(f, "as_root", p->as_root);
+	json_ci(json_add_object(f, "ci"), p);
+	json_add_string(f, "version", CIS_VERSION);
 	audit_event(a, "sandbox.create", f);
 }
 
 void audit_job_start(const struct audit *a, const struct plan *p, int init_pid)
 {
-	cJSON *f;
+	struct json *f;
 
 	if (a->fd < 0)
 		return;
-	f = cJSON_CreateObject();
+	f = json_new_object();
 	json_add_strv(f, "argv", &p->argv);
-	cJSON_AddStringToObject(f, "cwd", p->workdir);
-	cJSON_AddNumberToObject(f, "pid", init_pid);
+	json_add_string(f, "cwd", p->workdir);
+	json_add_number(f, "pid", init_pid);
 	audit_event(a, "job.start", f);
 }
 
 void audit_policy_deny(const struct audit *a, const char *kind, const char *what, int pid, int err)
 {
-	cJSON *f;
+	struct json *f;
 
 	if (a->fd < 0)
 		return;
-	f = cJSON_CreateObject();
-	cJSON_AddStringToObject(f, "kind", kind);
-	cJSON_AddStringToObject(f, kind, what);
-	cJSON_AddNumberToObject(f, "pid", pid);
+	f = json_new_object();
+	json_add_string(f, "kind", kind);
+	json_add_string(f, kind, what);
+	json_add_number(f, "pid", pid);
 	if (!err)
-		cJSON_AddStringToObject(f, "learn", "let through: grantable");
+		json_add_string(f, "learn", "let through: grantable");
 	else
-		cJSON_AddStringToObject(f, "errno",
-		                        strerrorname_np(err) ? strerrorname_np(err) : "?");
+		json_add_string(f, "errno", strerrorname_np(err) ? strerrorname_np(err) : "?");
 	audit_event(a, "policy.deny", f);
 }
 
 void audit_job_exit(const struct audit *a, const struct job_end *e)
 {
-	cJSON *f;
+	struct json *f;
 
 	if (a->fd < 0)
 		return;
-	f = cJSON_CreateObject();
-	cJSON_AddStringToObject(f, "reason", e->reason);
-	cJSON_AddNumberToObject(f, "status", e->status);
+	f = json_new_object();
+	json_add_string(f, "reason", e->reason);
+	json_add_number(f, "status", e->status);
 	if (e->exit_code >= 0)
-		cJSON_AddNumberToObject(f, "exit_code", e->exit_code);
+		json_add_number(f, "exit_code", e->exit_code);
 	if (e->signal)
-		cJSON_AddStringToObject(f, "signal",
-		                        sigabbrev_np(e->signal) ? sigabbrev_np(e->signal) : "?");
-	cJSON_AddNumberToObject(f, "duration_ms", e->duration_ms);
-	cJSON_AddNumberToObject(f, "cpu_ms", e->cpu_ms);
+		json_add_string(f, "signal",
+		                sigabbrev_np(e->signal) ? sigabbrev_np(e->signal) : "?");
+	json_add_number(f, "duration_ms", e->duration_ms);
+	json_add_number(f, "cpu_ms", e->cpu_ms);
 	if (e->peak_bytes)
-		cJSON_AddNumberToObject(f, "peak_memory_bytes", (double)e->peak_bytes);
+		json_add_number(f, "peak_memory_bytes", (double)e->peak_bytes);
 	if (e->graced) {
-		cJSON_AddNumberToObject(f, "grace_ms", e->grace_ms);
-		cJSON_AddBoolToObject(f, "killed", e->killed);
+		json_add_number(f, "grace_ms", e->grace_ms);
+		json_add_bool(f, "killed", e->killed);
 	}
 	if (e->error)
-		cJSON_AddStringToObject(f, "error", e->error);
+		json_add_string(f, "error", e->error);
 	if (audit_lost(a, NULL))
-		cJSON_AddNumberToObject(f, "audit_lost", (double)audit_lost(a, NULL));
+		json_add_number(f, "audit_lost", (double)audit_lost(a, NULL));
 	audit_event(a, "job.exit", f);
 }
 
 void audit_sandbox_destroy(const struct audit *a, const struct cgroup_result *res, bool had_cgroup,
                            unsigned long denials)
 {
-	cJSON *f;
+	struct json *f;
 
 	if (a->fd < 0)
 		return;
-	f = cJSON_CreateObject();
+	f = json_new_object();
 	/* The launcher reaped init, and the kernel completes that only after every process of the
 	 * PID namespace is gone; with them go the mount and network namespaces and all tmpfs. */
-	cJSON_AddBoolToObject(f, "teardown_confirmed",
-	                      (!had_cgroup || res->removed) && !res->helper_left);
+	json_add_bool(f, "teardown_confirmed", (!had_cgroup || res->removed) && !res->helper_left);
 	if (res->helper_left)
-		cJSON_AddStringToObject(f, "network_helper", "left");
-	cJSON_AddNumberToObject(f, "processes_left", 0);
-	cJSON_AddStringToObject(f, "cgroup",
-	                        !had_cgroup    ? "none"
-	                        : res->removed ? "removed"
-	                                       : "left");
+		json_add_string(f, "network_helper", "left");
+	json_add_number(f, "processes_left", 0);
+	json_add_string(f, "cgroup", !had_cgroup ? "none" : res->removed ? "removed" : "left");
 	if (had_cgroup && res->left)
-		cJSON_AddNumberToObject(f, "cgroup_killed_leftovers", res->left);
-	cJSON_AddNumberToObject(f, "seccomp_denials", (double)denials);
+		json_add_number(f, "cgroup_killed_leftovers", res->left);
+	json_add_number(f, "seccomp_denials", (double)denials);
 	if (audit_lost(a, NULL))
-		cJSON_AddNumberToObject(f, "audit_lost", (double)audit_lost(a, NULL));
+		json_add_number(f, "audit_lost", (double)audit_lost(a, NULL));
 	audit_event(a, "sandbox.destroy", f);
 }
 
 void audit_egress_flow(const struct audit *a, const struct net_flow *f)
 {
 	char buf[96];
-	cJSON *o;
+	struct json *o;
 
 	if (a->fd < 0)
 		return;
 	net_flow_format(f, buf, sizeof(buf));
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "proto",
-	                        buf[0] == 't'   ? "tcp"
-	                        : buf[0] == 'u' ? "udp"
-	                                        : "other");
-	cJSON_AddStringToObject(o, "destination", strchr(buf, ' ') + 1);
-	cJSON_AddBoolToObject(o, "denied", f->denied);
+	o = json_new_object();
+	json_add_string(o, "proto", buf[0] == 't' ? "tcp" : buf[0] == 'u' ? "udp" : "other");
+	json_add_string(o, "destination", strchr(buf, ' ') + 1);
+	json_add_bool(o, "denied", f->denied);
 	audit_event(a, "egress.flow", o);
 }

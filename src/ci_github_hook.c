@@ -29,8 +29,8 @@
 #include "cli.h"
 #include "run.h"
 #include "util.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -51,9 +51,9 @@
 #define PROFILE_VAR "CISANDBOX_PROFILE"
 
 struct hook {
-	cJSON *in;
+	struct json *in;
 	const char *command;
-	const cJSON *args;
+	const struct json *args;
 	char work[PATH_MAX]; /* the runner's _work, resolved */
 	char *response;      /* responseFile */
 	char *job;           /* BASE/job-HASH */
@@ -87,14 +87,14 @@ static bool runner_dir(const char *name)
 int github_hook_parse(const char *text, char **command, char **response, char **work)
 {
 	static const char *const parents[] = {NULL, RESPONSES, "_temp"};
-	cJSON *in = text ? cJSON_Parse(text) : NULL;
-	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(in, "command");
-	const cJSON *resp = cJSON_GetObjectItemCaseSensitive(in, "responseFile");
+	struct json *in = text ? json_parse(text) : NULL;
+	const struct json *cmd = json_get(in, "command");
+	const struct json *resp = json_get(in, "responseFile");
 	char *dir;
 	int r = -EINVAL;
 
 	*command = *response = *work = NULL;
-	if (!cJSON_IsString(cmd) || !cJSON_IsString(resp) ||
+	if (!json_is_string(cmd) || !json_is_string(resp) ||
 	    !path_is_clean_absolute(resp->valuestring))
 		goto out;
 	/* responseFile is <_work>/_temp/_runner_hook_responses/<guid>.json: that names _work. */
@@ -113,19 +113,19 @@ int github_hook_parse(const char *text, char **command, char **response, char **
 	*work = dir;
 	r = 0;
 out:
-	cJSON_Delete(in);
+	json_free(in);
 	return r;
 }
 
 /* Write the response, never through a symlink (the runner made the file, empty). */
-static int respond(const struct hook *h, cJSON *body)
+static int respond(const struct hook *h, struct json *body)
 {
-	_cleanup_free_ char *text = cJSON_PrintUnformatted(body);
+	_cleanup_free_ char *text = json_print_compact(body);
 	_cleanup_free_ char *dir = xstrdup(h->response);
 	_cleanup_close_ int dfd = -1, fd = -1;
 	char *slash = strrchr(dir, '/');
 
-	cJSON_Delete(body);
+	json_free(body);
 	*slash = '\0';
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (dfd >= 0)
@@ -255,32 +255,32 @@ static char *externals(void)
 }
 
 /* What the workflow asked for and does not get, said once in the job's log. */
-static void say_ignored(const cJSON *ctr)
+static void say_ignored(const struct json *ctr)
 {
-	const cJSON *img = cJSON_GetObjectItemCaseSensitive(ctr, "image");
-	const cJSON *opt = cJSON_GetObjectItemCaseSensitive(ctr, "createOptions");
-	const cJSON *vol = cJSON_GetObjectItemCaseSensitive(ctr, "userMountVolumes");
-	const cJSON *ports = cJSON_GetObjectItemCaseSensitive(ctr, "portMappings");
+	const struct json *img = json_get(ctr, "image");
+	const struct json *opt = json_get(ctr, "createOptions");
+	const struct json *vol = json_get(ctr, "userMountVolumes");
+	const struct json *ports = json_get(ctr, "portMappings");
 	const char *p = getenv(PROFILE_VAR);
 
 	printf("cisandbox: the job container%s%s%s is not started: each step runs in a fresh "
 	       "cisandbox sandbox (profile %s, set by the runner)\n",
-	       cJSON_IsString(img) ? " \"" : "", cJSON_IsString(img) ? img->valuestring : "",
-	       cJSON_IsString(img) ? "\"" : "", p && *p ? p : "github-hook");
-	if ((cJSON_IsString(opt) && *opt->valuestring) || cJSON_GetArraySize(vol) > 0 ||
-	    cJSON_GetArraySize(ports) > 0)
+	       json_is_string(img) ? " \"" : "", json_is_string(img) ? img->valuestring : "",
+	       json_is_string(img) ? "\"" : "", p && *p ? p : "github-hook");
+	if ((json_is_string(opt) && *opt->valuestring) || json_size(vol) > 0 ||
+	    json_size(ports) > 0)
 		printf("cisandbox: ignored: options \"%s\", %d volume(s), %d port mapping(s)\n",
-		       cJSON_IsString(opt) ? opt->valuestring : "", cJSON_GetArraySize(vol),
-		       cJSON_GetArraySize(ports));
+		       json_is_string(opt) ? opt->valuestring : "", json_size(vol),
+		       json_size(ports));
 }
 
 /* The job container's environment (docker would give it to every step): kept for the
  * steps, as the workflow wrote it; it reaches only the sandbox. */
-static int save_container_env(const struct hook *h, const cJSON *ctr)
+static int save_container_env(const struct hook *h, const struct json *ctr)
 {
-	const cJSON *env = cJSON_GetObjectItemCaseSensitive(ctr, "environmentVariables");
+	const struct json *env = json_get(ctr, "environmentVariables");
 	_cleanup_free_ char *path = xasprintf("%s/env.json", h->job);
-	_cleanup_free_ char *text = cJSON_IsObject(env) ? cJSON_PrintUnformatted(env) : NULL;
+	_cleanup_free_ char *text = json_is_object(env) ? json_print_compact(env) : NULL;
 	_cleanup_close_ int fd =
 	    open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 
@@ -291,17 +291,17 @@ static int save_container_env(const struct hook *h, const cJSON *ctr)
 
 static int cmd_prepare(struct hook *h)
 {
-	const cJSON *ctr = cJSON_GetObjectItemCaseSensitive(h->args, "container");
-	const cJSON *svc = cJSON_GetObjectItemCaseSensitive(h->args, "services");
+	const struct json *ctr = json_get(h->args, "container");
+	const struct json *svc = json_get(h->args, "services");
 	_cleanup_free_ char *shown = NULL, *tools = NULL, *own = NULL, *ws = NULL;
-	cJSON *out, *ctx, *c;
+	struct json *out, *ctx, *c;
 	int r;
 
-	if (cJSON_GetArraySize(svc) > 0)
+	if (json_size(svc) > 0)
 		return hook_fail("services: are not supported: each step runs in its own sandbox, "
 		                 "and service containers would need a container engine (root on "
 		                 "this host); start what the job needs inside its steps");
-	if (!cJSON_IsObject(ctr))
+	if (!json_is_object(ctr))
 		return hook_fail("the job has no container: the runner should have refused it "
 		                 "(set ACTIONS_RUNNER_REQUIRE_JOB_CONTAINER=true in its .env)");
 	say_ignored(ctr);
@@ -319,15 +319,15 @@ static int cmd_prepare(struct hook *h)
 		                 getenv("GITHUB_WORKSPACE"), h->work);
 	if (github_empty_below("GITHUB_WORKSPACE", ws, h->work) != 0)
 		return 1;
-	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(out, "state"), "cisandbox", h->name);
-	ctx = cJSON_AddObjectToObject(out, "context");
-	c = cJSON_AddObjectToObject(ctx, "container");
-	cJSON_AddStringToObject(c, "id", h->name);
-	cJSON_AddStringToObject(c, "network", "cisandbox");
-	cJSON_AddObjectToObject(c, "ports");
-	cJSON_AddArrayToObject(ctx, "services");
-	cJSON_AddBoolToObject(out, "isAlpine", false);
+	out = json_new_object();
+	json_add_string(json_add_object(out, "state"), "cisandbox", h->name);
+	ctx = json_add_object(out, "context");
+	c = json_add_object(ctx, "container");
+	json_add_string(c, "id", h->name);
+	json_add_string(c, "network", "cisandbox");
+	json_add_object(c, "ports");
+	json_add_array(ctx, "services");
+	json_add_bool(out, "isAlpine", false);
 	return respond(h, out);
 }
 
@@ -345,12 +345,12 @@ static int cmd_cleanup(struct hook *h)
 
 static int cmd_container_step(const struct hook *h)
 {
-	const cJSON *img = cJSON_GetObjectItemCaseSensitive(h->args, "image");
+	const struct json *img = json_get(h->args, "image");
 
 	return hook_fail("Docker container actions (%s) cannot run here: they need a container "
 	                 "engine, which would give the job root on this host. Use a JavaScript, "
 	                 "composite or run: step instead, or a runner with a container runtime",
-	                 cJSON_IsString(img) ? img->valuestring
+	                 json_is_string(img) ? img->valuestring
 	                                     : "an action built from a Dockerfile");
 }
 
@@ -406,21 +406,21 @@ static void arg_fmt(struct argv *a, const char *flag, char *value)
  * PATH with the step's GITHUB_PATH entries (newest first) in front. */
 static void step_env(const struct hook *h, struct strv *env)
 {
-	const cJSON *vars = cJSON_GetObjectItemCaseSensitive(h->args, "environmentVariables");
-	const cJSON *pre = cJSON_GetObjectItemCaseSensitive(h->args, "prependPath"), *it;
+	const struct json *vars = json_get(h->args, "environmentVariables");
+	const struct json *pre = json_get(h->args, "prependPath"), *it;
 	_cleanup_free_ char *saved_path = xasprintf("%s/env.json", h->job);
 	_cleanup_free_ char *saved = read_text_file(saved_path);
-	cJSON *ctr = saved ? cJSON_Parse(saved) : NULL;
+	struct json *ctr = saved ? json_parse(saved) : NULL;
 	const char *base = SAFE_PATH;
 	char *path = xstrdup("");
 
 	strv_push(env, "HOME=" HOOK_HOME);
 	for (int pass = 0; pass < 2; pass++) {
-		const cJSON *from = pass ? vars : ctr;
+		const struct json *from = pass ? vars : ctr;
 
-		cJSON_ArrayForEach(it, from)
+		json_for_each(it, from)
 		{
-			if (!cJSON_IsString(it) || !env_name_valid(it->string, false))
+			if (!json_is_string(it) || !env_name_valid(it->string, false))
 				continue;
 			if (strcmp(it->string, "PATH") == 0)
 				base = it->valuestring;
@@ -429,11 +429,11 @@ static void step_env(const struct hook *h, struct strv *env)
 				               xasprintf("%s=%s", it->string, it->valuestring));
 		}
 	}
-	cJSON_ArrayForEach(it, pre)
+	json_for_each(it, pre)
 	{
 		char *next;
 
-		if (!cJSON_IsString(it) || !*it->valuestring)
+		if (!json_is_string(it) || !*it->valuestring)
 			continue;
 		next = xasprintf("%s%s:", path, it->valuestring);
 		free(path);
@@ -441,7 +441,7 @@ static void step_env(const struct hook *h, struct strv *env)
 	}
 	strv_push_take(env, xasprintf("PATH=%s%s", path, base));
 	free(path);
-	cJSON_Delete(ctr);
+	json_free(ctr);
 }
 
 /* The runner's directories, at the paths the step's variables name (see the top). */
@@ -492,9 +492,9 @@ static int step_mounts(const struct hook *h, struct argv *a)
 
 static int cmd_run_step(struct hook *h)
 {
-	const cJSON *ep = cJSON_GetObjectItemCaseSensitive(h->args, "entryPoint");
-	const cJSON *epa = cJSON_GetObjectItemCaseSensitive(h->args, "entryPointArgs"), *it;
-	const cJSON *wd = cJSON_GetObjectItemCaseSensitive(h->args, "workingDirectory");
+	const struct json *ep = json_get(h->args, "entryPoint");
+	const struct json *epa = json_get(h->args, "entryPointArgs"), *it;
+	const struct json *wd = json_get(h->args, "workingDirectory");
 	const char *profile = getenv(PROFILE_VAR);
 	struct argv *a;
 	struct strv env = {0};
@@ -506,9 +506,9 @@ static int cmd_run_step(struct hook *h)
 
 	if (stat(h->job, &st) < 0)
 		return hook_fail("%s: prepare_job did not run for this job", h->job);
-	if (!cJSON_IsString(ep) || !*ep->valuestring)
+	if (!json_is_string(ep) || !*ep->valuestring)
 		return hook_fail("run_script_step: no entryPoint");
-	if (cJSON_GetArraySize(epa) > MAX_ARGV)
+	if (json_size(epa) > MAX_ARGV)
 		return hook_fail("run_script_step: more than %d arguments", MAX_ARGV);
 	a = xcalloc(1, sizeof(*a));
 	arg(a, "cisandbox");
@@ -517,13 +517,13 @@ static int cmd_run_step(struct hook *h)
 	arg(a, profile && *profile ? profile : "github-hook");
 	arg(a, "--workspace-mode");
 	arg(a, "tmpfs");
-	if (cJSON_IsString(wd) && wd->valuestring[0] == '/')
+	if (json_is_string(wd) && wd->valuestring[0] == '/')
 		arg_fmt(a, "--chdir", normalize(wd->valuestring));
 	if (step_mounts(h, a) != 0)
 		goto out;
 	arg(a, "--");
 	arg(a, ep->valuestring);
-	cJSON_ArrayForEach(it, epa) arg(a, cJSON_IsString(it) ? it->valuestring : "");
+	json_for_each(it, epa) arg(a, json_is_string(it) ? it->valuestring : "");
 	a->v[a->n] = NULL;
 	step_env(h, &env);
 	if (cli_parse(a->n, (char **)a->v, &c, &err) < 0) {
@@ -546,7 +546,7 @@ out:
 static int hook_setup(struct hook *h)
 {
 	_cleanup_free_ char *text = slurp_fd(STDIN_FILENO), *work = NULL, *cmd = NULL;
-	const cJSON *state, *mine;
+	const struct json *state, *mine;
 	const char *parent = getenv("CISANDBOX_HOOK_PARENT");
 
 	/* Killed with container-hook.js (the runner's last resort on cancel): the sandbox goes
@@ -556,9 +556,9 @@ static int hook_setup(struct hook *h)
 	if (github_hook_parse(text, &cmd, &h->response, &work) < 0)
 		return hook_fail("stdin: not the runner's hook JSON {command, responseFile: "
 		                 "_work/_temp/" RESPONSES "/FILE, ...}");
-	h->in = cJSON_Parse(text);
-	h->args = cJSON_GetObjectItemCaseSensitive(h->in, "args");
-	h->command = cJSON_GetObjectItemCaseSensitive(h->in, "command")->valuestring;
+	h->in = json_parse(text);
+	h->args = json_get(h->in, "args");
+	h->command = json_get(h->in, "command")->valuestring;
 	if (!realpath(work, h->work))
 		return hook_fail("%s: %s", work, strerror(errno));
 	if (strcmp(h->work, "/") == 0)
@@ -568,9 +568,9 @@ static int hook_setup(struct hook *h)
 		return hook_fail("CISANDBOX_GITHUB_DIR=%s: must be a clean absolute path",
 		                 getenv("CISANDBOX_GITHUB_DIR"));
 	h->job = xasprintf("%s/%s", ci_state_base("CISANDBOX_GITHUB_DIR", "github"), h->name);
-	state = cJSON_GetObjectItemCaseSensitive(h->in, "state");
-	mine = cJSON_GetObjectItemCaseSensitive(state, "cisandbox");
-	if (cJSON_IsString(mine) && strcmp(mine->valuestring, h->name) != 0)
+	state = json_get(h->in, "state");
+	mine = json_get(state, "cisandbox");
+	if (json_is_string(mine) && strcmp(mine->valuestring, h->name) != 0)
 		return hook_fail("state names job %s, this runner's is %s", mine->valuestring,
 		                 h->name);
 	return 0;
@@ -587,7 +587,7 @@ int github_hook_main(void)
 	r = hook_setup(&h);
 	/* The runner parses the file after a zero exit: always a valid one ({} at least). */
 	if (r == 0)
-		r = respond(&h, cJSON_CreateObject());
+		r = respond(&h, json_new_object());
 	if (r != 0)
 		;
 	else if (strcmp(h.command, "prepare_job") == 0)
@@ -600,7 +600,7 @@ int github_hook_main(void)
 		r = cmd_cleanup(&h);
 	else
 		r = hook_fail("unknown command \"%s\"", h.command);
-	cJSON_Delete(h.in);
+	json_free(h.in);
 	free(h.response);
 	free(h.job);
 	free(h.name);

@@ -18,8 +18,8 @@
 #include "netspec.h"
 #include "run.h"
 #include "util.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -107,16 +107,16 @@ static int remove_job(const struct gl *g)
 
 static int cmd_config(void)
 {
-	cJSON *o = cJSON_CreateObject(), *drv;
+	struct json *o = json_new_object(), *drv;
 
-	cJSON_AddStringToObject(o, "builds_dir", BUILDS_DIR);
-	cJSON_AddStringToObject(o, "cache_dir", CACHE_DIR);
-	cJSON_AddBoolToObject(o, "builds_dir_is_shared", false);
-	cJSON_AddStringToObject(o, "hostname", "cisandbox");
-	drv = cJSON_AddObjectToObject(o, "driver");
-	cJSON_AddStringToObject(drv, "name", "cisandbox");
-	cJSON_AddStringToObject(drv, "version", CIS_VERSION);
-	cJSON_AddObjectToObject(o, "job_env");
+	json_add_string(o, "builds_dir", BUILDS_DIR);
+	json_add_string(o, "cache_dir", CACHE_DIR);
+	json_add_bool(o, "builds_dir_is_shared", false);
+	json_add_string(o, "hostname", "cisandbox");
+	drv = json_add_object(o, "driver");
+	json_add_string(drv, "name", "cisandbox");
+	json_add_string(drv, "version", CIS_VERSION);
+	json_add_object(o, "job_env");
 	return json_emit(o, stdout) < 0 ? 1 : 0;
 }
 

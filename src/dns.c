@@ -17,9 +17,9 @@
 #include "netspec.h"
 #include "nft.h"
 #include "util.h"
+#include "json.h"
 
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <libmnl/libmnl.h>
 #include <netinet/in.h>

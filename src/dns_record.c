@@ -9,9 +9,9 @@
 #include "netspec.h"
 #include "nft.h"
 #include "util.h"
+#include "json.h"
 
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -55,19 +55,19 @@ static struct seen *seen_find(struct dns_resolver *r, const struct dns_question 
 
 static void audit_name(const struct dns_resolver *r, const char *event, const struct seen *s)
 {
-	cJSON *o, *arr;
+	struct json *o, *arr;
 	char tb[16];
 
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "name", s->name);
-	cJSON_AddStringToObject(o, "type", type_name(s->type, tb, sizeof(tb)));
+	o = json_new_object();
+	json_add_string(o, "name", s->name);
+	json_add_string(o, "type", type_name(s->type, tb, sizeof(tb)));
 	if (!s->denied) {
-		arr = cJSON_AddArrayToObject(o, "addresses");
+		arr = json_add_array(o, "addresses");
 		for (size_t i = 0; i < s->n_addrs; i++) {
 			char a[INET6_ADDRSTRLEN];
 
 			inet_ntop(s->addrs[i].family, s->addrs[i].addr, a, sizeof(a));
-			cJSON_AddItemToArray(arr, cJSON_CreateString(a));
+			json_append(arr, json_new_string(a));
 		}
 	}
 	audit_event(r->audit, event, o);
@@ -113,15 +113,15 @@ void dns_record_answer(struct dns_resolver *r, const struct dns_question *q,
 void dns_audit_upstream(struct dns_resolver *r, const struct query *qr, const char *problem)
 {
 	char addr[64];
-	cJSON *o;
+	struct json *o;
 
 	if (r->upstream_events++ >= MAX_UPSTREAM_EVENTS)
 		return;
 	net_format_upstream(&r->p->net.upstream[qr->up], addr, sizeof(addr));
-	o = cJSON_CreateObject();
-	cJSON_AddStringToObject(o, "upstream", addr);
-	cJSON_AddStringToObject(o, "problem", problem);
-	cJSON_AddStringToObject(o, "name", qr->q.name);
+	o = json_new_object();
+	json_add_string(o, "upstream", addr);
+	json_add_string(o, "problem", problem);
+	json_add_string(o, "name", qr->q.name);
 	audit_event(r->audit, "dns.upstream", o);
 }
 

@@ -8,8 +8,8 @@
 #include "plan.h"
 #include "private.h"
 #include "profile.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -518,19 +518,19 @@ static void print_list(const struct list *l, FILE *out)
 	}
 }
 
-static cJSON *json_list(const struct list *l)
+static struct json *json_list(const struct list *l)
 {
-	cJSON *a = cJSON_CreateArray();
+	struct json *a = json_new_array();
 
 	for (size_t i = 0; i < l->n; i++) {
-		cJSON *o = cJSON_CreateObject();
+		struct json *o = json_new_object();
 
-		cJSON_AddStringToObject(o, "id", l->v[i].id);
-		cJSON_AddStringToObject(o, "status", status_names[l->v[i].st]);
-		cJSON_AddStringToObject(o, "detail", l->v[i].detail);
+		json_add_string(o, "id", l->v[i].id);
+		json_add_string(o, "status", status_names[l->v[i].st]);
+		json_add_string(o, "detail", l->v[i].detail);
 		if (l->v[i].fix[0])
-			cJSON_AddStringToObject(o, "fix", l->v[i].fix);
-		cJSON_AddItemToArray(a, o);
+			json_add_string(o, "fix", l->v[i].fix);
+		json_append(a, o);
 	}
 	return a;
 }
@@ -546,7 +546,7 @@ static bool holds(const struct list *l)
 static int emit(const struct report *rep, const struct profile *p, bool json)
 {
 	bool ok = holds(&rep->checks) && holds(&rep->promises);
-	cJSON *o;
+	struct json *o;
 
 	if (!json) {
 		printf("cisandbox doctor: kernel %s, %s\n", rep->f->kernel,
@@ -558,14 +558,14 @@ static int emit(const struct report *rep, const struct profile *p, bool json)
 		                  : "result: this host does NOT keep the profile's promises");
 		return ok ? 0 : 1;
 	}
-	o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "v", 1);
-	cJSON_AddStringToObject(o, "kernel", rep->f->kernel);
-	cJSON_AddBoolToObject(o, "as_root", rep->f->as_root);
-	cJSON_AddItemToObject(o, "checks", json_list(&rep->checks));
-	cJSON_AddStringToObject(o, "profile", p->name);
-	cJSON_AddItemToObject(o, "promises", json_list(&rep->promises));
-	cJSON_AddBoolToObject(o, "ok", ok);
+	o = json_new_object();
+	json_add_number(o, "v", 1);
+	json_add_string(o, "kernel", rep->f->kernel);
+	json_add_bool(o, "as_root", rep->f->as_root);
+	json_add(o, "checks", json_list(&rep->checks));
+	json_add_string(o, "profile", p->name);
+	json_add(o, "promises", json_list(&rep->promises));
+	json_add_bool(o, "ok", ok);
 	if (json_emit(o, stdout) < 0)
 		return CIS_EXIT_LAUNCHER;
 	return ok ? 0 : 1;

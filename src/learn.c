@@ -4,8 +4,8 @@
 #include "learn.h"
 #include "audit.h"
 #include "learn_obs.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -118,14 +118,14 @@ static char *command_line(const struct plan *p)
 
 /* Loaded back from the text before it is written (the launcher may create and write files
  * here, under its own filter, guard.h; not rename them). */
-static int write_checked(const char *out, cJSON *prof, struct cis_err *err)
+static int write_checked(const char *out, struct json *prof, struct cis_err *err)
 {
-	_cleanup_free_ char *text = cJSON_Print(prof);
+	_cleanup_free_ char *text = json_print(prof);
 	_cleanup_close_ int fd = -1;
 	struct profile back;
 	int r;
 
-	cJSON_Delete(prof);
+	json_free(prof);
 	if (!text)
 		return cis_err_set(err, "--learn %s: out of memory", out);
 	if ((r = profile_load_text(text, out, &back, err)) < 0)

@@ -6,9 +6,9 @@
 #include "learn_obs.h"
 #include "dnsmsg.h"
 #include "policy_spec.h"
+#include "json.h"
 
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -107,14 +107,14 @@ static bool canon_addr(const char *in, char out[48])
 	return !(fam == AF_INET6 && memcmp(raw, &in6addr_loopback, 16) == 0);
 }
 
-static const char *str(const cJSON *o, const char *key)
+static const char *str(const struct json *o, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	const struct json *v = json_get(o, key);
 
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return json_is_string(v) ? v->valuestring : NULL;
 }
 
-static bool on_syscall(struct learn_obs *o, const cJSON *ev)
+static bool on_syscall(struct learn_obs *o, const struct json *ev)
 {
 	const char *kind = str(ev, "kind"), *name = str(ev, "syscall");
 
@@ -163,7 +163,7 @@ static bool parse_dest(const char *d, struct learn_flow *f)
 	return canon_addr(host, f->addr);
 }
 
-static bool on_flow(struct learn_obs *o, const cJSON *ev)
+static bool on_flow(struct learn_obs *o, const struct json *ev)
 {
 	const char *proto = str(ev, "proto"), *dest = str(ev, "destination");
 	struct learn_flow f = {0};
@@ -173,7 +173,7 @@ static bool on_flow(struct learn_obs *o, const cJSON *ev)
 	f.udp = strcmp(proto, "udp") == 0;
 	if (strcmp(proto, "tcp") != 0 && !f.udp)
 		f.port = 0;
-	f.denied = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ev, "denied"));
+	f.denied = json_is_true(json_get(ev, "denied"));
 	for (size_t i = 0; i < o->n_flows; i++)
 		if (strcmp(o->flows[i].addr, f.addr) == 0 && o->flows[i].port == f.port &&
 		    o->flows[i].udp == f.udp)
@@ -198,20 +198,20 @@ static struct learn_name *name_slot(struct learn_obs *o, const char *name)
 	return &o->names[o->n_names++];
 }
 
-static bool on_answer(struct learn_obs *o, const cJSON *ev)
+static bool on_answer(struct learn_obs *o, const struct json *ev)
 {
 	const char *name = str(ev, "name");
-	const cJSON *it;
+	const struct json *it;
 	struct learn_name *nm;
 
 	if (!name || !host_name_ok(name) || !(nm = name_slot(o, name)))
 		return name != NULL;
-	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(ev, "addresses"))
+	json_for_each(it, json_get(ev, "addresses"))
 	{
 		char a[48];
 		bool have = false;
 
-		if (!cJSON_IsString(it) || !canon_addr(it->valuestring, a))
+		if (!json_is_string(it) || !canon_addr(it->valuestring, a))
 			continue;
 		for (size_t i = 0; i < nm->n_addrs && !have; i++)
 			have = strcmp(nm->addrs[i], a) == 0;
@@ -223,13 +223,13 @@ static bool on_answer(struct learn_obs *o, const cJSON *ev)
 
 void learn_obs_line(struct learn_obs *o, const char *id, const char *line, size_t len)
 {
-	cJSON *ev = cJSON_ParseWithLength(line, len);
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, "v");
+	struct json *ev = json_parse_len(line, len);
+	const struct json *v = json_get(ev, "v");
 	const char *event = str(ev, "event"), *sandbox = str(ev, "sandbox");
 	bool used = false;
 
 	o->lines++;
-	if (cJSON_IsNumber(v) && v->valuedouble == 1 && event && sandbox &&
+	if (json_is_number(v) && v->valuedouble == 1 && event && sandbox &&
 	    strcmp(sandbox, id) == 0) {
 		if (strcmp(event, "policy.deny") == 0)
 			used = on_syscall(o, ev);
@@ -241,7 +241,7 @@ void learn_obs_line(struct learn_obs *o, const char *id, const char *line, size_
 			used = true; /* one of ours, nothing to learn from */
 	}
 	o->ignored += !used;
-	cJSON_Delete(ev);
+	json_free(ev);
 }
 
 void learn_obs_free(struct learn_obs *o)
@@ -411,32 +411,32 @@ static void learned_free(struct learned *l)
 	strv_free(&l->unused);
 }
 
-static void add_strv(cJSON *o, const char *key, const struct strv *s)
+static void add_strv(struct json *o, const char *key, const struct strv *s)
 {
-	cJSON_AddItemToObject(o, key, policy_json_strv(s));
+	json_add(o, key, policy_json_strv(s));
 }
 
-static void json_network(cJSON *root, const struct learned *l, const struct learn_parent *pa)
+static void json_network(struct json *root, const struct learned *l, const struct learn_parent *pa)
 {
-	cJSON *net;
+	struct json *net;
 
 	if (l->allow.n) {
-		net = cJSON_AddObjectToObject(root, "network");
-		cJSON_AddStringToObject(net, "mode", "allowlist");
+		net = json_add_object(root, "network");
+		json_add_string(net, "mode", "allowlist");
 		add_strv(net, "allow", &l->allow);
 	} else if ((pa->mode == NET_OPEN || pa->mode == NET_AUDIT) &&
 	           (!pa->allow || !pa->allow->n)) {
 		/* It needed no egress at all. */
-		net = cJSON_AddObjectToObject(root, "network");
-		cJSON_AddStringToObject(net, "mode", "none");
+		net = json_add_object(root, "network");
+		json_add_string(net, "mode", "none");
 	}
 }
 
-cJSON *learn_profile_build(const struct learn_obs *o, const struct learn_parent *pa,
-                           const struct cis_seccomp *s)
+struct json *learn_profile_build(const struct learn_obs *o, const struct learn_parent *pa,
+                                 const struct cis_seccomp *s)
 {
 	struct learned l = {0};
-	cJSON *root = cJSON_CreateObject();
+	struct json *root = json_new_object();
 	_cleanup_free_ char *desc = NULL;
 	char name[65];
 
@@ -449,13 +449,13 @@ cJSON *learn_profile_build(const struct learn_obs *o, const struct learn_parent 
 	sort(&l.unused);
 	snprintf(name, sizeof(name), "%.56s-learned", pa->name);
 	desc = describe(&l, pa);
-	cJSON_AddNumberToObject(root, "version", 1);
-	cJSON_AddStringToObject(root, "name", name);
-	cJSON_AddStringToObject(root, "extends", pa->extends);
-	cJSON_AddStringToObject(root, "description", desc);
+	json_add_number(root, "version", 1);
+	json_add_string(root, "name", name);
+	json_add_string(root, "extends", pa->extends);
+	json_add_string(root, "description", desc);
 	json_network(root, &l, pa);
 	if (l.sys_allow.n) {
-		cJSON *sc = cJSON_AddObjectToObject(root, "seccomp");
+		struct json *sc = json_add_object(root, "seccomp");
 
 		/* A chain without seccomp.allow has the default; a list of ours would replace it.
 		 */

@@ -20,8 +20,8 @@
 #include "net.h"
 #include "seccomp.h"
 #include "timing.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -455,7 +455,7 @@ static void relay(struct netwatch *w, const struct audit *a)
 static void died(struct netwatch *w, const struct audit *a)
 {
 	int st = 0;
-	cJSON *o = cJSON_CreateObject();
+	struct json *o = json_new_object();
 
 	waitpid(w->pid, &st, 0);
 	w->gone = true;
@@ -464,9 +464,9 @@ static void died(struct netwatch *w, const struct audit *a)
 	        "lookups fail from now on\n",
 	        w->pid, WIFSIGNALED(st) ? "was killed by signal" : "exited with status",
 	        WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
-	cJSON_AddNumberToObject(o, "pid", w->pid);
-	cJSON_AddNumberToObject(o, WIFSIGNALED(st) ? "signal" : "status",
-	                        WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
+	json_add_number(o, "pid", w->pid);
+	json_add_number(o, WIFSIGNALED(st) ? "signal" : "status",
+	                WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 	audit_event(a, "resolver.died", o);
 }
 

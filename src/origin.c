@@ -3,8 +3,8 @@
  * in a shell: step the step's, on GitLab's custom executor CUSTOM_ENV_*. */
 #define _GNU_SOURCE
 #include "origin.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <string.h>
 
 static const char *const identity_tokens[] = {"ACTIONS_ID_TOKEN_REQUEST_TOKEN",
@@ -33,19 +33,18 @@ static char *var(const char *name)
 	return v && *v ? xstrdup(v) : NULL;
 }
 
-static const char *repo_of(const cJSON *pr, const char *side)
+static const char *repo_of(const struct json *pr, const char *side)
 {
-	const cJSON *repo =
-	    cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(pr, side), "repo");
-	const cJSON *name = cJSON_GetObjectItemCaseSensitive(repo, "full_name");
+	const struct json *repo = json_get(json_get(pr, side), "repo");
+	const struct json *name = json_get(repo, "full_name");
 
-	return cJSON_IsString(name) ? name->valuestring : NULL;
+	return json_is_string(name) ? name->valuestring : NULL;
 }
 
 bool origin_pull_request_fork(const char *event_json, const char *event, char **why)
 {
-	cJSON *ev = event_json ? cJSON_Parse(event_json) : NULL;
-	const cJSON *pr = cJSON_GetObjectItemCaseSensitive(ev, "pull_request");
+	struct json *ev = event_json ? json_parse(event_json) : NULL;
+	const struct json *pr = json_get(ev, "pull_request");
 	const char *head = repo_of(pr, "head"), *base = repo_of(pr, "base");
 	bool fork = true;
 
@@ -65,7 +64,7 @@ bool origin_pull_request_fork(const char *event_json, const char *event, char **
 		free(*why);
 		*why = note;
 	}
-	cJSON_Delete(ev);
+	json_free(ev);
 	return fork;
 }
 

@@ -8,8 +8,8 @@
 #include "audit.h"
 #include "policy_eval.h"
 #include "policy_input.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -176,15 +176,15 @@ static const char *prog_run(const struct policy_prog *pg, const char *input, uin
 static void audit_decision(const struct audit *a, const char *decider, const char *cmd, bool allow,
                            const struct strv *reasons, const char *error)
 {
-	cJSON *f = cJSON_CreateObject();
+	struct json *f = json_new_object();
 
-	cJSON_AddStringToObject(f, "decider", decider);
+	json_add_string(f, "decider", decider);
 	if (cmd)
-		cJSON_AddStringToObject(f, "command", cmd);
-	cJSON_AddBoolToObject(f, "allow", allow);
-	cJSON_AddItemToObject(f, "reasons", policy_json_strv(reasons));
+		json_add_string(f, "command", cmd);
+	json_add_bool(f, "allow", allow);
+	json_add(f, "reasons", policy_json_strv(reasons));
 	if (error)
-		cJSON_AddStringToObject(f, "error", error);
+		json_add_string(f, "error", error);
 	audit_event(a, "policy.decision", f);
 }
 
@@ -242,7 +242,7 @@ static int ask(const struct plan *p, const struct policy_prog *pg, const char *i
 int policy_decide(const struct plan *p, const struct audit *a, struct cis_err *err)
 {
 	const struct policy_plan *pp = &p->policy;
-	cJSON *input, *wrap;
+	struct json *input, *wrap;
 	char *text;
 	int r = 0;
 
@@ -260,10 +260,10 @@ int policy_decide(const struct plan *p, const struct audit *a, struct cis_err *e
 			fputs("cisandbox: policy.rules: the run is allowed\n", stderr);
 		strv_free(&reasons);
 	}
-	wrap = cJSON_CreateObject();
-	cJSON_AddItemToObject(wrap, "input", input);
-	text = cJSON_PrintUnformatted(wrap);
-	cJSON_Delete(wrap);
+	wrap = json_new_object();
+	json_add(wrap, "input", input);
+	text = json_print_compact(wrap);
+	json_free(wrap);
 	for (size_t i = 0; r == 0 && i < pp->n_progs; i++) {
 		char *line = xasprintf("%s\n", text ? text : "{}");
 

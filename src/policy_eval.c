@@ -3,16 +3,16 @@
  * the two documented shapes allows; anything else is a reason to refuse the run. */
 #define _GNU_SOURCE
 #include "policy_eval.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 
 #define REASON_MAX 512
 
-static const cJSON *get(const cJSON *o, const char *key)
+static const struct json *get(const struct json *o, const char *key)
 {
-	return cJSON_GetObjectItemCaseSensitive(o, key);
+	return json_get(o, key);
 }
 
 /* Reasons end up on stderr and in the audit log: printable, bounded. */
@@ -30,16 +30,16 @@ static void push_reason(struct strv *reasons, const char *s)
 	strv_push_take(reasons, r);
 }
 
-static char *join(const cJSON *arr)
+static char *join(const struct json *arr)
 {
 	char *out = xstrdup("");
-	const cJSON *it;
+	const struct json *it;
 
-	cJSON_ArrayForEach(it, arr)
+	json_for_each(it, arr)
 	{
 		char *next;
 
-		if (!cJSON_IsString(it))
+		if (!json_is_string(it))
 			continue;
 		next = xasprintf("%s%s%s", out, *out ? ", " : "", it->valuestring);
 		free(out);
@@ -48,53 +48,53 @@ static char *join(const cJSON *arr)
 	return out;
 }
 
-static bool has_string(const cJSON *arr, const char *want)
+static bool has_string(const struct json *arr, const char *want)
 {
-	const cJSON *it;
+	const struct json *it;
 
-	cJSON_ArrayForEach(it, arr)
+	json_for_each(it, arr)
 	{
-		if (cJSON_IsString(it) && strcmp(it->valuestring, want) == 0)
+		if (json_is_string(it) && strcmp(it->valuestring, want) == 0)
 			return true;
 	}
 	return false;
 }
 
-static void rule_privileged(const cJSON *job, struct strv *reasons)
+static void rule_privileged(const struct json *job, struct strv *reasons)
 {
-	const cJSON *it;
+	const struct json *it;
 
-	if (!cJSON_IsTrue(get(job, "privileged")))
+	if (!json_is_true(get(job, "privileged")))
 		return;
-	cJSON_ArrayForEach(it, get(job, "privileged_why"))
+	json_for_each(it, get(job, "privileged_why"))
 	{
 		_cleanup_free_ char *r = xasprintf(
-		    "deny_privileged: %s", cJSON_IsString(it) ? it->valuestring : "privileged");
+		    "deny_privileged: %s", json_is_string(it) ? it->valuestring : "privileged");
 		push_reason(reasons, r);
 	}
 }
 
-static void rule_sockets(const cJSON *job, struct strv *reasons)
+static void rule_sockets(const struct json *job, struct strv *reasons)
 {
-	const cJSON *m;
+	const struct json *m;
 
-	cJSON_ArrayForEach(m, get(job, "mounts"))
+	json_for_each(m, get(job, "mounts"))
 	{
-		const cJSON *host = get(m, "host"), *path = get(m, "path");
+		const struct json *host = get(m, "host"), *path = get(m, "path");
 		_cleanup_free_ char *r = NULL;
 
-		if (!cJSON_IsTrue(get(m, "socket")))
+		if (!json_is_true(get(m, "socket")))
 			continue;
 		r = xasprintf("deny_host_sockets: host socket %s shown at %s",
-		              cJSON_IsString(host) ? host->valuestring : "?",
-		              cJSON_IsString(path) ? path->valuestring : "?");
+		              json_is_string(host) ? host->valuestring : "?",
+		              json_is_string(path) ? path->valuestring : "?");
 		push_reason(reasons, r);
 	}
 }
 
-static void rule_labels(const struct strv *want, const cJSON *job, struct strv *reasons)
+static void rule_labels(const struct strv *want, const struct json *job, struct strv *reasons)
 {
-	const cJSON *labels = get(job, "labels");
+	const struct json *labels = get(job, "labels");
 	_cleanup_free_ char *have = join(labels);
 
 	for (size_t i = 0; i < want->n; i++) {
@@ -108,15 +108,15 @@ static void rule_labels(const struct strv *want, const cJSON *job, struct strv *
 	}
 }
 
-static void rule_token_ttl(uint64_t max_ms, const cJSON *job, struct strv *reasons)
+static void rule_token_ttl(uint64_t max_ms, const struct json *job, struct strv *reasons)
 {
-	const cJSON *tokens = get(job, "tokens"), *ttl = get(job, "token_ttl_minutes");
+	const struct json *tokens = get(job, "tokens"), *ttl = get(job, "token_ttl_minutes");
 	_cleanup_free_ char *names = join(tokens), *r = NULL;
 	char buf[32];
 
 	if (!*names)
 		return;
-	if (!cJSON_IsNumber(ttl))
+	if (!json_is_number(ttl))
 		r = xasprintf("max_token_ttl: tokens (%s) reach a job without a time limit "
 		              "(at most %s)",
 		              names, format_duration(max_ms, buf));
@@ -128,9 +128,9 @@ static void rule_token_ttl(uint64_t max_ms, const cJSON *job, struct strv *reaso
 		push_reason(reasons, r);
 }
 
-bool policy_rules_eval(const struct policy_rules *r, const cJSON *input, struct strv *reasons)
+bool policy_rules_eval(const struct policy_rules *r, const struct json *input, struct strv *reasons)
 {
-	const cJSON *job = get(input, "job");
+	const struct json *job = get(input, "job");
 	size_t before = reasons->n;
 
 	if (r->deny_privileged > 0)
@@ -144,68 +144,68 @@ bool policy_rules_eval(const struct policy_rules *r, const cJSON *input, struct 
 }
 
 /* An array of strings (absent: none); false for anything else. */
-static bool take_reasons(const cJSON *arr, struct strv *out)
+static bool take_reasons(const struct json *arr, struct strv *out)
 {
-	const cJSON *it;
+	const struct json *it;
 
 	if (!arr)
 		return true;
-	if (!cJSON_IsArray(arr))
+	if (!json_is_array(arr))
 		return false;
-	cJSON_ArrayForEach(it, arr)
+	json_for_each(it, arr)
 	{
-		if (!cJSON_IsString(it))
+		if (!json_is_string(it))
 			return false;
 		push_reason(out, it->valuestring);
 	}
 	return true;
 }
 
-static const char *parse_result(const cJSON *root, struct policy_answer *out)
+static const char *parse_result(const struct json *root, struct policy_answer *out)
 {
-	const cJSON *res = get(root, "result"), *allow, *deny;
+	const struct json *res = get(root, "result"), *allow, *deny;
 
-	if (cJSON_IsBool(res)) {
-		out->allow = cJSON_IsTrue(res);
+	if (json_is_bool(res)) {
+		out->allow = json_is_true(res);
 		return take_reasons(get(root, "reasons"), &out->reasons)
 		           ? NULL
 		           : "\"reasons\" is not an array of strings";
 	}
-	if (!cJSON_IsObject(res))
+	if (!json_is_object(res))
 		return res ? "\"result\" is neither true, false nor an object"
 		           : "no \"result\" (an undefined decision)";
 	allow = get(res, "allow");
-	if (!cJSON_IsBool(allow))
+	if (!json_is_bool(allow))
 		return "\"result.allow\" is not true or false";
 	deny = get(res, "deny");
 	if (!take_reasons(deny, &out->reasons) || !take_reasons(get(res, "reasons"), &out->reasons))
 		return "\"result.deny\" is not an array of strings";
-	out->allow = cJSON_IsTrue(allow) && cJSON_GetArraySize(deny) == 0;
+	out->allow = json_is_true(allow) && json_size(deny) == 0;
 	return NULL;
 }
 
 const char *policy_answer_parse(const char *text, size_t len, struct policy_answer *out)
 {
 	const char *end = NULL, *why;
-	cJSON *root;
+	struct json *root;
 
 	*out = (struct policy_answer){0};
 	if (len > POLICY_ANSWER_MAX)
 		return "longer than 64 KiB";
 	if (memchr(text, '\0', len))
 		return "not JSON (a NUL byte)";
-	root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+	root = json_parse_opts(text, len, &end, false);
 	if (!root)
 		return "not JSON";
 	while (end && end < text + len && strchr(" \t\r\n", *end))
 		end++;
 	if (end != text + len)
 		why = "more than one JSON value";
-	else if (!cJSON_IsObject(root))
+	else if (!json_is_object(root))
 		why = "not a JSON object";
 	else
 		why = parse_result(root, out);
-	cJSON_Delete(root);
+	json_free(root);
 	if (why)
 		policy_answer_free(out);
 	return why;

@@ -5,9 +5,9 @@
  * of a profile is the same on every run (golden files). */
 #define _GNU_SOURCE
 #include "policy_input.h"
+#include "json.h"
 
 #include <arpa/inet.h>
-#include <cjson/cJSON.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -106,34 +106,34 @@ void policy_input_privileged(const struct plan *p, struct strv *why)
 	privileged_syscalls(p, why);
 }
 
-static void add_strv(cJSON *o, const char *key, const struct strv *s)
+static void add_strv(struct json *o, const char *key, const struct strv *s)
 {
-	cJSON_AddItemToObject(o, key, policy_json_strv(s));
+	json_add(o, key, policy_json_strv(s));
 }
 
-static void add_opt_str(cJSON *o, const char *key, const char *v)
+static void add_opt_str(struct json *o, const char *key, const char *v)
 {
 	if (v)
-		cJSON_AddStringToObject(o, key, v);
+		json_add_string(o, key, v);
 	else
-		cJSON_AddNullToObject(o, key);
+		json_add_null(o, key);
 }
 
-static void json_mounts(cJSON *job, const struct plan *p)
+static void json_mounts(struct json *job, const struct plan *p)
 {
 	_cleanup_free_ struct shown *v = NULL;
 	size_t n = list_shown(p, &v);
-	cJSON *arr = cJSON_AddArrayToObject(job, "mounts");
+	struct json *arr = json_add_array(job, "mounts");
 
 	for (size_t i = 0; i < n; i++) {
-		cJSON *o = cJSON_CreateObject();
+		struct json *o = json_new_object();
 
-		cJSON_AddStringToObject(o, "host", v[i].host);
-		cJSON_AddStringToObject(o, "path", v[i].path);
-		cJSON_AddStringToObject(o, "mode", v[i].mode);
-		cJSON_AddStringToObject(o, "origin", v[i].origin);
-		cJSON_AddBoolToObject(o, "socket", policy_plan_is_socket(&p->policy, v[i].host));
-		cJSON_AddItemToArray(arr, o);
+		json_add_string(o, "host", v[i].host);
+		json_add_string(o, "path", v[i].path);
+		json_add_string(o, "mode", v[i].mode);
+		json_add_string(o, "origin", v[i].origin);
+		json_add_bool(o, "socket", policy_plan_is_socket(&p->policy, v[i].host));
+		json_append(arr, o);
 	}
 }
 
@@ -142,56 +142,56 @@ static const char *proto_name(unsigned char proto)
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
 
-static void add_ports(cJSON *o, unsigned lo, unsigned hi, unsigned char proto)
+static void add_ports(struct json *o, unsigned lo, unsigned hi, unsigned char proto)
 {
-	cJSON_AddNumberToObject(o, "port_min", lo);
-	cJSON_AddNumberToObject(o, "port_max", hi);
-	cJSON_AddStringToObject(o, "proto", proto_name(proto));
+	json_add_number(o, "port_min", lo);
+	json_add_number(o, "port_max", hi);
+	json_add_string(o, "proto", proto_name(proto));
 }
 
-static void json_addresses(cJSON *net, const char *key, const struct net_allow *v, size_t n)
+static void json_addresses(struct json *net, const char *key, const struct net_allow *v, size_t n)
 {
-	cJSON *arr = cJSON_AddArrayToObject(net, key);
+	struct json *arr = json_add_array(net, key);
 
 	for (size_t i = 0; i < n; i++) {
 		char addr[INET6_ADDRSTRLEN] = "?";
-		cJSON *o = cJSON_CreateObject();
+		struct json *o = json_new_object();
 
 		inet_ntop(v[i].family, v[i].addr, addr, sizeof(addr));
-		cJSON_AddStringToObject(o, "address", addr);
-		cJSON_AddNumberToObject(o, "prefix", v[i].prefix);
+		json_add_string(o, "address", addr);
+		json_add_number(o, "prefix", v[i].prefix);
 		add_ports(o, v[i].port_lo, v[i].port_hi, v[i].proto);
-		cJSON_AddItemToArray(arr, o);
+		json_append(arr, o);
 	}
 }
 
-static void json_network(cJSON *job, const struct plan *p)
+static void json_network(struct json *job, const struct plan *p)
 {
-	cJSON *net = cJSON_AddObjectToObject(job, "network"), *names;
+	struct json *net = json_add_object(job, "network"), *names;
 	bool list = p->net.mode == NET_ALLOWLIST;
 
-	cJSON_AddStringToObject(net, "mode", net_mode_name(p->net.mode));
+	json_add_string(net, "mode", net_mode_name(p->net.mode));
 	/* Which destinations the job may reach: none, a list, or any outside the denied set. */
-	cJSON_AddBoolToObject(net, "egress", p->net.mode != NET_NONE);
+	json_add_bool(net, "egress", p->net.mode != NET_NONE);
 	json_addresses(net, "allow", p->net.allow, list ? p->net.n_allow : 0);
-	names = cJSON_AddArrayToObject(net, "names");
+	names = json_add_array(net, "names");
 	for (size_t i = 0; list && i < p->net.n_names; i++) {
 		const struct net_name *nm = &p->net.names[i];
-		cJSON *o = cJSON_CreateObject();
+		struct json *o = json_new_object();
 
-		cJSON_AddStringToObject(o, "name", nm->pattern);
-		cJSON_AddBoolToObject(o, "wildcard", strncmp(nm->pattern, "*.", 2) == 0);
+		json_add_string(o, "name", nm->pattern);
+		json_add_bool(o, "wildcard", strncmp(nm->pattern, "*.", 2) == 0);
 		add_ports(o, nm->port_lo, nm->port_hi, nm->proto);
-		cJSON_AddItemToArray(names, o);
+		json_append(names, o);
 	}
 	json_addresses(net, "allow_private", p->net.private_ok, p->net.n_private);
 }
 
 /* Who runs what from where (the audit's ci object, names of tokens only). */
-static void json_ci(cJSON *job, const struct plan *p)
+static void json_ci(struct json *job, const struct plan *p)
 {
 	const struct ci_origin *c = &p->origin;
-	cJSON *o = cJSON_AddObjectToObject(job, "ci"), *t;
+	struct json *o = json_add_object(job, "ci"), *t;
 
 	add_opt_str(o, "system", c->system);
 	add_opt_str(o, "server", c->server);
@@ -201,9 +201,9 @@ static void json_ci(cJSON *job, const struct plan *p)
 	add_opt_str(o, "run_id", c->run_id);
 	add_opt_str(o, "job_id", c->job_id);
 	add_opt_str(o, "actor", c->actor);
-	cJSON_AddBoolToObject(o, "fork", c->fork);
+	json_add_bool(o, "fork", c->fork);
 	add_opt_str(o, "origin", c->why);
-	t = cJSON_AddObjectToObject(o, "tokens");
+	t = json_add_object(o, "tokens");
 	add_strv(t, "passed", &c->passed);
 	add_strv(t, "withheld", &c->withheld);
 }
@@ -211,57 +211,56 @@ static void json_ci(cJSON *job, const struct plan *p)
 /* How long a token the job holds can be used from inside: no token, 0; else the job's time
  * limit, rounded up; no time limit, the key is absent (a rule "<= 60" is then undefined:
  * it fails, as OPA's would). */
-static void json_tokens(cJSON *job, const struct plan *p)
+static void json_tokens(struct json *job, const struct plan *p)
 {
 	add_strv(job, "tokens", &p->origin.passed);
 	if (!p->origin.passed.n)
-		cJSON_AddNumberToObject(job, "token_ttl_minutes", 0);
+		json_add_number(job, "token_ttl_minutes", 0);
 	else if (p->timeout_ms)
-		cJSON_AddNumberToObject(job, "token_ttl_minutes",
-		                        (double)((p->timeout_ms + 59999) / 60000));
+		json_add_number(job, "token_ttl_minutes",
+		                (double)((p->timeout_ms + 59999) / 60000));
 	if (p->timeout_ms)
-		cJSON_AddNumberToObject(job, "timeout_minutes",
-		                        (double)((p->timeout_ms + 59999) / 60000));
+		json_add_number(job, "timeout_minutes", (double)((p->timeout_ms + 59999) / 60000));
 }
 
-static void json_secrets(cJSON *job, const struct plan *p)
+static void json_secrets(struct json *job, const struct plan *p)
 {
-	cJSON *arr = cJSON_AddArrayToObject(job, "secrets");
+	struct json *arr = json_add_array(job, "secrets");
 
 	for (size_t i = 0; i < p->secrets.n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(p->secrets.v[i].name));
+		json_append(arr, json_new_string(p->secrets.v[i].name));
 }
 
-static void json_seccomp(cJSON *job, const struct plan *p)
+static void json_seccomp(struct json *job, const struct plan *p)
 {
-	cJSON *o = cJSON_AddObjectToObject(job, "seccomp");
+	struct json *o = json_add_object(job, "seccomp");
 	const char *const *priv = cis_seccomp_group("@privileged");
-	cJSON *arr = cJSON_AddArrayToObject(o, "allowed_privileged");
+	struct json *arr = json_add_array(o, "allowed_privileged");
 
 	for (; priv && *priv; priv++)
 		if (strv_contains(&p->seccomp.allow, *priv))
-			cJSON_AddItemToArray(arr, cJSON_CreateString(*priv));
-	cJSON_AddBoolToObject(o, "log_denied", p->seccomp.log_denied);
+			json_append(arr, json_new_string(*priv));
+	json_add_bool(o, "log_denied", p->seccomp.log_denied);
 }
 
-cJSON *policy_input_build(const struct plan *p)
+struct json *policy_input_build(const struct plan *p)
 {
-	cJSON *root = cJSON_CreateObject(), *job;
+	struct json *root = json_new_object(), *job;
 	const char *tier = secrets_tier_name(p->secrets.tier);
 	struct strv why = {0};
 
-	cJSON_AddNumberToObject(root, "version", POLICY_INPUT_VERSION);
-	job = cJSON_AddObjectToObject(root, "job");
-	cJSON_AddStringToObject(job, "profile", p->profile_name);
-	cJSON_AddStringToObject(job, "profile_source", p->profile_source);
-	cJSON_AddStringToObject(job, "tier", tier ? tier : "untrusted");
+	json_add_number(root, "version", POLICY_INPUT_VERSION);
+	job = json_add_object(root, "job");
+	json_add_string(job, "profile", p->profile_name);
+	json_add_string(job, "profile_source", p->profile_source);
+	json_add_string(job, "tier", tier ? tier : "untrusted");
 	add_strv(job, "command", &p->argv);
 	policy_input_privileged(p, &why);
-	cJSON_AddBoolToObject(job, "privileged", why.n > 0);
+	json_add_bool(job, "privileged", why.n > 0);
 	add_strv(job, "privileged_why", &why);
 	strv_free(&why);
 	/* The job holds none, whatever the profile: every set is emptied before exec. */
-	cJSON_AddArrayToObject(job, "capabilities");
+	json_add_array(job, "capabilities");
 	json_mounts(job, p);
 	add_strv(job, "labels", &p->policy.labels);
 	json_tokens(job, p);

@@ -2,8 +2,8 @@
  * Every error names the file and the field, as profile.c's do. */
 #define _GNU_SOURCE
 #include "policy_spec.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,21 +27,21 @@ bool policy_label_valid(const char *s)
 }
 
 /* A list of labels, added to out. */
-static int get_labels(const cJSON *obj, const char *key, const char *field, const char *file,
+static int get_labels(const struct json *obj, const char *key, const char *field, const char *file,
                       struct strv *out, struct cis_err *err)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key), *it;
+	const struct json *arr = json_get(obj, key), *it;
 	char at[96];
 	int i = 0;
 
 	if (!arr)
 		return 0;
-	if (!cJSON_IsArray(arr))
+	if (!json_is_array(arr))
 		return fail(err, file, field, "must be an array of labels");
-	cJSON_ArrayForEach(it, arr)
+	json_for_each(it, arr)
 	{
 		snprintf(at, sizeof(at), "%s[%d]", field, i++);
-		if (!cJSON_IsString(it) || !policy_label_valid(it->valuestring))
+		if (!json_is_string(it) || !policy_label_valid(it->valuestring))
 			return fail(err, file, at,
 			            "must be a label (printable, no blanks, quotes or commas)");
 		if (!strv_contains(out, it->valuestring))
@@ -50,41 +50,41 @@ static int get_labels(const cJSON *obj, const char *key, const char *field, cons
 	return 0;
 }
 
-static int get_bool(const cJSON *obj, const char *key, const char *field, const char *file,
+static int get_bool(const struct json *obj, const char *key, const char *field, const char *file,
                     int *out, struct cis_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const struct json *v = json_get(obj, key);
 
 	if (!v)
 		return 0;
-	if (!cJSON_IsBool(v))
+	if (!json_is_bool(v))
 		return fail(err, file, field, "must be true or false");
-	*out = cJSON_IsTrue(v) ? 1 : -1;
+	*out = json_is_true(v) ? 1 : -1;
 	return 0;
 }
 
-static int get_duration(const cJSON *obj, const char *key, const char *field, const char *file,
-                        uint64_t *out, struct cis_err *err)
+static int get_duration(const struct json *obj, const char *key, const char *field,
+                        const char *file, uint64_t *out, struct cis_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const struct json *v = json_get(obj, key);
 	uint64_t ms;
 
 	if (!v)
 		return 0;
-	if (!cJSON_IsString(v) || parse_duration(v->valuestring, &ms) < 0 || ms == 0)
+	if (!json_is_string(v) || parse_duration(v->valuestring, &ms) < 0 || ms == 0)
 		return fail(err, file, field, "must be a duration above 0 (e.g. 10s, 60m)");
 	*out = ms;
 	return 0;
 }
 
-static int check_keys(const cJSON *obj, const char *field, const char *file,
+static int check_keys(const struct json *obj, const char *field, const char *file,
                       const char *const *keys, struct cis_err *err)
 {
-	const cJSON *it;
+	const struct json *it;
 
-	if (!cJSON_IsObject(obj))
+	if (!json_is_object(obj))
 		return fail(err, file, field, "must be an object");
-	cJSON_ArrayForEach(it, obj)
+	json_for_each(it, obj)
 	{
 		bool ok = false;
 
@@ -97,7 +97,7 @@ static int check_keys(const cJSON *obj, const char *field, const char *file,
 	return 0;
 }
 
-static int parse_rules(const cJSON *v, const char *file, struct policy_rules *r,
+static int parse_rules(const struct json *v, const char *file, struct policy_rules *r,
                        struct cis_err *err)
 {
 	static const char *const keys[] = {"deny_privileged", "deny_host_sockets", "require_labels",
@@ -116,18 +116,18 @@ static int parse_rules(const cJSON *v, const char *file, struct policy_rules *r,
 	                    &r->max_token_ttl_ms, err);
 }
 
-int policy_spec_parse(const cJSON *v, const char *file, struct policy_spec *out,
+int policy_spec_parse(const struct json *v, const char *file, struct policy_spec *out,
                       struct cis_err *err)
 {
 	static const char *const keys[] = {"exec", "timeout", "labels", "rules", NULL};
-	const cJSON *exec = cJSON_GetObjectItemCaseSensitive(v, "exec");
-	const cJSON *rules = cJSON_GetObjectItemCaseSensitive(v, "rules");
+	const struct json *exec = json_get(v, "exec");
+	const struct json *rules = json_get(v, "rules");
 	int e;
 
 	if ((e = check_keys(v, "policy", file, keys, err)) < 0)
 		return e;
 	if (exec &&
-	    (!cJSON_IsString(exec) || !exec->valuestring[0] || strlen(exec->valuestring) > 4096))
+	    (!json_is_string(exec) || !exec->valuestring[0] || strlen(exec->valuestring) > 4096))
 		return fail(err, file, "policy.exec",
 		            "must be a command line (run with sh -c), at most 4096 bytes");
 	if (exec) {
@@ -146,49 +146,48 @@ bool policy_rules_any(const struct policy_rules *r)
 	       r->max_token_ttl_ms;
 }
 
-cJSON *policy_json_strv(const struct strv *s)
+struct json *policy_json_strv(const struct strv *s)
 {
-	cJSON *arr = cJSON_CreateArray();
+	struct json *arr = json_new_array();
 
 	for (size_t i = 0; i < s->n; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(s->v[i]));
+		json_append(arr, json_new_string(s->v[i]));
 	return arr;
 }
 
-static void add_strv(cJSON *o, const char *key, const struct strv *s)
+static void add_strv(struct json *o, const char *key, const struct strv *s)
 {
-	cJSON_AddItemToObject(o, key, policy_json_strv(s));
+	json_add(o, key, policy_json_strv(s));
 }
 
-void policy_spec_json(cJSON *root, const struct policy_spec *s)
+void policy_spec_json(struct json *root, const struct policy_spec *s)
 {
 	const struct policy_rules *r = &s->rules;
 	char buf[32];
-	cJSON *o, *ro;
+	struct json *o, *ro;
 
 	if (!s->exec && !s->timeout_ms && !s->labels.n && !r->deny_privileged &&
 	    !r->deny_host_sockets && !r->require_labels.n && !r->max_token_ttl_ms)
 		return;
-	o = cJSON_AddObjectToObject(root, "policy");
+	o = json_add_object(root, "policy");
 	if (s->exec)
-		cJSON_AddStringToObject(o, "exec", s->exec);
+		json_add_string(o, "exec", s->exec);
 	if (s->timeout_ms)
-		cJSON_AddStringToObject(o, "timeout", format_duration(s->timeout_ms, buf));
+		json_add_string(o, "timeout", format_duration(s->timeout_ms, buf));
 	if (s->labels.n)
 		add_strv(o, "labels", &s->labels);
 	if (!r->deny_privileged && !r->deny_host_sockets && !r->require_labels.n &&
 	    !r->max_token_ttl_ms)
 		return;
-	ro = cJSON_AddObjectToObject(o, "rules");
+	ro = json_add_object(o, "rules");
 	if (r->deny_privileged)
-		cJSON_AddBoolToObject(ro, "deny_privileged", r->deny_privileged > 0);
+		json_add_bool(ro, "deny_privileged", r->deny_privileged > 0);
 	if (r->deny_host_sockets)
-		cJSON_AddBoolToObject(ro, "deny_host_sockets", r->deny_host_sockets > 0);
+		json_add_bool(ro, "deny_host_sockets", r->deny_host_sockets > 0);
 	if (r->require_labels.n)
 		add_strv(ro, "require_labels", &r->require_labels);
 	if (r->max_token_ttl_ms)
-		cJSON_AddStringToObject(ro, "max_token_ttl",
-		                        format_duration(r->max_token_ttl_ms, buf));
+		json_add_string(ro, "max_token_ttl", format_duration(r->max_token_ttl_ms, buf));
 }
 
 void policy_rules_copy(struct policy_rules *dst, const struct policy_rules *src)

@@ -5,8 +5,8 @@
 #include "profile_int.h"
 #include "netspec.h"
 #include "seccomp.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -142,14 +142,14 @@ static int find_profile(const char *ref, char **text, char **source, struct cis_
 }
 
 /* Unknown keys are errors: a typo must never silently weaken a policy. */
-int pf_check_keys(const struct ctx *c, const cJSON *obj, const char *path,
+int pf_check_keys(const struct ctx *c, const struct json *obj, const char *path,
                   const char *const *allowed)
 {
-	const cJSON *it;
+	const struct json *it;
 
-	if (!cJSON_IsObject(obj))
+	if (!json_is_object(obj))
 		return pf_fail(c, path, "must be an object");
-	cJSON_ArrayForEach(it, obj)
+	json_for_each(it, obj)
 	{
 		bool ok = false;
 
@@ -162,20 +162,20 @@ int pf_check_keys(const struct ctx *c, const cJSON *obj, const char *path,
 	return 0;
 }
 
-int pf_get_string(const struct ctx *c, const cJSON *obj, const char *key, const char *path,
+int pf_get_string(const struct ctx *c, const struct json *obj, const char *key, const char *path,
                   const char **out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+	const struct json *v = json_get(obj, key);
 
 	if (!v)
 		return 0;
-	if (!cJSON_IsString(v) || !v->valuestring)
+	if (!json_is_string(v) || !v->valuestring)
 		return pf_fail(c, path, "must be a string");
 	*out = v->valuestring;
 	return 1;
 }
 
-int pf_get_size(const struct ctx *c, const cJSON *obj, const char *key, const char *path,
+int pf_get_size(const struct ctx *c, const struct json *obj, const char *key, const char *path,
                 uint64_t *out)
 {
 	const char *s = NULL;
@@ -188,7 +188,7 @@ int pf_get_size(const struct ctx *c, const cJSON *obj, const char *key, const ch
 	return 1;
 }
 
-int pf_get_duration(const struct ctx *c, const cJSON *obj, const char *key, const char *path,
+int pf_get_duration(const struct ctx *c, const struct json *obj, const char *key, const char *path,
                     uint64_t *out)
 {
 	const char *s = NULL;
@@ -201,11 +201,11 @@ int pf_get_duration(const struct ctx *c, const cJSON *obj, const char *key, cons
 	return 1;
 }
 
-static int check_reserved(const struct ctx *c, const cJSON *root, const char *key)
+static int check_reserved(const struct ctx *c, const struct json *root, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+	const struct json *v = json_get(root, key);
 
-	if (v && (!cJSON_IsObject(v) || v->child))
+	if (v && (!json_is_object(v) || v->child))
 		return pf_fail(c, key, "reserved section: this version accepts only {}");
 	return 0;
 }
@@ -213,8 +213,8 @@ static int check_reserved(const struct ctx *c, const cJSON *root, const char *ke
 static int load_chain(const char *ref, int depth, const char **chain, struct profile *out,
                       struct cis_err *err);
 
-static int apply_extends(const struct ctx *c, const cJSON *root, int depth, const char **chain,
-                         struct profile *out)
+static int apply_extends(const struct ctx *c, const struct json *root, int depth,
+                         const char **chain, struct profile *out)
 {
 	const char *parent = NULL;
 	int r = pf_get_string(c, root, "extends", "extends", &parent);
@@ -229,21 +229,21 @@ static int apply_extends(const struct ctx *c, const cJSON *root, int depth, cons
 	return load_chain(parent, depth + 1, chain, out, c->err);
 }
 
-static int apply_root(const struct ctx *c, const cJSON *root, int depth, const char **chain,
+static int apply_root(const struct ctx *c, const struct json *root, int depth, const char **chain,
                       struct profile *out)
 {
 	static const char *const keys[] = {
 	    "version", "name",    "description", "extends",      "filesystem", "env",
 	    "limits",  "network", "seccomp",     "capabilities", "audit",      "file_commands",
 	    "secrets", "tier",    "token_ttl",   "policy",       NULL};
-	const cJSON *v;
+	const struct json *v;
 	const char *s = NULL;
 	int r = pf_check_keys(c, root, "", keys);
 
 	if (r < 0)
 		return r;
-	v = cJSON_GetObjectItemCaseSensitive(root, "version");
-	if (v && (!cJSON_IsNumber(v) || v->valuedouble != 1))
+	v = json_get(root, "version");
+	if (v && (!json_is_number(v) || v->valuedouble != 1))
 		return pf_fail(c, "version", "must be 1");
 	if ((r = apply_extends(c, root, depth, chain, out)) < 0)
 		return r;
@@ -261,30 +261,24 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 		free(out->description);
 		out->description = xstrdup(s);
 	}
-	if ((v = cJSON_GetObjectItemCaseSensitive(root, "filesystem")) &&
-	    (r = profile_apply_filesystem(c, v, out)) < 0)
+	if ((v = json_get(root, "filesystem")) && (r = profile_apply_filesystem(c, v, out)) < 0)
 		return r;
-	if ((v = cJSON_GetObjectItemCaseSensitive(root, "env")) &&
-	    (r = profile_apply_env(c, v, out)) < 0)
+	if ((v = json_get(root, "env")) && (r = profile_apply_env(c, v, out)) < 0)
 		return r;
-	if ((v = cJSON_GetObjectItemCaseSensitive(root, "file_commands")) &&
+	if ((v = json_get(root, "file_commands")) &&
 	    (r = profile_apply_file_commands(c, v, out)) < 0)
 		return r;
-	if ((v = cJSON_GetObjectItemCaseSensitive(root, "limits")) &&
-	    (r = profile_apply_limits(c, v, out)) < 0)
+	if ((v = json_get(root, "limits")) && (r = profile_apply_limits(c, v, out)) < 0)
 		return r;
-	if ((v = cJSON_GetObjectItemCaseSensitive(root, "audit")) &&
-	    (r = profile_apply_audit(c, v, out)) < 0)
+	if ((v = json_get(root, "audit")) && (r = profile_apply_audit(c, v, out)) < 0)
 		return r;
-	if ((v = cJSON_GetObjectItemCaseSensitive(root, "network")) &&
-	    (r = profile_apply_network(c, v, out)) < 0)
+	if ((v = json_get(root, "network")) && (r = profile_apply_network(c, v, out)) < 0)
 		return r;
-	if ((v = cJSON_GetObjectItemCaseSensitive(root, "seccomp")) &&
-	    (r = profile_apply_seccomp(c, v, out)) < 0)
+	if ((v = json_get(root, "seccomp")) && (r = profile_apply_seccomp(c, v, out)) < 0)
 		return r;
 	if ((r = check_reserved(c, root, "capabilities")) < 0)
 		return r;
-	if ((v = cJSON_GetObjectItemCaseSensitive(root, "policy")) &&
+	if ((v = json_get(root, "policy")) &&
 	    (r = policy_spec_parse(v, c->file, &out->policy, c->err)) < 0)
 		return r;
 	return profile_apply_secrets(c, root, out);
@@ -294,13 +288,13 @@ static int apply_root(const struct ctx *c, const cJSON *root, int depth, const c
 static int load_text(const char *text, char **source, int depth, const char **chain,
                      struct profile *out, struct cis_err *err)
 {
-	cJSON *root;
+	struct json *root;
 	struct ctx c = {.err = err, .file = *source};
+	const char *at = NULL;
 	int r;
 
-	root = cJSON_ParseWithOpts(text, NULL, true);
+	root = json_parse_opts(text, strlen(text), &at, true);
 	if (!root) {
-		const char *at = cJSON_GetErrorPtr();
 		int line = 1;
 
 		for (const char *q = text; at && q < at; q++)
@@ -308,7 +302,7 @@ static int load_text(const char *text, char **source, int depth, const char **ch
 		return cis_err_set(err, "profile %s: line %d: invalid JSON", *source, line);
 	}
 	r = apply_root(&c, root, depth, chain, out);
-	cJSON_Delete(root);
+	json_free(root);
 	if (r < 0)
 		return r;
 	if (depth == 0) {

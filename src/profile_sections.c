@@ -6,8 +6,8 @@
 #include "profile.h"
 #include "profile_int.h"
 #include "seccomp.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,25 +41,25 @@ static const char *check_var_refs(const char *s)
 	return NULL;
 }
 
-static int apply_mount_list(const struct ctx *c, const cJSON *fs, const char *key,
+static int apply_mount_list(const struct ctx *c, const struct json *fs, const char *key,
                             enum mount_kind kind, struct profile *p)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(fs, key);
-	const cJSON *it;
+	const struct json *arr = json_get(fs, key);
+	const struct json *it;
 	int i = 0;
 
 	if (!arr)
 		return 0;
-	if (!cJSON_IsArray(arr))
+	if (!json_is_array(arr))
 		return pf_fail(c, key, "filesystem.%s must be an array of strings", key);
-	cJSON_ArrayForEach(it, arr)
+	json_for_each(it, arr)
 	{
 		char field[64];
 		char *src = NULL, *dst = NULL;
 		const char *why;
 
 		snprintf(field, sizeof(field), "filesystem.%s[%d]", key, i++);
-		if (!cJSON_IsString(it))
+		if (!json_is_string(it))
 			return pf_fail(c, field, "must be a string");
 		if (strstr(it->valuestring, "${")) {
 			/* Expanded from the caller's environment when the plan is built. */
@@ -86,7 +86,7 @@ static int apply_mount_list(const struct ctx *c, const cJSON *fs, const char *ke
 	return 0;
 }
 
-static int apply_workspace(const struct ctx *c, const cJSON *ws, struct profile *p)
+static int apply_workspace(const struct ctx *c, const struct json *ws, struct profile *p)
 {
 	static const char *const keys[] = {"mode", "size", "registration", NULL};
 	const char *mode = NULL, *reg = NULL;
@@ -113,12 +113,12 @@ static int apply_workspace(const struct ctx *c, const cJSON *ws, struct profile 
 	return r < 0 ? r : 0;
 }
 
-int profile_apply_filesystem(const struct ctx *c, const cJSON *fs, struct profile *p)
+int profile_apply_filesystem(const struct ctx *c, const struct json *fs, struct profile *p)
 {
 	static const char *const keys[] = {"workspace", "tmp_size", "ro_bind", "bind", "tmpfs",
 	                                   "mask",      "workdir",  "private", NULL};
 	const char *workdir = NULL, *priv = NULL;
-	const cJSON *ws;
+	const struct json *ws;
 	int r = pf_check_keys(c, fs, "filesystem", keys);
 
 	if (r < 0 || (r = pf_get_string(c, fs, "private", "filesystem.private", &priv)) < 0)
@@ -128,7 +128,7 @@ int profile_apply_filesystem(const struct ctx *c, const cJSON *fs, struct profil
 		               priv);
 	if (priv)
 		p->private_mode = strcmp(priv, "require") == 0 ? PRIV_REQUIRE : PRIV_BEST_EFFORT;
-	ws = cJSON_GetObjectItemCaseSensitive(fs, "workspace");
+	ws = json_get(fs, "workspace");
 	if (ws && (r = apply_workspace(c, ws, p)) < 0)
 		return r;
 	if ((r = pf_get_size(c, fs, "tmp_size", "filesystem.tmp_size", &p->tmp_size)) < 0 ||
@@ -151,20 +151,20 @@ int profile_apply_filesystem(const struct ctx *c, const cJSON *fs, struct profil
 }
 
 /* env.pass / env.drop (a trailing * for a prefix), file_commands.env / .path: variable names. */
-static int apply_var_names(const struct ctx *c, const cJSON *obj, const char *section,
+static int apply_var_names(const struct ctx *c, const struct json *obj, const char *section,
                            const char *key, bool glob, struct strv *out)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(obj, key), *it;
+	const struct json *arr = json_get(obj, key), *it;
 	char field[64];
 	int i = 0;
 
 	snprintf(field, sizeof(field), "%s.%s", section, key);
-	if (arr && !cJSON_IsArray(arr))
+	if (arr && !json_is_array(arr))
 		return pf_fail(c, field, "must be an array of variable names");
-	cJSON_ArrayForEach(it, arr)
+	json_for_each(it, arr)
 	{
 		snprintf(field, sizeof(field), "%s.%s[%d]", section, key, i++);
-		if (!cJSON_IsString(it) || !env_name_valid(it->valuestring, glob))
+		if (!json_is_string(it) || !env_name_valid(it->valuestring, glob))
 			return pf_fail(c, field,
 			               glob ? "must be a variable name (a trailing * "
 			                      "matches a prefix)"
@@ -174,11 +174,11 @@ static int apply_var_names(const struct ctx *c, const cJSON *obj, const char *se
 	return 0;
 }
 
-int profile_apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
+int profile_apply_env(const struct ctx *c, const struct json *env, struct profile *p)
 {
 	static const char *const keys[] = {"pass", "set", "drop", NULL};
-	const cJSON *set = cJSON_GetObjectItemCaseSensitive(env, "set");
-	const cJSON *it;
+	const struct json *set = json_get(env, "set");
+	const struct json *it;
 	int r = pf_check_keys(c, env, "env", keys);
 
 	if (r < 0)
@@ -186,16 +186,16 @@ int profile_apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
 	if ((r = apply_var_names(c, env, "env", "pass", true, &p->env_pass)) < 0 ||
 	    (r = apply_var_names(c, env, "env", "drop", true, &p->env_drop)) < 0)
 		return r;
-	if (set && !cJSON_IsObject(set))
+	if (set && !json_is_object(set))
 		return pf_fail(c, "env.set", "must be an object of NAME: \"value\"");
-	cJSON_ArrayForEach(it, set)
+	json_for_each(it, set)
 	{
 		char field[300];
 
 		snprintf(field, sizeof(field), "env.set.%s", it->string);
 		if (!env_name_valid(it->string, false))
 			return pf_fail(c, field, "not a valid variable name");
-		if (!cJSON_IsString(it))
+		if (!json_is_string(it))
 			return pf_fail(c, field, "must be a string");
 		strv_push_take(&p->env_set, xasprintf("%s=%s", it->string, it->valuestring));
 	}
@@ -204,7 +204,7 @@ int profile_apply_env(const struct ctx *c, const cJSON *env, struct profile *p)
 
 /* file_commands: the variables naming the runner's file commands that a step may write and a
  * later step, maybe outside any sandbox, reads (see filecmd.h). */
-int profile_apply_file_commands(const struct ctx *c, const cJSON *fc, struct profile *p)
+int profile_apply_file_commands(const struct ctx *c, const struct json *fc, struct profile *p)
 {
 	static const char *const keys[] = {"env", "path", "parser", NULL};
 	const char *parser = NULL;
@@ -223,19 +223,19 @@ int profile_apply_file_commands(const struct ctx *c, const cJSON *fc, struct pro
 }
 
 /* A limit given as a string ("4G", "1.5") or, for counts, a JSON number. */
-static int get_limit(const struct ctx *c, const cJSON *lim, const char *key,
+static int get_limit(const struct ctx *c, const struct json *lim, const char *key,
                      int (*parse)(const char *, uint64_t *), const char *what, uint64_t *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(lim, key);
+	const struct json *v = json_get(lim, key);
 	char field[32], num[32];
 	const char *s = num;
 
 	if (!v)
 		return 0;
 	snprintf(field, sizeof(field), "limits.%s", key);
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15)
+	if (json_is_number(v) && v->valuedouble >= 0 && v->valuedouble < 1e15)
 		snprintf(num, sizeof(num), "%g", v->valuedouble);
-	else if (cJSON_IsString(v))
+	else if (json_is_string(v))
 		s = v->valuestring;
 	else
 		return pf_fail(c, field, "must be a string or a number");
@@ -245,17 +245,17 @@ static int get_limit(const struct ctx *c, const cJSON *lim, const char *key,
 }
 
 /* "4G", or "50%" of the host's RAM; either replaces what a parent profile said. */
-static int get_memory(const struct ctx *c, const cJSON *lim, struct limits *l)
+static int get_memory(const struct ctx *c, const struct json *lim, struct limits *l)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(lim, "memory");
+	const struct json *v = json_get(lim, "memory");
 	char num[32];
 	const char *s = num;
 
 	if (!v)
 		return 0;
-	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e15)
+	if (json_is_number(v) && v->valuedouble >= 0 && v->valuedouble < 1e15)
 		snprintf(num, sizeof(num), "%g", v->valuedouble);
-	else if (cJSON_IsString(v))
+	else if (json_is_string(v))
 		s = v->valuestring;
 	else
 		return pf_fail(c, "limits.memory", "must be a string or a number");
@@ -267,12 +267,12 @@ static int get_memory(const struct ctx *c, const cJSON *lim, struct limits *l)
 	return 0;
 }
 
-int profile_apply_limits(const struct ctx *c, const cJSON *lim, struct profile *p)
+int profile_apply_limits(const struct ctx *c, const struct json *lim, struct profile *p)
 {
 	static const char *const keys[] = {"timeout", "kill_grace",     "memory",
 	                                   "pids",    "cpus",           "nofile",
 	                                   "fsize",   "require_cgroup", NULL};
-	const cJSON *req = cJSON_GetObjectItemCaseSensitive(lim, "require_cgroup");
+	const struct json *req = json_get(lim, "require_cgroup");
 	int r = pf_check_keys(c, lim, "limits", keys);
 
 	if (r < 0)
@@ -294,26 +294,26 @@ int profile_apply_limits(const struct ctx *c, const cJSON *lim, struct profile *
 	    (r = get_limit(c, lim, "cpus", parse_cpus, "a CPU count (e.g. 2, 1.5)",
 	                   &p->limits.cpus_milli)) < 0)
 		return r;
-	if (req && !cJSON_IsBool(req))
+	if (req && !json_is_bool(req))
 		return pf_fail(c, "limits.require_cgroup", "must be true or false");
 	if (req)
-		p->limits.require_cgroup = cJSON_IsTrue(req);
+		p->limits.require_cgroup = json_is_true(req);
 	return 0;
 }
 
-int profile_apply_audit(const struct ctx *c, const cJSON *audit, struct profile *p)
+int profile_apply_audit(const struct ctx *c, const struct json *audit, struct profile *p)
 {
 	static const char *const keys[] = {"log", "required", NULL};
-	const cJSON *req = cJSON_GetObjectItemCaseSensitive(audit, "required");
+	const struct json *req = json_get(audit, "required");
 	const char *log = NULL;
 	int r = pf_check_keys(c, audit, "audit", keys);
 
 	if (r < 0)
 		return r;
-	if (req && !cJSON_IsBool(req))
+	if (req && !json_is_bool(req))
 		return pf_fail(c, "audit.required", "must be true or false");
 	if (req)
-		p->audit_required = cJSON_IsTrue(req);
+		p->audit_required = json_is_true(req);
 	if ((r = pf_get_string(c, audit, "log", "audit.log", &log)) <= 0)
 		return r;
 	if (strncmp(log, "fd:", 3) != 0 && strcmp(log, "journal") != 0 &&
@@ -327,15 +327,16 @@ int profile_apply_audit(const struct ctx *c, const cJSON *audit, struct profile 
 
 /* An array of allowlist entries (or DNS servers), each checked now so that the error names
  * it. */
-static int apply_entries(const struct ctx *c, const cJSON *net, const char *key, struct strv *out)
+static int apply_entries(const struct ctx *c, const struct json *net, const char *key,
+                         struct strv *out)
 {
 	bool names = strcmp(key, "allow") == 0, upstream = strcmp(key, "dns_upstream") == 0;
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(net, key), *it;
+	const struct json *arr = json_get(net, key), *it;
 	int i = 0;
 
-	if (arr && !cJSON_IsArray(arr))
+	if (arr && !json_is_array(arr))
 		return pf_fail(c, key, "network.%s must be an array of destinations", key);
-	cJSON_ArrayForEach(it, arr)
+	json_for_each(it, arr)
 	{
 		char field[48];
 		struct net_allow a;
@@ -343,7 +344,7 @@ static int apply_entries(const struct ctx *c, const cJSON *net, const char *key,
 		const char *why;
 
 		snprintf(field, sizeof(field), "network.%s[%d]", key, i++);
-		if (!cJSON_IsString(it))
+		if (!json_is_string(it))
 			return pf_fail(c, field, "must be a string");
 		why = names      ? net_check_dest(it->valuestring)
 		      : upstream ? net_parse_upstream(it->valuestring, &u)
@@ -356,7 +357,8 @@ static int apply_entries(const struct ctx *c, const cJSON *net, const char *key,
 }
 
 /* A child profile's servers replace its parent's (allow entries add up; servers do not). */
-static int replace_entries(const struct ctx *c, const cJSON *net, const char *key, struct strv *out)
+static int replace_entries(const struct ctx *c, const struct json *net, const char *key,
+                           struct strv *out)
 {
 	struct strv mine = {0};
 	int r = apply_entries(c, net, key, &mine);
@@ -371,9 +373,9 @@ static int replace_entries(const struct ctx *c, const cJSON *net, const char *ke
 }
 
 /* Seconds, a whole JSON number from 1 to a week. */
-static int get_ttl(const struct ctx *c, const cJSON *net, const char *key, int *out)
+static int get_ttl(const struct ctx *c, const struct json *net, const char *key, int *out)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(net, key);
+	const struct json *v = json_get(net, key);
 	char field[32];
 
 	if (!v)
@@ -381,28 +383,28 @@ static int get_ttl(const struct ctx *c, const cJSON *net, const char *key, int *
 	snprintf(field, sizeof(field), "network.%s", key);
 	/* The range first: casting a double beyond int's is undefined (tests/fuzz/fuzz_profile.c).
 	 */
-	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= 604800) ||
+	if (!json_is_number(v) || !(v->valuedouble >= 1 && v->valuedouble <= 604800) ||
 	    v->valuedouble != (double)(int)v->valuedouble)
 		return pf_fail(c, field, "must be a whole number of seconds from 1 to 604800");
 	*out = (int)v->valuedouble;
 	return 0;
 }
 
-int profile_apply_network(const struct ctx *c, const cJSON *net, struct profile *p)
+int profile_apply_network(const struct ctx *c, const struct json *net, struct profile *p)
 {
 	static const char *const keys[] = {"mode",        "allow",           "allow_private",
 	                                   "backend",     "dns_upstream",    "dns_min_ttl",
 	                                   "dns_max_ttl", "helper_required", NULL};
-	const cJSON *req = cJSON_GetObjectItemCaseSensitive(net, "helper_required");
+	const struct json *req = json_get(net, "helper_required");
 	const char *mode = NULL, *backend = NULL;
 	int r = pf_check_keys(c, net, "network", keys);
 
 	if (r < 0 || (r = pf_get_string(c, net, "mode", "network.mode", &mode)) < 0)
 		return r;
-	if (req && !cJSON_IsBool(req))
+	if (req && !json_is_bool(req))
 		return pf_fail(c, "network.helper_required", "must be true or false");
 	if (req)
-		p->helper_required = cJSON_IsTrue(req) ? 1 : -1;
+		p->helper_required = json_is_true(req) ? 1 : -1;
 	if (r > 0) {
 		if (net_mode_parse(mode, &p->net_mode) < 0)
 			return pf_fail(c, "network.mode",
@@ -427,21 +429,21 @@ int profile_apply_network(const struct ctx *c, const cJSON *net, struct profile 
 	return 0;
 }
 
-static int apply_names(const struct ctx *c, const cJSON *sc, const char *key, bool allow,
+static int apply_names(const struct ctx *c, const struct json *sc, const char *key, bool allow,
                        struct strv *out)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(sc, key), *it;
+	const struct json *arr = json_get(sc, key), *it;
 	int i = 0;
 
-	if (arr && !cJSON_IsArray(arr))
+	if (arr && !json_is_array(arr))
 		return pf_fail(c, allow ? "seccomp.allow" : "seccomp.deny",
 		               "must be an array of syscall names and @groups");
-	cJSON_ArrayForEach(it, arr)
+	json_for_each(it, arr)
 	{
 		char field[48];
 
 		snprintf(field, sizeof(field), "seccomp.%s[%d]", key, i++);
-		if (!cJSON_IsString(it))
+		if (!json_is_string(it))
 			return pf_fail(c, field, "must be a string");
 		if (!cis_seccomp_name_valid(it->valuestring))
 			return pf_fail(c, field, "unknown %s \"%s\"",
@@ -456,10 +458,10 @@ static int apply_names(const struct ctx *c, const cJSON *sc, const char *key, bo
 	return 0;
 }
 
-int profile_apply_seccomp(const struct ctx *c, const cJSON *sc, struct profile *p)
+int profile_apply_seccomp(const struct ctx *c, const struct json *sc, struct profile *p)
 {
 	static const char *const keys[] = {"allow", "deny", "errno", "log_denied", NULL};
-	const cJSON *log = cJSON_GetObjectItemCaseSensitive(sc, "log_denied");
+	const struct json *log = json_get(sc, "log_denied");
 	const char *e = NULL;
 	int r = pf_check_keys(c, sc, "seccomp", keys);
 
@@ -474,11 +476,11 @@ int profile_apply_seccomp(const struct ctx *c, const cJSON *sc, struct profile *
 			               "\"%s\": must be EPERM, EACCES or ENOSYS", e);
 		p->has_sc_errno = true;
 	}
-	if (log && !cJSON_IsBool(log))
+	if (log && !json_is_bool(log))
 		return pf_fail(c, "seccomp.log_denied", "must be true or false");
 	if (log) {
 		p->has_sc_log = true;
-		p->sc_log_denied = cJSON_IsTrue(log);
+		p->sc_log_denied = json_is_true(log);
 	}
 	return 0;
 }
@@ -487,9 +489,9 @@ int profile_apply_seccomp(const struct ctx *c, const cJSON *sc, struct profile *
  * for a newer cisandbox fails loudly here instead of running with less protection than meant. */
 
 /* "tier": trusted | untrusted; "secrets": ["NAME=@FILE", ...] (secrets.h). */
-int profile_apply_secrets(const struct ctx *c, const cJSON *root, struct profile *out)
+int profile_apply_secrets(const struct ctx *c, const struct json *root, struct profile *out)
 {
-	const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "secrets"), *it;
+	const struct json *list = json_get(root, "secrets"), *it;
 	const char *tier = NULL;
 	int r = pf_get_string(c, root, "tier", "tier", &tier);
 
@@ -499,16 +501,16 @@ int profile_apply_secrets(const struct ctx *c, const cJSON *root, struct profile
 		return pf_fail(c, "tier", "\"%s\": must be trusted or untrusted", tier);
 	if ((r = pf_get_duration(c, root, "token_ttl", "token_ttl", &out->token_ttl_ms)) < 0)
 		return r;
-	if (list && !cJSON_IsArray(list))
+	if (list && !json_is_array(list))
 		return pf_fail(c, "secrets", "must be a list of \"NAME=@FILE\"");
-	cJSON_ArrayForEach(it, list)
+	json_for_each(it, list)
 	{
-		const char *why = cJSON_IsString(it) ? secrets_spec_check(it->valuestring)
+		const char *why = json_is_string(it) ? secrets_spec_check(it->valuestring)
 		                                     : "must be a string \"NAME=@FILE\"";
 
 		if (why)
 			return pf_fail(c, "secrets", "%s: %s",
-			               cJSON_IsString(it) ? it->valuestring : "entry", why);
+			               json_is_string(it) ? it->valuestring : "entry", why);
 		strv_push(&out->secrets, it->valuestring);
 	}
 	return 0;

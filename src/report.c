@@ -3,8 +3,8 @@
 #define _GNU_SOURCE
 #include "report.h"
 #include "util.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -35,18 +35,18 @@ struct log {
 	size_t bad_lines;
 };
 
-static const char *str(const cJSON *o, const char *key)
+static const char *str(const struct json *o, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	const struct json *v = json_get(o, key);
 
-	return cJSON_IsString(v) ? v->valuestring : NULL;
+	return json_is_string(v) ? v->valuestring : NULL;
 }
 
-static double num(const cJSON *o, const char *key)
+static double num(const struct json *o, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	const struct json *v = json_get(o, key);
 
-	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+	return json_is_number(v) ? v->valuedouble : 0;
 }
 
 static struct sandbox *find(struct log *l, const char *id)
@@ -63,16 +63,16 @@ static struct sandbox *find(struct log *l, const char *id)
 }
 
 /* The strings of a JSON array, joined by sep. */
-static char *join(const cJSON *arr, const char *sep)
+static char *join(const struct json *arr, const char *sep)
 {
 	char *out = xstrdup("");
-	const cJSON *a;
+	const struct json *a;
 
-	cJSON_ArrayForEach(a, arr)
+	json_for_each(a, arr)
 	{
 		char *next;
 
-		if (!cJSON_IsString(a))
+		if (!json_is_string(a))
 			continue;
 		next = xasprintf("%s%s%s", out, *out ? sep : "", a->valuestring);
 		free(out);
@@ -102,12 +102,12 @@ static void replace(char **field, const char *value)
 
 /* sandbox.create's ci object, in one line: system repository ref (event, run, job, actor);
  * the fork and why; the tier; the tokens passed and withheld. */
-static char *ci_summary(const cJSON *ci)
+static char *ci_summary(const struct json *ci)
 {
-	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(ci, "tokens");
-	_cleanup_free_ char *passed = join(cJSON_GetObjectItemCaseSensitive(tok, "passed"), ", ");
-	_cleanup_free_ char *held = join(cJSON_GetObjectItemCaseSensitive(tok, "withheld"), ", ");
-	bool fork = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(ci, "fork"));
+	const struct json *tok = json_get(ci, "tokens");
+	_cleanup_free_ char *passed = join(json_get(tok, "passed"), ", ");
+	_cleanup_free_ char *held = join(json_get(tok, "withheld"), ", ");
+	bool fork = json_is_true(json_get(ci, "fork"));
 
 	if (!str(ci, "system"))
 		return NULL;
@@ -123,17 +123,17 @@ static char *ci_summary(const cJSON *ci)
 	    *passed ? passed : "none", *held ? held : "none");
 }
 
-static void apply(struct sandbox *s, const char *event, const cJSON *o)
+static void apply(struct sandbox *s, const char *event, const struct json *o)
 {
-	const cJSON *prof = cJSON_GetObjectItemCaseSensitive(o, "profile");
+	const struct json *prof = json_get(o, "profile");
 
 	if (strcmp(event, "sandbox.create") == 0) {
 		replace(&s->profile, str(prof, "name"));
 		free(s->ci);
-		s->ci = ci_summary(cJSON_GetObjectItemCaseSensitive(o, "ci"));
+		s->ci = ci_summary(json_get(o, "ci"));
 	} else if (strcmp(event, "job.start") == 0) {
 		free(s->command);
-		s->command = join(cJSON_GetObjectItemCaseSensitive(o, "argv"), " ");
+		s->command = join(json_get(o, "argv"), " ");
 	} else if (strcmp(event, "policy.deny") == 0) {
 		const char *kind = str(o, "kind");
 		const char *what = kind ? str(o, kind) : NULL;
@@ -151,23 +151,22 @@ static void apply(struct sandbox *s, const char *event, const cJSON *o)
 		s->duration_ms = num(o, "duration_ms");
 	} else if (strcmp(event, "sandbox.destroy") == 0) {
 		s->destroyed = true;
-		s->teardown_ok =
-		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "teardown_confirmed"));
+		s->teardown_ok = json_is_true(json_get(o, "teardown_confirmed"));
 	}
 }
 
 static void read_line(struct log *l, const char *line)
 {
-	cJSON *o = cJSON_Parse(line);
+	struct json *o = json_parse(line);
 	const char *id = str(o, "sandbox"), *event = str(o, "event");
 	struct sandbox *s;
 
-	if (!cJSON_IsObject(o) || num(o, "v") != 1 || !id || !event || strlen(id) != 32 ||
+	if (!json_is_object(o) || num(o, "v") != 1 || !id || !event || strlen(id) != 32 ||
 	    !(s = find(l, id)))
 		l->bad_lines++;
 	else
 		apply(s, event, o);
-	cJSON_Delete(o);
+	json_free(o);
 }
 
 static char *denied_list(const struct sandbox *s)

@@ -9,8 +9,8 @@
 #include "profile.h"
 #include "supervise.h"
 #include "timing.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -53,10 +53,10 @@ static int police_after(const struct plan *p, const struct audit *a)
 		}
 	}
 	for (size_t i = 0; i < drops.n; i++) {
-		cJSON *o = cJSON_CreateObject();
+		struct json *o = json_new_object();
 
 		fprintf(stderr, "cisandbox: removed from a file command: %s\n", drops.v[i]);
-		cJSON_AddStringToObject(o, "removed", drops.v[i]);
+		json_add_string(o, "removed", drops.v[i]);
 		audit_event(a, "filecmd.drop", o);
 	}
 	strv_free(&drops);

@@ -5,8 +5,8 @@
 #define _GNU_SOURCE
 #include "score.h"
 #include "seccomp.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdio.h>
@@ -244,25 +244,25 @@ static int by_exposure(const void *a, const void *b)
 
 static int print_json(const struct profile *p, struct score *s, double threshold)
 {
-	cJSON *root = cJSON_CreateObject(), *arr;
+	struct json *root = json_new_object(), *arr;
 
-	cJSON_AddNumberToObject(root, "v", 1);
-	cJSON_AddStringToObject(root, "profile", p->name);
-	cJSON_AddStringToObject(root, "source", p->source ? p->source : p->name);
-	cJSON_AddNumberToObject(root, "score", s->total);
+	json_add_number(root, "v", 1);
+	json_add_string(root, "profile", p->name);
+	json_add_string(root, "source", p->source ? p->source : p->name);
+	json_add_number(root, "score", s->total);
 	if (threshold >= 0)
-		cJSON_AddNumberToObject(root, "threshold", threshold);
-	cJSON_AddBoolToObject(root, "above_threshold", threshold >= 0 && s->total > threshold);
-	arr = cJSON_AddArrayToObject(root, "exposures");
+		json_add_number(root, "threshold", threshold);
+	json_add_bool(root, "above_threshold", threshold >= 0 && s->total > threshold);
+	arr = json_add_array(root, "exposures");
 	for (size_t i = 0; i < s->n; i++) {
-		cJSON *o = cJSON_CreateObject();
+		struct json *o = json_new_object();
 
-		cJSON_AddStringToObject(o, "id", s->v[i].id);
-		cJSON_AddNumberToObject(o, "weight", s->v[i].weight);
-		cJSON_AddNumberToObject(o, "badness", s->v[i].badness);
-		cJSON_AddNumberToObject(o, "exposure", s->v[i].weight * s->v[i].badness);
-		cJSON_AddStringToObject(o, "detail", s->v[i].detail);
-		cJSON_AddItemToArray(arr, o);
+		json_add_string(o, "id", s->v[i].id);
+		json_add_number(o, "weight", s->v[i].weight);
+		json_add_number(o, "badness", s->v[i].badness);
+		json_add_number(o, "exposure", s->v[i].weight * s->v[i].badness);
+		json_add_string(o, "detail", s->v[i].detail);
+		json_append(arr, o);
 	}
 	return json_emit(root, stdout);
 }

@@ -2,8 +2,8 @@
 #define _GNU_SOURCE
 #include "spec.h"
 #include "util.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,31 +59,31 @@ void mount_ops_free(struct mount_op *ops, size_t n)
 	free(ops);
 }
 
-void json_limits(cJSON *lim, const struct limits *l)
+void json_limits(struct json *lim, const struct limits *l)
 {
 	char buf[32];
 
 	if (l->memory_pct) {
 		/* The share, not the bytes: the same plan on every host (golden files). */
 		snprintf(buf, sizeof(buf), "%u%%", l->memory_pct); /* as written: it loads back */
-		cJSON_AddStringToObject(lim, "memory", buf);
+		json_add_string(lim, "memory", buf);
 	} else if (l->memory) {
-		cJSON_AddStringToObject(lim, "memory", format_size(l->memory, buf));
+		json_add_string(lim, "memory", format_size(l->memory, buf));
 	}
 	if (l->pids)
-		cJSON_AddNumberToObject(lim, "pids", (double)l->pids);
+		json_add_number(lim, "pids", (double)l->pids);
 	if (l->cpus_milli) {
 		snprintf(buf, sizeof(buf), "%llu.%03llu",
 		         (unsigned long long)(l->cpus_milli / 1000),
 		         (unsigned long long)(l->cpus_milli % 1000));
-		cJSON_AddStringToObject(lim, "cpus", buf);
+		json_add_string(lim, "cpus", buf);
 	}
 	if (l->nofile)
-		cJSON_AddNumberToObject(lim, "nofile", (double)l->nofile);
+		json_add_number(lim, "nofile", (double)l->nofile);
 	if (l->fsize)
-		cJSON_AddStringToObject(lim, "fsize", format_size(l->fsize, buf));
+		json_add_string(lim, "fsize", format_size(l->fsize, buf));
 	if (l->require_cgroup >= 0)
-		cJSON_AddBoolToObject(lim, "require_cgroup", l->require_cgroup);
+		json_add_bool(lim, "require_cgroup", l->require_cgroup);
 }
 
 const char *secrets_spec_check(const char *spec)

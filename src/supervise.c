@@ -16,8 +16,8 @@
 #include "seccomp.h"
 #include "timing.h"
 #include "userns.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <seccomp.h>
 #include <linux/sched.h>
 #include <netinet/in.h>
@@ -48,7 +48,7 @@ extern char **environ;
 /* The resolver's child could not start: the job's lookups fail (closed), and it is said. */
 static void netwatch_up(struct outcome *o, int r)
 {
-	cJSON *f;
+	struct json *f;
 
 	if (r >= 0)
 		return;
@@ -56,8 +56,8 @@ static void netwatch_up(struct outcome *o, int r)
 	        "cisandbox: warning: the sandbox's resolver: %s: the job's name lookups "
 	        "fail\n",
 	        strerror(-r));
-	f = cJSON_CreateObject();
-	cJSON_AddStringToObject(f, "error", strerror(-r));
+	f = json_new_object();
+	json_add_string(f, "error", strerror(-r));
 	audit_event(o->audit, "resolver.died", f);
 }
 
@@ -219,7 +219,7 @@ static void stop_job(const struct plan *p, pid_t init, int tfd, int *phase, stru
 static void check_helper(const struct plan *p, pid_t init, int tfd, int *phase, struct outcome *o)
 {
 	int st = 0;
-	cJSON *f;
+	struct json *f;
 
 	if (!o->helper || !net_helper_died(o->helper, &st))
 		return;
@@ -229,13 +229,13 @@ static void check_helper(const struct plan *p, pid_t init, int tfd, int *phase, 
 	        p->net.helper, WIFSIGNALED(st) ? "signal" : "status",
 	        WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
 	        p->net.helper_required ? "" : "; going on (network.helper_required: false)");
-	f = cJSON_CreateObject();
-	cJSON_AddStringToObject(f, "helper", p->net.helper);
+	f = json_new_object();
+	json_add_string(f, "helper", p->net.helper);
 	if (WIFSIGNALED(st))
-		cJSON_AddStringToObject(f, "signal", sigabbrev_np(WTERMSIG(st)) ?: "?");
+		json_add_string(f, "signal", sigabbrev_np(WTERMSIG(st)) ?: "?");
 	else
-		cJSON_AddNumberToObject(f, "exit_code", WEXITSTATUS(st));
-	cJSON_AddBoolToObject(f, "job_stopped", p->net.helper_required && !o->cancelled);
+		json_add_number(f, "exit_code", WEXITSTATUS(st));
+	json_add_bool(f, "job_stopped", p->net.helper_required && !o->cancelled);
 	audit_event(o->audit, "network.helper_exit", f);
 	if (p->net.helper_required)
 		stop_job(p, init, tfd, phase, o, "helper-died");

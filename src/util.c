@@ -2,8 +2,8 @@
  * the sandbox child; nothing here logs. */
 #define _GNU_SOURCE
 #include "util.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -364,11 +364,11 @@ const char *format_duration(uint64_t ms, char *buf)
 	return buf;
 }
 
-int json_emit(cJSON *root, FILE *out)
+int json_emit(struct json *root, FILE *out)
 {
-	char *text = cJSON_Print(root);
+	char *text = json_print(root);
 
-	cJSON_Delete(root);
+	json_free(root);
 	if (!text)
 		return -ENOMEM;
 	fprintf(out, "%s\n", text);
@@ -376,10 +376,9 @@ int json_emit(cJSON *root, FILE *out)
 	return 0;
 }
 
-void json_add_strv(cJSON *o, const char *key, const struct strv *v)
+void json_add_strv(struct json *o, const char *key, const struct strv *v)
 {
-	cJSON_AddItemToObject(o, key,
-	                      cJSON_CreateStringArray((const char *const *)v->v, (int)v->n));
+	json_add(o, key, json_new_string_array((const char *const *)v->v, v->n));
 }
 
 char *slurp_fd(int fd)

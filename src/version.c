@@ -5,7 +5,6 @@
 #include "version.h"
 #include "build_info.h"
 
-#include <cjson/cJSON.h>
 #include <seccomp.h>
 
 void version_print(FILE *out)
@@ -15,7 +14,7 @@ void version_print(FILE *out)
 	fprintf(out, "cisandbox %s\n", CIS_VERSION);
 	fprintf(out, "commit: %s\n", CIS_GIT_COMMIT[0] ? CIS_GIT_COMMIT : "unknown");
 	fprintf(out, "built with: %s\n", CIS_LIBS);
-	/* libseccomp and libnftnl are linked statically, libmnl and libcjson not. */
-	fprintf(out, "running with: libseccomp %u.%u.%u, libcjson %s\n", sv ? sv->major : 0,
-	        sv ? sv->minor : 0, sv ? sv->micro : 0, cJSON_Version());
+	/* libseccomp and libnftnl are linked statically, libmnl not. */
+	fprintf(out, "running with: libseccomp %u.%u.%u\n", sv ? sv->major : 0, sv ? sv->minor : 0,
+	        sv ? sv->micro : 0);
 }

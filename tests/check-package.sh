@@ -59,7 +59,7 @@ v=$("$bin" version)
 echo "$v" | grep -q '^cisandbox [0-9]' || fail "version: $v"
 c=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 echo "$v" | grep -q "^commit: $c" || fail "version: no commit $c in: $v"
-for l in libseccomp libmnl libnftnl libcjson; do
+for l in libseccomp libmnl libnftnl; do
 	echo "$v" | grep -q "built with: .*$l $(pkg-config --modversion $l)" || fail "version: $l: $v"
 done
 ok

@@ -4,8 +4,8 @@
  * profile (no name or address the loader refuses, no privileged syscall allowed). */
 #include "learn_obs.h"
 #include "profile.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cis_err err = {{0}};
 	const char *p = (const char *)data, *end = p + size;
 	char *text;
-	cJSON *prof;
+	struct json *prof;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	strv_push(&sc.allow, "read");
 	prof = learn_profile_build(&o, &pa, &sc);
-	text = cJSON_Print(prof);
-	cJSON_Delete(prof);
+	text = json_print(prof);
+	json_free(prof);
 	if (!text || profile_load_text(text, "learned.json", &back, &err) < 0)
 		abort();
 	for (size_t i = 0; i < back.sc_allow.n; i++)

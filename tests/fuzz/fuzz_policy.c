@@ -4,8 +4,8 @@
  * either a decision or a reason why not, never both; a refusal to parse leaves no reasons; at
  * most POLICY_MAX_REASONS reasons, each printable and bounded; a deny of the rules has one. */
 #include "policy_eval.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,19 +31,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    .deny_privileged = 1, .deny_host_sockets = 1, .max_token_ttl_ms = 3600000};
 	struct strv reasons = {0};
 	const char *why = policy_answer_parse((const char *)data, size, &a);
-	cJSON *input;
+	struct json *input;
 
 	if (why && (a.allow || a.reasons.n))
 		abort();
 	check_reasons(&a.reasons);
 	policy_answer_free(&a);
-	input = cJSON_ParseWithLength((const char *)data, size);
+	input = json_parse_len((const char *)data, size);
 	strv_push(&rules.require_labels, "ephemeral");
 	if (!policy_rules_eval(&rules, input, &reasons) && reasons.n == 0)
 		abort();
 	check_reasons(&reasons);
 	strv_free(&reasons);
 	policy_rules_free(&rules);
-	cJSON_Delete(input);
+	json_free(input);
 	return 0;
 }

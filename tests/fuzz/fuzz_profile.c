@@ -7,8 +7,8 @@
 #include "cli.h"
 #include "plan.h"
 #include "profile.h"
+#include "json.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +17,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void check_json(const char *text)
 {
-	cJSON *j = cJSON_Parse(text);
+	struct json *j = json_parse(text);
 
 	if (!j)
 		abort();
-	cJSON_Delete(j);
+	json_free(j);
 }
 
 static void print_checked(const void *obj, bool is_plan)

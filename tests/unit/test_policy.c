@@ -4,12 +4,11 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "learn_obs.h"
 #include "policy_eval.h"
 #include "profile.h"
 #include "score.h"
+#include "json.h"
 
 static bool answer(const char *text, bool *allow, size_t *n_reasons, const char **why)
 {
@@ -79,13 +78,13 @@ Test(policy_answer, reasons_bounded_and_printable)
 	policy_answer_free(&a);
 }
 
-static cJSON *input(const char *job)
+static struct json *input(const char *job)
 {
 	char *text;
-	cJSON *o;
+	struct json *o;
 
 	cr_assert(asprintf(&text, "{\"version\": 1, \"job\": %s}", job) > 0);
-	o = cJSON_Parse(text);
+	o = json_parse(text);
 	free(text);
 	cr_assert(o);
 	return o;
@@ -96,11 +95,13 @@ Test(policy_rules, blueprint)
 	struct policy_rules r = {
 	    .deny_privileged = 1, .deny_host_sockets = 1, .max_token_ttl_ms = 3600000};
 	struct strv reasons = {0};
-	cJSON *ok = input("{\"privileged\": false, \"mounts\": [], \"labels\": [\"ephemeral\"], "
-	                  "\"tokens\": [\"GITHUB_TOKEN\"], \"token_ttl_minutes\": 60}");
-	cJSON *bad = input("{\"privileged\": true, \"privileged_why\": [\"seccomp allows mount\"], "
-	                   "\"mounts\": [{\"host\": \"/run/docker.sock\", \"path\": \"/d\", "
-	                   "\"socket\": true}], \"labels\": [], \"tokens\": [\"T\"]}");
+	struct json *ok =
+	    input("{\"privileged\": false, \"mounts\": [], \"labels\": [\"ephemeral\"], "
+	          "\"tokens\": [\"GITHUB_TOKEN\"], \"token_ttl_minutes\": 60}");
+	struct json *bad =
+	    input("{\"privileged\": true, \"privileged_why\": [\"seccomp allows mount\"], "
+	          "\"mounts\": [{\"host\": \"/run/docker.sock\", \"path\": \"/d\", "
+	          "\"socket\": true}], \"labels\": [], \"tokens\": [\"T\"]}");
 
 	strv_push(&r.require_labels, "ephemeral");
 	cr_assert(policy_rules_eval(&r, ok, &reasons) && reasons.n == 0);
@@ -112,8 +113,8 @@ Test(policy_rules, blueprint)
 	cr_assert(strstr(reasons.v[3], "without a time limit"), "%s", reasons.v[3]);
 	strv_free(&reasons);
 	policy_rules_free(&r);
-	cJSON_Delete(ok);
-	cJSON_Delete(bad);
+	json_free(ok);
+	json_free(bad);
 }
 
 Test(policy_spec, parse_print_and_extend)
@@ -164,7 +165,7 @@ Test(learn, profile_from_records)
 	struct cis_seccomp sc = {0};
 	struct strv parent = {0};
 	struct learn_parent pa = {"untrusted", "untrusted", true, NET_NONE, &parent, "make"};
-	cJSON *prof;
+	struct json *prof;
 	char *text;
 
 	line_of(&o, ID,
@@ -188,13 +189,13 @@ Test(learn, profile_from_records)
 	cr_assert_eq(o.ignored, 2);
 	strv_push(&sc.allow, "read");
 	prof = learn_profile_build(&o, &pa, &sc);
-	text = cJSON_PrintUnformatted(prof);
+	text = json_print_compact(prof);
 	cr_assert(strstr(text, "\"allow\":[\"[2001:db8::1]:53/udp\",\"pkg.example.org:443\"]"),
 	          "%s", text);
 	cr_assert(strstr(text, "\"seccomp\":{\"allow\":[\"memfd_secret\"]}"), "%s", text);
 	cr_assert(strstr(text, "bpf (bpf)") && strstr(text, "169.254.169.254:80"), "%s", text);
 	free(text);
-	cJSON_Delete(prof);
+	json_free(prof);
 	learn_obs_free(&o);
 	cis_seccomp_free(&sc);
 }

@@ -14,8 +14,9 @@ void version_print(FILE *out)
 
 	fprintf(out, "cisandbox %s\n", CIS_VERSION);
 	fprintf(out, "commit: %s\n", CIS_GIT_COMMIT[0] ? CIS_GIT_COMMIT : "unknown");
-	fprintf(out, "built with: %s\n", CIS_LIBS);
-	/* libseccomp and libnftnl are linked statically, libmnl and libcjson not. */
+	/* libmnl is not linked: src/netlink.c is its API, for us and for libnftnl. */
+	fprintf(out, "built with: %s; libmnl API: our own\n", CIS_LIBS);
+	/* libseccomp and libnftnl are linked statically, libcjson not. */
 	fprintf(out, "running with: libseccomp %u.%u.%u, libcjson %s\n", sv ? sv->major : 0,
 	        sv ? sv->minor : 0, sv ? sv->micro : 0, cJSON_Version());
 }

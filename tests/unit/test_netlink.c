@@ -189,6 +189,7 @@ Test(netlink, validate_by_type)
 	/* An attribute shorter than its own header is no attribute. */
 	((struct nlattr *)(m.b + 16))->nla_len = 2;
 	expect_invalid((const struct nlattr *)(m.b + 16), MNL_TYPE_STRING, ERANGE);
+	expect_invalid((const struct nlattr *)(m.b + 16), MNL_TYPE_BINARY, ERANGE);
 	cr_assert_eq(mnl_attr_get_payload_len((const struct nlattr *)(m.b + 16)), 0);
 }
 

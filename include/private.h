@@ -24,6 +24,18 @@
 #define PRIVATE_NEWUIDMAP "/usr/bin/newuidmap"
 #define PRIVATE_NEWGIDMAP "/usr/bin/newgidmap"
 
+/* A uid's passwd entry, as much of it as we use. */
+struct account {
+	char name[64];
+	char home[4096];
+	gid_t gid;
+};
+/* /etc/passwd first (what NSS's "files" source reads, and all a runner's service account needs),
+ * else `getent passwd UID` (libc-bin's, by absolute path) for an account only another source
+ * knows (LDAP, SSSD): the binary is static and loads no NSS module itself. False if neither
+ * knows the uid. */
+bool account_of(uid_t uid, struct account *a);
+
 struct private_plan {
 	bool kernel;      /* rootless with subordinate ids: the filtering overlays are used */
 	uid_t sub_uid;    /* host uid of inside uid 0 (the overlays' mounter) */

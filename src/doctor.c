@@ -11,7 +11,6 @@
 #include "json.h"
 
 #include <errno.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -437,7 +436,7 @@ static void limit_promise(struct report *rep, const struct profile *p, const cha
 /* Entries of the system dirs only the caller or its groups may read (private.h). */
 static void private_promise(struct report *rep, const struct profile *p)
 {
-	const struct passwd *pw = getpwuid(getuid());
+	struct account acct, *pw = account_of(getuid(), &acct) ? &acct : NULL;
 	unsigned long su = 0, sg = 0;
 	_cleanup_free_ char *why = NULL;
 	struct item *it;
@@ -461,7 +460,7 @@ static void private_promise(struct report *rep, const struct profile *p)
 	fix(it,
 	    "apt install uidmap; usermod --add-subuids 100000-165535 --add-subgids "
 	    "100000-165535 %s (and run with its primary group), or launch as root",
-	    pw ? pw->pw_name : "ACCOUNT");
+	    pw ? pw->name : "ACCOUNT");
 }
 
 static void promises(struct report *rep, const struct profile *p)

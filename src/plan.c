@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -151,9 +150,9 @@ static void mask_runner_dirs(struct plan *p, const char *dir, const char *shown)
 
 static void plan_builtin_masks(struct plan *p)
 {
-	const char *home = getenv("HOME");
-	const struct passwd *pw = getpwuid(p->caller_uid);
-	const char *homes[2] = {home, pw ? pw->pw_dir : NULL};
+	struct account acct;
+	const char *homes[2] = {getenv("HOME"),
+	                        account_of(p->caller_uid, &acct) ? acct.home : NULL};
 
 	for (size_t i = 0; i < ARRAY_SIZE(builtin_masks); i++)
 		push_op(p, MNT_MASK, NULL, builtin_masks[i], "builtin");
@@ -208,11 +207,10 @@ static int plan_workspace(struct plan *p, const struct cli *c, const struct prof
  * out otherwise must not get its home shown read-write. */
 static const char *dir_of(const char *val, char *out, size_t len)
 {
-	const char *homes[2] = {getenv("HOME"), NULL};
-	const struct passwd *pw = getpwuid(geteuid());
+	struct account acct;
+	const char *homes[2] = {getenv("HOME"), account_of(geteuid(), &acct) ? acct.home : NULL};
 	char *slash;
 
-	homes[1] = pw ? pw->pw_dir : NULL;
 	if (!path_is_clean_absolute(val) || strlen(val) >= len)
 		return "not a clean absolute path";
 	strcpy(out, val);

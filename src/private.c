@@ -8,13 +8,74 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* "name:x:uid:gid:gecos:home:shell" for uid into *a. */
+static bool pw_line(char *line, uid_t uid, struct account *a)
+{
+	char *f[7], *end;
+	int n = 0;
+
+	line[strcspn(line, "\n")] = '\0';
+	/* strsep, not strtok: empty fields (gecos) must count. */
+	for (char *at = line; at && n < 7; n++)
+		f[n] = strsep(&at, ":");
+	if (n < 6 || strtoul(f[2], &end, 10) != uid || *end || !f[2][0] ||
+	    strlen(f[0]) >= sizeof(a->name) || strlen(f[5]) >= sizeof(a->home))
+		return false;
+	snprintf(a->name, sizeof(a->name), "%s", f[0]);
+	snprintf(a->home, sizeof(a->home), "%s", f[5]);
+	a->gid = (gid_t)strtoul(f[3], NULL, 10);
+	return true;
+}
+
+static bool account_getent(uid_t uid, struct account *a)
+{
+	char num[16], line[8192];
+	char *const argv[] = {"getent", "passwd", num, NULL}, *const envp[] = {NULL};
+	posix_spawn_file_actions_t fa;
+	int p[2], st;
+	pid_t pid;
+	bool ok = false;
+	FILE *f;
+
+	snprintf(num, sizeof(num), "%u", (unsigned)uid);
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return false;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], STDOUT_FILENO);
+	if (posix_spawn(&pid, "/usr/bin/getent", &fa, NULL, argv, envp) != 0)
+		pid = -1;
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	if ((f = fdopen(p[0], "re"))) {
+		ok = fgets(line, sizeof(line), f) && pw_line(line, uid, a);
+		fclose(f);
+	} else {
+		close(p[0]);
+	}
+	if (pid > 0)
+		waitpid(pid, &st, 0);
+	return ok;
+}
+
+bool account_of(uid_t uid, struct account *a)
+{
+	FILE *f = fopen("/etc/passwd", "re");
+	char line[8192];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = pw_line(line, uid, a);
+	if (f)
+		fclose(f);
+	return found || account_getent(uid, a);
+}
 
 /* The first range of NAME (or of its numeric id) in /etc/subuid or /etc/subgid. */
 static bool find_subid(const char *file, const char *name, unsigned long id, unsigned long *start)
@@ -53,22 +114,21 @@ static bool helper_ok(const char *root, const char *path)
 
 char *private_why_not(const char *root, uid_t uid, gid_t gid, unsigned long *su, unsigned long *sg)
 {
-	const struct passwd *pw = getpwuid(uid);
+	struct account acct, *pw = &acct;
 	_cleanup_free_ char *subuid = xasprintf("%s/etc/subuid", root);
 	_cleanup_free_ char *subgid = xasprintf("%s/etc/subgid", root);
 
-	if (!pw)
+	if (!account_of(uid, &acct))
 		return xasprintf("uid %u has no passwd entry", uid);
 	if (!helper_ok(root, PRIVATE_NEWUIDMAP) || !helper_ok(root, PRIVATE_NEWGIDMAP))
 		return xstrdup("no setuid " PRIVATE_NEWUIDMAP " and " PRIVATE_NEWGIDMAP
 		               " (package uidmap)");
-	if (!find_subid(subuid, pw->pw_name, pw->pw_uid, su) ||
-	    !find_subid(subgid, pw->pw_name, pw->pw_uid, sg))
-		return xasprintf("no /etc/subuid and /etc/subgid entry for %s", pw->pw_name);
-	if (pw->pw_gid != gid)
+	if (!find_subid(subuid, pw->name, uid, su) || !find_subid(subgid, pw->name, uid, sg))
+		return xasprintf("no /etc/subuid and /etc/subgid entry for %s", pw->name);
+	if (pw->gid != gid)
 		return xasprintf("gid %u is not the primary group of %s (newgidmap maps only that "
 		                 "one)",
-		                 gid, pw->pw_name);
+		                 gid, pw->name);
 	return NULL;
 }
 

@@ -141,12 +141,13 @@ static int write_checked(const char *out, struct json *prof, struct cis_err *err
 int learn_finish(struct learn *l, const struct plan *p, const struct audit *a, struct cis_err *err)
 {
 	struct learn_obs o = {0};
-	_cleanup_free_ char *cmd = command_line(p);
-	struct learn_parent pa = {l->extends, l->name, l->has_sc_allow, l->mode, &l->allow, cmd};
+	_cleanup_free_ char *cmd = NULL;
+	struct learn_parent pa = {l->extends, l->name, l->has_sc_allow, l->mode, &l->allow, NULL};
 	int r;
 
 	if (!l->out)
-		return 0;
+		return 0; /* (every run comes here: nothing to build without --learn) */
+	pa.command = cmd = command_line(p);
 	observe(&o, l->tap, a->id);
 	r = write_checked(l->out, learn_profile_build(&o, &pa, &p->seccomp), err);
 	if (r == 0 && p->verbose)

@@ -20,6 +20,9 @@ struct nshold {
 void nshold_start(struct nshold *h, int nsfd);
 /* Let it go: it closes the namespace and exits on its own; not waited for. */
 void nshold_release(struct nshold *h);
+/* Let it go at our exit instead, when the kernel closes our end of its pipe (close-on-exec, so
+ * an exec lets it go too): on the run's path that costs less than waking it now. */
+void nshold_release_at_exit(struct nshold *h);
 /* ps and /proc/PID/cmdline show a forked helper of ours as NAME TITLE, not as a copy of the
  * launcher's command line (which names the job): the argument area is overwritten
  * (setproctitle's way), the comm set to NAME. */

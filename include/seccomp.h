@@ -17,10 +17,11 @@
 
 /* The policy, resolved from the profile (plan.c owns one). */
 struct cis_seccomp {
-	struct strv allow; /* syscall names, groups expanded, deny removed; sorted */
-	struct strv deny;  /* names explicitly denied by the profile */
-	int err;           /* errno for denied calls */
-	bool log_denied;   /* report each denial to the supervisor (user notification) */
+	struct strv allow;  /* syscall names, groups expanded, deny removed; sorted */
+	struct strv deny;   /* names explicitly denied by the profile */
+	int err;            /* errno for denied calls */
+	bool log_denied;    /* report each denial to the supervisor (user notification) */
+	bool allow_builtin; /* allow's names are the built-in list's (not ours to free) */
 };
 
 /* Expand a profile's allow/deny lists (names and @groups) into p. field names the profile field

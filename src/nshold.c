@@ -86,6 +86,12 @@ void nshold_start(struct nshold *h, int nsfd)
 	h->release_w = p[1];
 }
 
+void nshold_release_at_exit(struct nshold *h)
+{
+	h->release_w = -1; /* kept open on purpose until we exit or exec */
+	h->pid = 0;
+}
+
 void nshold_release(struct nshold *h)
 {
 	closep(&h->release_w);

@@ -426,11 +426,16 @@ int cis_seccomp_resolve(struct cis_seccomp *p, const struct strv *allow, const s
 	_cleanup_free_ char *dfield = xasprintf("%.*s.deny", (int)(strlen(field) - 6), field);
 	int r;
 
-	/* The default policy, resolved at build time: ~60 µs of sorting a launch saves. */
+	/* The default policy, resolved at build time: no sort, no copy of its ~300 names (the
+	 * array has strv's room, 2 * (n + 1), should anything push to it). */
 	if (allow->n == 1 && strcmp(allow->v[0], "@container") == 0 && deny->n == 0 &&
-	    cis_seccomp_n_container_sorted > 0) {
-		for (size_t i = 0; i < cis_seccomp_n_container_sorted; i++)
-			strv_push(&p->allow, cis_seccomp_container_sorted[i]);
+	    cis_seccomp_n_container_sorted > 0 && !p->allow.v) {
+		const size_t n = cis_seccomp_n_container_sorted;
+
+		p->allow.v = xcalloc(2 * (n + 1), sizeof(char *));
+		memcpy(p->allow.v, cis_seccomp_container_sorted, n * sizeof(char *));
+		p->allow.n = n;
+		p->allow_builtin = true;
 		return 0;
 	}
 	for (size_t i = 0; i < allow->n; i++)
@@ -446,6 +451,11 @@ int cis_seccomp_resolve(struct cis_seccomp *p, const struct strv *allow, const s
 
 void cis_seccomp_free(struct cis_seccomp *p)
 {
+	if (p->allow_builtin) {
+		free(p->allow.v);
+		p->allow = (struct strv){0};
+		p->allow_builtin = false;
+	}
 	strv_free(&p->allow);
 	strv_free(&p->deny);
 }

@@ -23,7 +23,7 @@ PKGS_HDR:= libmnl
 DEB_BUILD := gcc make pkg-config libc6-dev libseccomp-dev libmnl-dev libnftnl-dev
 # libcjson-dev: the unit tests and json fuzzer compare src/json.c with it, the integration tests
 # read our output with it (the binary does not link it).
-DEB_TEST  := libcjson-dev libcriterion-dev util-linux procps iproute2 man-db groff-base git \
+DEB_TEST  := libcjson-dev libcriterion-dev util-linux procps iproute2 man-db groff-base git file \
              python3 tar nftables \
              slirp4netns dnsmasq-base bind9-dnsutils clang libclang-rt-14-dev \
              login nodejs shellcheck curl apparmor debhelper dpkg-dev lintian bash-completion \

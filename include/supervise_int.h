@@ -31,7 +31,8 @@ struct outcome {
 	bool sigkilled;            /* the timeout's SIGKILL to init */
 	const char *stopped; /* the launcher ended the job itself: helper-died, audit-failed */
 	int init_status;
-	int listener; /* seccomp user notifications, once the job has sent the fd */
+	int listener;       /* seccomp user notifications, once the job has sent the fd */
+	bool listener_seen; /* it came (it is closed again once the job's processes are gone) */
 	struct denial denials[MAX_DENIALS];
 	size_t n_denials;
 	unsigned long denied_total;

@@ -63,15 +63,22 @@ for l in libseccomp libnftnl; do
 	echo "$v" | grep -q "built with: .*$l $(pkg-config --modversion $l)" || fail "version: $l: $v"
 done
 echo "$v" | grep -q "built with: .*; libmnl API and JSON: our own$" || fail "version: libmnl: $v"
-# src/netlink.c stands in for libmnl and src/json.c for libcjson: the binary loads neither.
-if ldd "$bin" | grep -q 'libmnl\|libcjson'; then fail "$bin links libmnl or libcjson: $(ldd "$bin")"; fi
+# src/netlink.c stands in for libmnl and src/json.c for libcjson; the binary is static-pie (no
+# ld.so at launch, address space still randomized).
+file -L "$bin" | grep -q 'static-pie linked' || fail "$bin is not static-pie: $(file -L "$bin")"
 ok
 
 # --- the Debian package.
 make -s deb >/dev/null
 deb=$(ls "$build"/deb/cisandbox_*.deb)
 files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}')
-! dpkg-deb -f "$deb" Depends | grep -q libmnl || fail "package depends on libmnl: $(dpkg-deb -f "$deb" Depends)"
+! dpkg-deb -f "$deb" Depends | grep -q 'libmnl\|libcjson' ||
+	fail "package depends on libmnl or libcjson: $(dpkg-deb -f "$deb" Depends)"
+# Static: the package says whose code it carries (policy 7.8).
+for s in glibc libseccomp libnftnl; do
+	dpkg-deb -f "$deb" Built-Using | grep -q "$s (= " ||
+		fail "package Built-Using lacks $s: $(dpkg-deb -f "$deb" Built-Using)"
+done
 # One package test at a time on this machine (another developer's make check may run).
 exec 9>/run/lock/cisandbox-package-test.lock
 flock -w 300 9 || fail "package test lock"

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -36,15 +37,20 @@ void proc_title(const char *name, const char *title)
  * pipe, not the runner's stdout or stderr (its log must end when the launcher does). */
 static _Noreturn void holder_main(int nsfd, int release_r)
 {
-	/* Above the standard fds whatever the launcher was given (a closed stdin makes fd 0 ours).
-	 */
+	/* Above the standard fds, whatever the launcher was given (with stdin closed, fd 0). */
 	int ns = fcntl(nsfd, F_DUPFD_CLOEXEC, 3), rel = fcntl(release_r, F_DUPFD_CLOEXEC, 3);
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC), lo = ns < rel ? ns : rel,
 	    hi = ns < rel ? rel : ns;
 	char c;
 
+	sigset_t none;
+
 	if (ns < 0 || rel < 0)
 		_exit(1); /* the namespace goes with init, as without a holder */
+	/* Not the launcher's mask (its signals wait for its signalfd): a TERM ends us, which only
+	 * lets the namespace go with init, as without a holder. */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	setsid();
 	proc_title("cis-nshold", "(the sandbox's mounts, until its launcher returns)");
 	for (int fd = 0; fd < 3; fd++)

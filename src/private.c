@@ -66,15 +66,29 @@ static bool account_getent(uid_t uid, struct account *a)
 
 bool account_of(uid_t uid, struct account *a)
 {
-	FILE *f = fopen("/etc/passwd", "re");
+	/* The last answer, kept: a plan asks for the caller up to three times, and an account only
+	 * getent knows (or none: a container's arbitrary uid) must not cost an exec each time. */
+	static struct account last;
+	static uid_t last_uid;
+	static int last_found = -1;
+	FILE *f;
 	char line[8192];
 	bool found = false;
 
+	if (last_found >= 0 && last_uid == uid) {
+		*a = last;
+		return last_found;
+	}
+	f = fopen("/etc/passwd", "re");
 	while (f && !found && fgets(line, sizeof(line), f))
 		found = pw_line(line, uid, a);
 	if (f)
 		fclose(f);
-	return found || account_getent(uid, a);
+	found = found || account_getent(uid, a);
+	last_uid = uid, last_found = found;
+	if (found)
+		last = *a;
+	return found;
 }
 
 /* The first range of NAME (or of its numeric id) in /etc/subuid or /etc/subgid. */

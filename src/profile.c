@@ -76,9 +76,11 @@ static bool name_is_plain(const char *s)
 	return true;
 }
 
+/* A regular file's text. Opened non-blocking: a FIFO (or a device) named as a profile or as
+ * an `extends` target must be refused, not wait for a writer. -EINVAL: not a regular file. */
 static int read_text(const char *path, char **out)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	_cleanup_free_ char *buf = NULL;
 	struct stat st;
 	ssize_t r;
@@ -100,6 +102,11 @@ static int read_text(const char *path, char **out)
 	return 0;
 }
 
+static const char *why_unreadable(int r)
+{
+	return r == -EINVAL ? "not a regular file" : strerror(-r);
+}
+
 /* Resolve a name or path to its text and a source label. */
 static int find_profile(const char *ref, char **text, char **source, struct cis_err *err)
 {
@@ -110,7 +117,7 @@ static int find_profile(const char *ref, char **text, char **source, struct cis_
 	if (strchr(ref, '/') || (strlen(ref) > 5 && strcmp(ref + strlen(ref) - 5, ".json") == 0)) {
 		r = read_text(ref, text);
 		if (r < 0)
-			return cis_err_set(err, "profile %s: %s", ref, strerror(-r));
+			return cis_err_set(err, "profile %s: %s", ref, why_unreadable(r));
 		*source = xstrdup(ref);
 		return 0;
 	}
@@ -126,7 +133,7 @@ static int find_profile(const char *ref, char **text, char **source, struct cis_
 			return 0;
 		}
 		if (r != -ENOENT && r != -ENOTDIR)
-			return cis_err_set(err, "profile %s: %s", path, strerror(-r));
+			return cis_err_set(err, "profile %s: %s", path, why_unreadable(r));
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(builtins); i++) {
 		if (strcmp(builtins[i].name, ref) == 0) {

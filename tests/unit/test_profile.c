@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -358,4 +359,20 @@ Test(profile, memory_share_and_required_flags)
 	cr_assert_err("ttl_huge", "network.dns_max_ttl: must be a whole number");
 	put("help_req", "{\"network\": {\"helper_required\": 1}}");
 	cr_assert_err("help_req", "network.helper_required: must be true or false");
+}
+
+/* A FIFO (or a device) named as a profile, or as what one extends, is refused at once: opening
+ * it used to wait for a writer, so a profile could hang the launcher. */
+Test(profile, fifo_refused_not_waited_for, .timeout = 10)
+{
+	char fifo[300], json[400];
+
+	snprintf(fifo, sizeof(fifo), "%s/fifo.json", dir);
+	cr_assert_eq(mkfifo(fifo, 0644), 0);
+	cr_assert_err(fifo, "not a regular file");
+	cr_assert_err("fifo", "not a regular file");
+	snprintf(json, sizeof(json), "{\"extends\": \"%s\"}", fifo);
+	put("extends_fifo", json);
+	cr_assert_err("extends_fifo", "not a regular file");
+	cr_assert_err("/dev/null", "not a regular file");
 }

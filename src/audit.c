@@ -74,17 +74,15 @@ static void rfc3339_now(char *buf, size_t len)
 	         tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, t.tv_nsec / 1000);
 }
 
-/* One write: with O_APPEND the kernel places it whole at the end of the file. A pipe whose
- * reader is gone is EPIPE, not SIGPIPE (run_command ignores it). A failure is loud at once. */
-static void audit_write(const struct audit *a, const char *text, size_t len)
+/* A record written (e == 0) or lost (errno e): a loss is counted and loud at once, once per
+ * run of failures, whatever the sink. */
+static void record_kept(const struct audit *a, int e)
 {
 	struct audit_faults *f = a->faults;
-	ssize_t n = write(a->fd, text, len);
-	int e = n < 0 ? errno : ENOSPC; /* a short write: the file is full */
 
 	if (!f)
 		return;
-	if (n == (ssize_t)len) {
+	if (e == 0) {
 		f->failing = false;
 		return;
 	}
@@ -96,6 +94,16 @@ static void audit_write(const struct audit *a, const char *text, size_t len)
 		        "record%s lost so far\n",
 		        strerror(e), f->lost, f->lost == 1 ? "" : "s");
 	f->failing = true;
+}
+
+/* One write: with O_APPEND the kernel places it whole at the end of the file. A pipe whose
+ * reader is gone is EPIPE, not SIGPIPE (run_command ignores it). */
+static void audit_write(const struct audit *a, const char *text, size_t len)
+{
+	ssize_t n = write(a->fd, text, len);
+
+	/* A short write: the file is full. */
+	record_kept(a, n == (ssize_t)len ? 0 : n < 0 ? errno : ENOSPC);
 }
 
 /* One journal entry per event: a readable MESSAGE, the fields a fleet filters on, the line. */
@@ -114,7 +122,10 @@ static void to_journal(const struct audit *a, const char *event, const char *jso
 	    {"CISANDBOX_JSON", json},
 	};
 
-	(void)journal_send(a->fd, f, ARRAY_SIZE(f));
+	int r = journal_send(a->fd, f, ARRAY_SIZE(f));
+
+	/* journald gone or refusing (its socket closed, a full queue): counted as for a file. */
+	record_kept(a, r < 0 ? -r : 0);
 }
 
 /* The --learn copy: every record, whole lines, whatever the log is. */

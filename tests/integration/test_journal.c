@@ -119,3 +119,31 @@ DUAL_TEST(journal, no_journal_is_a_clear_error, .timeout = 30)
 	          "%s", r.err);
 	result_free(&r);
 }
+
+/* journald goes away mid-run (its socket closed): the records the launcher cannot send are
+ * counted and said on stderr at once, as for a file (they were dropped without a word). */
+DUAL_TEST(journal, journal_gone_mid_run_is_loud, .timeout = 30)
+{
+	int fd = fake_journal(true), out, st;
+	char *ws = tmpdir_for(m), *go = cat(ws, "/go"), buf[8] = "", *output;
+	pid_t pid = cis_spawn(m, NULL,
+	                      ARGS("run", "--audit-log", "journal", "-w", ws, "--workspace-mode",
+	                           "bind", "--", "sh", "-c",
+	                           "echo READY; while [ ! -e /workspace/go ]; do sleep 0.02; done"),
+	                      &out);
+
+	cr_assert(read_job(out, buf, 6) == 6 && strncmp(buf, "READY\n", 6) == 0, "%s", buf);
+	close(fd); /* the journal is gone: its socket refuses from now on */
+	unlink("/run/systemd/journal/socket");
+	write_text(go, "");
+	output = slurp(out);
+	st = wait_status(pid);
+	close(out);
+	cr_assert_eq(st, 0, "%s", output);
+	cr_assert(strstr(output, "cisandbox: warning: audit log: cannot write a record") &&
+	              strstr(output, "lost so far"),
+	          "the lost records went unsaid: %s", output);
+	free(output);
+	free(go);
+	dir_done(ws);
+}

@@ -114,9 +114,9 @@ static int recv_netns(int sock)
 }
 
 /* Default mode: join the network namespace the launcher made beside us (lo is up in it). */
-static int join_netns(int msgfd, struct step_err *e)
+static int join_netns(int handfd, struct step_err *e)
 {
-	_cleanup_close_ int fd = recv_netns(msgfd);
+	_cleanup_close_ int fd = recv_netns(handfd);
 
 	return net_ns_join(fd, e);
 }

@@ -275,8 +275,6 @@ static void guard(const struct plan *p, struct outcome *o)
 	timing_stamp(T_GUARD);
 }
 
-/* Watch init until it exits: forward signals, enforce the timeout, collect messages, answer
- * seccomp notifications. */
 /* Does anything init may still send need us before init's exit? Without a network, once the
  * job's listener is here, what is left (its status, the grace's end, an error) is read after
  * init is reaped, all of it still queued: one wake-up fewer at the end of every run. A helper
@@ -287,6 +285,8 @@ static bool msgs_needed(const struct plan *p, const struct outcome *o)
 	return p->net.mode != NET_NONE || p->audit_required || !o->listener_seen;
 }
 
+/* Watch init until it exits: forward signals, enforce the timeout, collect messages, answer
+ * seccomp notifications. */
 static void watch(const struct plan *p, pid_t init, int sfd, int msgfd, struct outcome *o)
 {
 	_cleanup_close_ int tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);

@@ -268,11 +268,11 @@ wait
 
 # 4. Teardown -------------------------------------------------------------------------------------
 echo
-echo "4. Teardown: job exit to launcher return (median of 21, cisandbox and bwrap interleaved), with"
+echo "4. Teardown: job exit to launcher return (median of 61, cisandbox and bwrap interleaved), with"
 echo "   no leftover process and with 100"
 # td0 and td100 files: one line per run, "µs alive"; the two tools alternate run by run.
 : >"$B/out/td0_cis" && : >"$B/out/td0_bwrap" && : >"$B/out/td100_cis" && : >"$B/out/td100_bwrap"
-for i in $(seq 21); do
+for i in $(seq 61); do
 	for n in 0 100; do
 		as_user "$B/teardown" measure "$B/cisandbox" run -w "$B/ws" --ro-bind "$B:/bench" -- \
 			/bench/teardown job $n >>"$B/out/td${n}_cis" 2>/dev/null
@@ -280,7 +280,7 @@ for i in $(seq 21); do
 			"$B/teardown" job $n >>"$B/out/td${n}_bwrap" 2>/dev/null
 	done
 done
-td() { sort -n "$B/out/td$1" | sed -n 11p; }
+td() { sort -n "$B/out/td$1" | sed -n 31p; }
 set -- $(td 0_cis)
 echo "   cisandbox, no leftover: $1 µs" && echo "$1" >"$B/out/td_cis"
 if [ "$bwrap_ok" = yes ]; then

@@ -142,6 +142,59 @@ static void exec_cis(enum mode m, const char *const *env, const char *const *arg
 	_exit(121);
 }
 
+/* What a test made and has not cleaned up: a failed assertion ends its body, so its own cleanup
+ * never runs (a sandbox polling for a file it waits for would spin on). At the test process's
+ * exit (Criterion runs atexit handlers after a failure too) each launcher cis_spawn started and
+ * nobody reaped is killed with its process group (it leads one; its sandbox dies with it:
+ * PDEATHSIG, the PID namespace, the holder's pipe), and each tmpdir_for directory not yet
+ * dir_done is removed (a copy of its name: some tests free their own; removing one already gone
+ * is a no-op). */
+#define MAX_LEFT 64
+static pid_t left_pids[MAX_LEFT];
+static char *left_dirs[MAX_LEFT];
+
+static void left_cleanup(void)
+{
+	for (size_t i = 0; i < MAX_LEFT; i++) {
+		/* Only a child still running (not reaped: its pid is still its group's). */
+		if (left_pids[i] > 0 && waitpid(left_pids[i], NULL, WNOHANG) == 0) {
+			kill(-left_pids[i], SIGKILL);
+			waitpid(left_pids[i], NULL, 0);
+		}
+	}
+	for (size_t i = 0; i < MAX_LEFT; i++)
+		if (left_dirs[i])
+			rm_rf(left_dirs[i]);
+}
+
+static void left_track(pid_t pid, const char *dir)
+{
+	static bool registered;
+
+	if (!registered)
+		registered = atexit(left_cleanup) == 0;
+	for (size_t i = 0; i < MAX_LEFT; i++)
+		if (pid ? !left_pids[i] : !left_dirs[i]) {
+			if (pid)
+				left_pids[i] = pid;
+			else
+				left_dirs[i] = strdup(dir);
+			return;
+		}
+}
+
+static void left_done(pid_t pid, const char *dir)
+{
+	for (size_t i = 0; i < MAX_LEFT; i++) {
+		if (pid && left_pids[i] == pid)
+			left_pids[i] = 0;
+		if (dir && left_dirs[i] && strcmp(left_dirs[i], dir) == 0) {
+			free(left_dirs[i]);
+			left_dirs[i] = NULL;
+		}
+	}
+}
+
 pid_t cis_spawn(enum mode m, const char *const *env, const char *const *args, int *out_fd)
 {
 	int p[2];
@@ -161,6 +214,8 @@ pid_t cis_spawn(enum mode m, const char *const *env, const char *const *args, in
 	}
 	close(p[1]);
 	*out_fd = p[0];
+	if (pid > 0)
+		left_track(pid, NULL);
 	return pid;
 }
 
@@ -230,6 +285,7 @@ int wait_status(pid_t pid)
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
+	left_done(pid, NULL);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
@@ -291,6 +347,7 @@ void run_sh(enum mode m, struct result *r, const char *ws, const char *script)
 
 void dir_done(char *dir)
 {
+	left_done(0, dir);
 	rm_rf(dir);
 	free(dir);
 }
@@ -306,6 +363,7 @@ char *tmpdir_for(enum mode m)
 	char *d = strdup("/tmp/cis-test-XXXXXX");
 
 	cr_assert(mkdtemp(d));
+	left_track(0, d);
 	chmod(d, 0755);
 	if (m == ROOTLESS)
 		cr_assert(chown(d, NOBODY, NOBODY) == 0);

@@ -10,9 +10,10 @@
 
 #include <sys/types.h>
 
+/* Nothing of ours waits for the holder (it is reparented when we exit): only its pipe is kept. */
 struct nshold {
-	pid_t pid;     /* 0: none (the namespace then goes with init, as before) */
-	int release_w; /* the holder lets go when this closes (or we die) */
+	int release_w; /* -1: none (the namespace goes with init); the holder lets go when this
+	                * closes (or we die) */
 };
 
 /* Fork the holder with nsfd (a /proc/PID/ns/mnt fd, closed here either way). A failure only

@@ -69,6 +69,7 @@ static _Noreturn void holder_main(int nsfd, int release_r)
 void nshold_start(struct nshold *h, int nsfd)
 {
 	int p[2];
+	pid_t pid;
 
 	*h = (struct nshold){.release_w = -1};
 	if (nsfd < 0)
@@ -77,15 +78,14 @@ void nshold_start(struct nshold *h, int nsfd)
 		close(nsfd);
 		return;
 	}
-	h->pid = fork();
-	if (h->pid == 0) {
+	pid = fork();
+	if (pid == 0) {
 		close(p[1]);
 		holder_main(nsfd, p[0]);
 	}
 	close(p[0]);
 	close(nsfd);
-	if (h->pid < 0) {
-		h->pid = 0;
+	if (pid < 0) {
 		close(p[1]);
 		return;
 	}
@@ -95,11 +95,9 @@ void nshold_start(struct nshold *h, int nsfd)
 void nshold_release_at_exit(struct nshold *h)
 {
 	h->release_w = -1; /* kept open on purpose until we exit or exec */
-	h->pid = 0;
 }
 
 void nshold_release(struct nshold *h)
 {
 	closep(&h->release_w);
-	h->pid = 0;
 }

@@ -136,31 +136,15 @@ static int startup(char **cmd)
 
 static int measure(char **cmd)
 {
-	int p[2];
-	char buf[64] = "";
-	pid_t pid;
+	char buf[64];
+	pid_t pid = spawn(cmd, buf, sizeof(buf));
 	long long t_exit;
-	double us;
-	ssize_t n;
 
-	if (pipe(p) < 0)
-		return 1;
-	pid = fork();
-	if (pid == 0) {
-		dup2(p[1], 1);
-		close(p[0]);
-		close(p[1]);
-		execvp(cmd[0], cmd);
-		_exit(127);
-	}
-	close(p[1]);
-	n = read(p[0], buf, sizeof(buf) - 1);
-	if (n <= 0)
+	if (pid < 0)
 		return 1;
 	t_exit = atoll(buf);
 	waitpid(pid, NULL, 0);
-	us = (double)(now_ns() - t_exit) / 1000.0;
-	printf("%.1f %d\n", us, count_jobs());
+	printf("%.1f %d\n", (double)(now_ns() - t_exit) / 1000.0, count_jobs());
 	return 0;
 }
 

@@ -466,8 +466,9 @@ static int prepare(struct run *r)
 
 /* Clone init, map its ids, let it go. */
 /* Launched by root with egress: make the network namespace (owned by the helper's uid, see
- * net_ns_make), program it from here (lo, the ruleset, the resolver's sockets, the flow log),
- * and stay in it for the clone, so that init is born there. */
+ * net_ns_make), start the helper on it (its ~3 ms start then overlaps the rest of ours, where
+ * rootless it can only start once init exists), program it from here (lo, the ruleset, the
+ * resolver's sockets, the flow log), and stay in it for the clone, so that init is born there. */
 static int separate_netns(struct run *r, char *why, size_t len)
 {
 	const struct plan *p = r->l.p;
@@ -476,6 +477,10 @@ static int separate_netns(struct run *r, char *why, size_t len)
 
 	if ((e = net_ns_make(&r->netns, why, len)) < 0)
 		return e;
+	/* Started now, from the host's network namespace, so that its start overlaps ours. */
+	if ((e = net_helper_start(p, &r->netns, &r->helper, why, len)) < 0)
+		return e;
+	timing_stamp(T_HELPER_SPAWN);
 	if ((r->host_net = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0 ||
 	    setns(r->netns.netns, CLONE_NEWNET) < 0) {
 		e = -errno;
@@ -515,15 +520,18 @@ static void leave_netns(struct run *r)
 	}
 }
 
-/* Egress: start the network helper, wait until it is set up, tell init ("N"). */
+/* Egress: start the network helper (launched by root it started in separate_netns), wait until
+ * it is set up, tell init ("N"). */
 static int start_helper(struct run *r)
 {
 	const struct plan *p = r->l.p;
 	char why[512];
 
-	if (net_helper_start(p, &r->netns, &r->helper, why, sizeof(why)) < 0)
-		return start_failed(r, "network helper", why);
-	timing_stamp(T_HELPER_SPAWN);
+	if (r->helper.pid == 0) {
+		if (net_helper_start(p, &r->netns, &r->helper, why, sizeof(why)) < 0)
+			return start_failed(r, "network helper", why);
+		timing_stamp(T_HELPER_SPAWN);
+	}
 	net_ns_close(&r->netns); /* init holds the namespaces now, the helper its own refs */
 	if (net_helper_ready(p, &r->helper, why, sizeof(why)) < 0)
 		return start_failed(r, "network helper", why);
@@ -600,10 +608,10 @@ static int start(struct run *r)
 	/* Non-dumpable from here on: nothing of the job may ptrace or read the launcher. (Until
 	 * the maps were written the child had to stay dumpable for an unprivileged writer.) */
 	prctl(PR_SET_DUMPABLE, 0);
-	/* Egress: the helper attaches to init's network namespace and configures tap0 while init
-	 * builds the filesystem; init waits for our "N" before it installs the ruleset, long
-	 * before the job exists. Its namespaces are opened while init is still dumpable, and it
-	 * starts once init goes: its start (vfork-like) keeps us until it has exec'd. */
+	/* Rootless egress: the helper attaches to init's network namespace and configures tap0
+	 * while init builds the filesystem and installs the ruleset; init waits for our "N"
+	 * before it starts the job. Its namespaces are opened while init is still dumpable, and
+	 * it starts once init goes: its start (vfork-like) keeps us until it has exec'd. */
 	if (p->net.mode != NET_NONE && !net_ns_separate(p) &&
 	    (e = net_ns_of(r->init, &r->netns)) < 0)
 		return start_failed(r, "namespaces of the sandbox", strerror(-e));

@@ -271,3 +271,68 @@ DUAL_TEST(egress, pasta_backend, .timeout = 60)
 	world_down(&wd);
 	dir_done(ws);
 }
+
+/* readlink of /proc/PID/fd/N or /proc/PID/ns/N into out ("" if none). */
+static void link_of(pid_t pid, const char *what, char *out, size_t len)
+{
+	char path[96];
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, what);
+	n = readlink(path, out, len - 1);
+	out[n > 0 ? n : 0] = '\0';
+}
+
+/* The helper runs in the host's network namespace (the launcher's) and serves exactly init's:
+ * launched by root it is started before the clone, on the namespace made for the sandbox, and
+ * must not be started from inside it, where the launcher programs it. */
+DUAL_TEST(egress, helper_outside_serving_init, .timeout = 60)
+{
+	char *ws = tmpdir_for(m), buf[8] = "", script[128];
+	char own[64], served[64], launcher[64], init_net[64];
+	int fd;
+	pid_t pid, helper, init;
+
+	snprintf(script, sizeof(script), "echo ready; sleep %d%d", 61000 + getpid() % 9999, m);
+	pid = cis_spawn(
+	    m, NULL, ARGS("run", "-w", ws, "--allow", "198.51.100.10:80", "--", "sh", "-c", script),
+	    &fd);
+	cr_assert(read_job(fd, buf, 6) == 6);
+	helper = child_named(pid, "slirp4netns");
+	init = child_named(pid, "cisandbox");
+	cr_assert(helper > 0 && init > 0, "launcher %d: helper %d, init %d", pid, helper, init);
+	link_of(helper, "ns/net", own, sizeof(own));
+	link_of(helper, "fd/6", served, sizeof(served));
+	link_of(pid, "ns/net", launcher, sizeof(launcher));
+	link_of(init, "ns/net", init_net, sizeof(init_net));
+	cr_assert(own[0] && strcmp(own, launcher) == 0, "helper in %s, launcher in %s", own,
+	          launcher);
+	cr_assert_str_eq(served, init_net, "the helper serves %s, init is in %s", served, init_net);
+	cr_assert_str_neq(init_net, launcher);
+	kill(pid, SIGTERM);
+	wait_status(pid);
+	close(fd);
+	dir_done(ws);
+}
+
+/* Launched by root the helper's start overlaps the sandbox's: it is spawned before the clone
+ * (the order of the launcher's timing stamps; no time is asserted). Rootless it can only start
+ * once init exists. */
+DUAL_TEST(egress, helper_spawned_before_clone_as_root, .timeout = 30)
+{
+	char *ws = tmpdir_for(m), *spawn, *clone;
+	struct result r;
+
+	cis_run(m, &r, ARGS("CISANDBOX_TIMING=1"),
+	        ARGS("run", "-w", ws, "--allow", "198.51.100.10:80", "--", "/bin/true"));
+	cr_assert_eq(r.status, 0, "%s", r.err);
+	spawn = strstr(r.err, " helper-spawn ");
+	clone = strstr(r.err, " clone ");
+	cr_assert(spawn && clone, "%s", r.err);
+	if (m == ROOT)
+		cr_assert(spawn < clone, "helper spawned after the clone:\n%s", r.err);
+	else
+		cr_assert(spawn > clone, "%s", r.err);
+	result_free(&r);
+	dir_done(ws);
+}

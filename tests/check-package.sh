@@ -101,8 +101,14 @@ else
 		echo "$out" | grep -q '^profile untrusted (' ||
 			fail "installed doctor ($who): $out"
 	done
-	out=$(cd /tmp && as_nobody cisandbox run -- sh -c 'echo in-sandbox') ||
+	# A workspace of its own: /tmp would be copied up with every other user's entries in it.
+	ws=$(mktemp -d /tmp/cis-package-ws.XXXXXX) || fail "mktemp"
+	chown nobody "$ws"
+	out=$(cd "$ws" && as_nobody cisandbox run -- sh -c 'echo in-sandbox') || {
+		rm -rf "$ws"
 		fail "installed run: $out"
+	}
+	rm -rf "$ws"
 	[ "$out" = in-sandbox ] || fail "installed run: $out"
 	bash -c '. /usr/share/bash-completion/bash_completion; _completion_loader cisandbox;
 		complete -p cisandbox' | grep -q _cisandbox || fail "installed completion not found"

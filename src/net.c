@@ -1,6 +1,6 @@
 /* net.c — the sandbox's network namespace: lo, the ruleset, the resolver's sockets, the flow log
- * (net_setup); the namespace launched by root makes (net_ns_make); flow records. The helper that
- * connects it is net_helper.c. */
+ * (net_setup); the namespace the launcher makes when launched by root (net_ns_make); flow
+ * records. The helper that connects it is net_helper.c. */
 #define _GNU_SOURCE
 #include "net.h"
 #include "net_int.h"

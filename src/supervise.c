@@ -527,7 +527,7 @@ static int start_helper(struct run *r)
 	const struct plan *p = r->l.p;
 	char why[512];
 
-	if (r->helper.pid == 0) {
+	if (!net_ns_separate(p)) { /* rootless: init's namespaces exist only now */
 		if (net_helper_start(p, &r->netns, &r->helper, why, sizeof(why)) < 0)
 			return start_failed(r, "network helper", why);
 		timing_stamp(T_HELPER_SPAWN);
